@@ -1,0 +1,78 @@
+"""`BotGuardMiddleware`: botguard as pure ASGI middleware (Starlette, FastAPI, Django ASGI, any)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ._config import BlockResponse, Config
+from ._guard import Guard
+from ._types import ASGIApp, ConfigSource, Message, Receive, Scope, Send
+
+__all__ = ["BotGuardMiddleware"]
+
+
+class BotGuardMiddleware:
+    """Answer bots with 403 before the app runs; pass everything else with its verdict.
+
+        app.add_middleware(BotGuardMiddleware, deny=[r"(?i)scrapy"])
+        app = BotGuardMiddleware(app, config=ConfigLoader.from_file("botguard.toml", ttl=30))
+
+    Arguments:
+        app: the ASGI app to protect.
+        config: a `Config`, or a loader (anything with `.get()` returning a `Config`);
+            None means the built-in defaults.
+        **fields: `Config` fields, to build a config in place (not together with `config`).
+
+    The verdict reaches the app as `scope["state"]["botguard"]` (`request.state.botguard`).
+    `lifespan` and other scope types pass through untouched.
+    """
+
+    def __init__(self, app: ASGIApp, config: Config | ConfigSource | None = None, **fields: Any) -> None:
+        self.app = app
+        self.guard = Guard(config, fields)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        kind = scope["type"]
+        if kind != "http" and kind != "websocket":
+            await self.app(scope, receive, send)
+            return
+        decision = self.guard.decide([v for k, v in scope["headers"] if k == b"user-agent"], scope)
+        header = decision.config._verdict_header
+        response = decision.response
+        if response is None:
+            state = scope.get("state")
+            if state is None:
+                state = scope["state"] = {}
+            state["botguard"] = decision.verdict
+            if header is not None:
+                send = _adding_header(send, header, _verdict_name(decision.verdict))
+            await self.app(scope, receive, send)
+            return
+        extra = () if header is None else ((header, _verdict_name(decision.verdict)),)
+        if kind == "http":
+            await _send_http(send, response, extra)
+        elif "websocket.http.response" in scope.get("extensions", ()):
+            await _send_http(send, response, extra, prefix="websocket.")
+        else:
+            # Refused before it is accepted: the server answers the handshake with 403.
+            await send({"type": "websocket.close", "code": 1008})
+
+
+async def _send_http(
+    send: Send, response: BlockResponse, extra: tuple[tuple[bytes, bytes], ...], prefix: str = ""
+) -> None:
+    await send({"type": f"{prefix}http.response.start", "status": response.status, "headers": [*response.headers, *extra]})
+    await send({"type": f"{prefix}http.response.body", "body": response.body})
+
+
+def _verdict_name(verdict: Any) -> bytes:
+    return b"rejected" if verdict is None else verdict.name.lower().encode()
+
+
+def _adding_header(send: Send, name: bytes, value: bytes) -> Send:
+    async def send_with_header(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            message = {**message, "headers": [*message.get("headers", ()), (name, value)]}
+        await send(message)
+
+    return send_with_header

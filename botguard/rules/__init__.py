@@ -1,0 +1,1 @@
+"""Pattern lists shipped with botguard, each with its source and licence beside it."""
