@@ -7,6 +7,7 @@ from typing import Any
 from ._config import BlockResponse, Config
 from ._guard import Guard
 from ._types import ASGIApp, ConfigSource, Message, Receive, Scope, Send
+from ._verify import client_ip_from_scope
 
 __all__ = ["BotGuardMiddleware"]
 
@@ -36,7 +37,13 @@ class BotGuardMiddleware:
         if kind != "http" and kind != "websocket":
             await self.app(scope, receive, send)
             return
-        decision = self.guard.decide([v for k, v in scope["headers"] if k == b"user-agent"], scope)
+        values = [v for k, v in scope["headers"] if k == b"user-agent"]
+        decision = self.guard.decide(values, scope)
+        if decision.pending:
+            # A claim to be a verified crawler: prove it by the client's address (DNS off the loop).
+            config = decision.config
+            ip = client_ip_from_scope(scope, config._trusted_proxies, config._proxy_header)
+            decision = await self.guard.settle_async(decision, scope, ip, values[0])
         header = decision.config._verdict_header
         response = decision.response
         if response is None:

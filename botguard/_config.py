@@ -11,6 +11,7 @@ from ._errors import ConfigError
 from ._patterns import PatternList
 from ._rulesets import BUILTIN_NAMES, Rule, RuleSet, builtin_ruleset
 from ._verdict import Verdict
+from ._verify import IPNetwork, Resolver, Verification, normalize_crawlers, normalize_ranges, parse_networks
 
 __all__ = ["Config", "Explanation", "BlockResponse", "POLICY_RULES"]
 
@@ -27,6 +28,9 @@ POLICY_RULES = {
     "empty_ua": Rule(pattern="<empty User-Agent>", index=0, source="empty_ua"),
 }
 _DEFAULT_BODY = '{"message": "Forbidden"}'
+_PROXY_HEADERS = ("x-forwarded-for", "forwarded")
+# Fields that hold code, not settings: never read from files.
+_CODE_ONLY = frozenset({"on_block", "resolver"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,8 +40,14 @@ class Explanation:
     verdict: Verdict
     list: str | None
     rule: Rule | None
+    # The crawler (a name in `Config.verify`) the User-Agent claims to be: its verdict then
+    # depends on the client's address, SPOOFED until a request proves it.
+    crawler: str | None = None
 
     def __str__(self) -> str:
+        if self.crawler is not None:
+            state = "verified" if self.verdict is Verdict.ALLOW else "unverified"
+            return f"{self.verdict.name}: claims to be {self.crawler} ({state}; verify[{self.rule.index if self.rule else 0}])"
         if self.rule is None:
             return f"{self.verdict.name}: no rule matched"
         return f"{self.verdict.name}: {self.list}[{self.rule.index}] {self.rule.pattern!r} ({self.rule.source})"
@@ -91,6 +101,21 @@ class Config:
         verdict_header: a response header that tells clients their verdict; None (default) sends none.
         on_block: a callable `(request, verdict) -> (status, headers, body)` for full control of the
             answer; `request` is the ASGI scope or the WSGI environ. Code only, not from files.
+        verify: names of well-known crawlers ("google", "bing", ...) whose User-Agent claims must be
+            proven by the client's address (forward-confirmed reverse DNS or published ranges); a
+            proven claim gets ALLOW, an unproven one SPOOFED.
+        verified_crawlers: your own crawlers (or replacements of built-in ones) by name, each a
+            `Crawler` or a table with `user_agents`, `domains` and/or `ranges`.
+        crawler_ranges: crawler name -> a published ranges file (or a list of them), read when
+            the config is built, never at request time.
+        trusted_proxies: networks of your own proxies; only a request from one of them has its
+            client address read from `forwarded_header`. Empty (default): the header is ignored.
+        forwarded_header: "x-forwarded-for" (default) or "forwarded" (RFC 7239).
+        verify_timeout: seconds a request waits for DNS (default 1.0); past it the claim is refused.
+        verified_ttl, refuted_ttl, failed_ttl: seconds a lookup result is cached per address.
+        verify_cache_size: addresses whose lookups are cached.
+        resolver: the DNS resolver (an object with `reverse(ip)` and `forward(name)`); None means
+            the system's. Code only, not from files.
 
     Configs compare by identity (`eq=False`): each has its own verdict cache, so two equal configs
     built separately are two caches. Build a config once, or let a `ConfigLoader` keep it stable.
@@ -111,12 +136,28 @@ class Config:
     retry_after: int | None = None
     verdict_header: str | None = None
     on_block: Callable[[Any, Verdict], tuple[int, Iterable[tuple[str, str]], bytes | str]] | None = None
+    verify: tuple[str, ...] = ()
+    verified_crawlers: Mapping[str, Any] | None = None
+    crawler_ranges: Mapping[str, Any] | None = None
+    trusted_proxies: tuple[str, ...] = ()
+    forwarded_header: str = "x-forwarded-for"
+    verify_timeout: float = 1.0
+    verified_ttl: float = 86_400.0
+    refuted_ttl: float = 3_600.0
+    failed_ttl: float = 60.0
+    verify_cache_size: int = 10_000
+    resolver: Resolver | None = None
 
     _allow: PatternList = field(init=False, repr=False)
     _deny: PatternList = field(init=False, repr=False)
     _builtin: RuleSet | None = field(init=False, repr=False)
     _block_response: BlockResponse = field(init=False, repr=False)
     _verdict_header: bytes | None = field(init=False, repr=False)
+    _verification: Verification | None = field(init=False, repr=False)
+    # crawler name -> (the explanation of an unproven claim, of a proven one), built once.
+    _claim_answers: dict[str, tuple[Explanation, Explanation]] = field(init=False, repr=False)
+    _trusted_proxies: tuple[IPNetwork, ...] = field(init=False, repr=False)
+    _proxy_header: bytes = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         set_ = object.__setattr__
@@ -145,6 +186,7 @@ class Config:
             _check_header_name("verdict_header", self.verdict_header)
         if self.on_block is not None and not callable(self.on_block):
             raise ConfigError(f"on_block: expected a callable, got {self.on_block!r}")
+        self._check_verification()
 
         set_(self, "_allow", PatternList("allow", self.allow, self.match_timeout))
         set_(self, "_deny", PatternList("deny", self.deny, self.match_timeout))
@@ -156,6 +198,53 @@ class Config:
             BlockResponse(self.block_status, _headers(self.block_content_type.encode("latin-1"), body, self.retry_after), body),
         )
         set_(self, "_verdict_header", None if self.verdict_header is None else self.verdict_header.lower().encode())
+        set_(self, "_trusted_proxies", parse_networks("trusted_proxies", self.trusted_proxies))
+        set_(self, "_proxy_header", self.forwarded_header.lower().encode())
+        verification = None
+        answers = {}
+        if self.verify:
+            verification = Verification(
+                self.verify,
+                normalize_crawlers(self.verified_crawlers),
+                normalize_ranges(self.crawler_ranges),
+                self.resolver,
+                self.verify_timeout,
+                (self.verified_ttl, self.refuted_ttl, self.failed_ttl),
+                self.verify_cache_size,
+                self.match_timeout,
+            )
+            for name, entry in verification.names.items():
+                answers[name] = (
+                    Explanation(Verdict.SPOOFED, "verify", entry.rule, name),
+                    Explanation(Verdict.ALLOW, "verify", entry.rule, name),
+                )
+        elif self.crawler_ranges:
+            raise ConfigError("crawler_ranges: given, but verify lists no crawler")
+        set_(self, "_verification", verification)
+        set_(self, "_claim_answers", answers)
+
+    def _check_verification(self) -> None:
+        set_ = object.__setattr__
+        for name in ("verify", "trusted_proxies"):
+            value = getattr(self, name)
+            if isinstance(value, (str, bytes)) or not isinstance(value, Iterable):
+                raise ConfigError(f"{name}: expected a list of strings, got {type(value).__name__}: {value!r}")
+            set_(self, name, tuple(value))
+        for index, name in enumerate(self.verify):
+            if not isinstance(name, str):
+                raise ConfigError(f"verify[{index}]: expected a crawler name, got {name!r}")
+        if len(set(self.verify)) != len(self.verify):
+            raise ConfigError(f"verify: a crawler is listed twice: {list(self.verify)}")
+        if self.forwarded_header not in _PROXY_HEADERS:
+            raise ConfigError(f"forwarded_header: expected one of {list(_PROXY_HEADERS)}, got {self.forwarded_header!r}")
+        _check_seconds("verify_timeout", self.verify_timeout, low=0.0, high=30.0, open_low=True)
+        for name in ("verified_ttl", "refuted_ttl", "failed_ttl"):
+            _check_seconds(name, getattr(self, name), low=0.0, high=30 * 86_400.0)
+        _check_int("verify_cache_size", self.verify_cache_size, low=1)
+        if self.resolver is not None and not (
+            callable(getattr(self.resolver, "reverse", None)) and callable(getattr(self.resolver, "forward", None))
+        ):
+            raise ConfigError(f"resolver: expected an object with reverse(ip) and forward(name), got {self.resolver!r}")
 
     @classmethod
     def from_mapping(cls, mapping: Mapping[str, Any]) -> Config:
@@ -164,11 +253,11 @@ class Config:
             Config.from_mapping({"deny": ["(?i)scrapy"], "builtin": "kong"})
 
         Keys are the field names; Kong's `whitelist`/`blacklist` are accepted for `allow`/`deny`.
-        Unknown keys, and `on_block` (code only), are a `ConfigError` naming them.
+        Unknown keys, and `on_block` and `resolver` (code only), are a `ConfigError` naming them.
         """
         if not isinstance(mapping, Mapping):
             raise ConfigError(f"config: expected a table of settings, got {type(mapping).__name__}")
-        known = {f.name for f in fields(cls) if f.init and f.name != "on_block"}
+        known = {f.name for f in fields(cls) if f.init and f.name not in _CODE_ONLY}
         kwargs: dict[str, Any] = {}
         unknown = []
         for key, value in mapping.items():
@@ -190,11 +279,18 @@ class Config:
                 return Explanation(Verdict.DENY, "policy", POLICY_RULES["missing_ua"])
             return Explanation(Verdict.NONE, None, None)
         if self._allow and (rule := self._allow.search(text)) is not None:
+            # An allow list that admits "Googlebot" must not admit everyone who says so.
+            if self._verification is not None and (claim := self._verification.claim(text)) is not None:
+                return self._claim_answers[claim.crawler.name][0]
             return Explanation(Verdict.ALLOW, "allow", rule)
         if not text and self.empty_ua == "block":
             return Explanation(Verdict.DENY, "policy", POLICY_RULES["empty_ua"])
         if self._deny and (rule := self._deny.search(text)) is not None:
             return Explanation(Verdict.DENY, "deny", rule)
+        # After deny (a crawler you deny needs no DNS), before the built-in list (which would
+        # block the real crawler with the fakes).
+        if self._verification is not None and (claim := self._verification.claim(text)) is not None:
+            return self._claim_answers[claim.crawler.name][0]
         if self._builtin is not None and (rule := self._builtin.search(text)) is not None:
             return Explanation(Verdict.BOT, "builtin", rule)
         return Explanation(Verdict.NONE, None, None)
@@ -204,6 +300,19 @@ def _pattern_tuple(name: str, value: Any) -> tuple[str, ...]:
     if isinstance(value, (str, bytes)) or not isinstance(value, Iterable):
         raise ConfigError(f"{name}: expected a list of regex strings, got {type(value).__name__}: {value!r}")
     return tuple(value)
+
+
+def _check_seconds(name: str, value: Any, *, low: float, high: float, open_low: bool = False) -> None:
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, (int, float))
+        or value != value
+        or value < low
+        or (open_low and value == low)
+        or value > high
+    ):
+        bound = f"({low:g}, {high:g}]" if open_low else f"[{low:g}, {high:g}]"
+        raise ConfigError(f"{name}: expected seconds in {bound}, got {value!r}")
 
 
 def _check_int(name: str, value: Any, *, low: int, high: int | None = None) -> None:

@@ -7,15 +7,19 @@ Adapters translate their protocol into a list of raw User-Agent values and a req
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import Any, ClassVar
 
 from ._cache import VerdictLRU, cached_explanation, default_config, verdict_cache
 from ._config import DUPLICATE_RESPONSE, BlockResponse, Config, Explanation
 from ._errors import ConfigError
 from ._types import ConfigSource
 from ._verdict import Verdict
+from ._verify import Outcome
 
-__all__ = ["Guard", "Decision"]
+__all__ = ["Guard", "Decision", "PendingDecision"]
+
+# What of a spoofed User-Agent reaches the log: enough to recognise it, never a whole header.
+_LOGGED_UA_CHARS = 200
 
 logger = logging.getLogger("botguard")
 
@@ -25,6 +29,9 @@ class Decision:
     to send instead of calling the app (None to pass)."""
 
     __slots__ = ("verdict", "explanation", "response", "config")
+    # True for a claim to be a verified crawler, which the adapter settles with the client's
+    # address (`Guard.settle` / `settle_async`). A class attribute: free for every other request.
+    pending: ClassVar[bool] = False
 
     def __init__(
         self, explanation: Explanation | None, response: BlockResponse | None, config: Config
@@ -33,6 +40,13 @@ class Decision:
         self.verdict: Verdict | None = None if explanation is None else explanation.verdict
         self.response = response
         self.config = config
+
+
+class PendingDecision(Decision):
+    """A User-Agent that claims to be a crawler in `Config.verify`: settled by the client's address."""
+
+    __slots__ = ()
+    pending: ClassVar[bool] = True
 
 
 def resolve_config(config: Config | ConfigSource | None, fields: dict[str, Any]) -> Config | ConfigSource:
@@ -92,9 +106,54 @@ class Guard:
             return Decision(None, DUPLICATE_RESPONSE, config)
         else:
             explanation = cached_explanation(config, cache, values[0])
-        if explanation.verdict < Verdict.DENY or config.monitor:
+        verdict = explanation.verdict
+        if verdict < Verdict.DENY:
             return Decision(explanation, None, config)
-        return Decision(explanation, _block_response(config, request, explanation.verdict), config)
+        if verdict is Verdict.SPOOFED:
+            return PendingDecision(explanation, None, config)
+        if config.monitor:
+            return Decision(explanation, None, config)
+        return Decision(explanation, _block_response(config, request, verdict), config)
+
+    def settle(self, decision: Decision, request: Any, ip: str | None, user_agent: bytes | str = b"") -> Decision:
+        """A pending decision settled by the client's address, blocking at most `verify_timeout` (WSGI)."""
+        config, crawler = _claim_of(decision)
+        assert config._verification is not None
+        return _settled(config, crawler, request, ip, config._verification.verify_sync(ip, crawler), user_agent)
+
+    async def settle_async(
+        self, decision: Decision, request: Any, ip: str | None, user_agent: bytes | str = b""
+    ) -> Decision:
+        """A pending decision settled by the client's address, DNS off the event loop (ASGI)."""
+        config, crawler = _claim_of(decision)
+        assert config._verification is not None
+        outcome = await config._verification.verify_async(ip, crawler)
+        return _settled(config, crawler, request, ip, outcome, user_agent)
+
+
+def _claim_of(decision: Decision) -> tuple[Config, str]:
+    explanation = decision.explanation
+    if not decision.pending or explanation is None or explanation.crawler is None:
+        raise ValueError("only a pending decision (a crawler claim) can be settled")
+    return decision.config, explanation.crawler
+
+
+def _settled(config: Config, crawler: str, request: Any, ip: str | None, outcome: Outcome, user_agent: bytes | str) -> Decision:
+    spoofed, verified = config._claim_answers[crawler]
+    if outcome.verified:
+        logger.debug("botguard: verified %s from %s (%s)", crawler, ip, outcome.reason)
+        return Decision(verified, None, config)
+    if isinstance(user_agent, bytes):
+        user_agent = user_agent[: 4 * _LOGGED_UA_CHARS].decode("latin-1")
+    # %r escapes control characters and quotes: a header cannot forge log lines.
+    logger.info(
+        "botguard: SPOOFED %s claim from %s%s: %s; user-agent %r",
+        crawler, ip or "an unknown address", " (monitor: passed)" if config.monitor else "",
+        outcome.reason, user_agent[:_LOGGED_UA_CHARS],
+    )
+    if config.monitor:
+        return Decision(spoofed, None, config)
+    return Decision(spoofed, _block_response(config, request, Verdict.SPOOFED), config)
 
 
 def _checked(config: Any) -> Config:

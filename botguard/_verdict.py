@@ -17,8 +17,11 @@ class Verdict(IntEnum):
     ALLOW = 1
     DENY = 2
     BOT = 3
+    # Not one of Kong's: a User-Agent that claims to be a crawler listed in `Config.verify`
+    # from an address that DNS (or the published ranges) does not prove to be that crawler's.
+    SPOOFED = 4
 
     @property
     def blocked(self) -> bool:
-        """True when the request is to be refused (DENY or BOT)."""
+        """True when the request is to be refused (DENY, BOT or SPOOFED)."""
         return self >= Verdict.DENY
