@@ -12,13 +12,17 @@ from ._config import Config, Explanation
 from ._errors import ConfigError
 from ._rulesets import Rule
 from ._verdict import Verdict
+from ._verify import CRAWLERS, Crawler, Resolver
 
 __all__ = [
     "BotGuardMiddleware",
+    "CRAWLERS",
     "CacheInfo",
     "Config",
     "ConfigError",
+    "Crawler",
     "Explanation",
+    "Resolver",
     "Rule",
     "Verdict",
     "cache_info",

@@ -16,10 +16,24 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
+def free_port(host: str = "127.0.0.1") -> int:
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as sock:
+        sock.bind((host, 0))
         return int(sock.getsockname()[1])
+
+
+def ipv6_loopback_works() -> bool:
+    """True when this machine can listen on and connect to [::1]."""
+    if not socket.has_ipv6:
+        return False
+    try:
+        with socket.socket(socket.AF_INET6) as server:
+            server.bind(("::1", 0))
+            server.listen(1)
+            with socket.create_connection(server.getsockname()[:2], timeout=2):
+                return True
+    except OSError:
+        return False
 
 
 def wait_until_serving(url: str, proc: subprocess.Popen[bytes], timeout: float = 20.0) -> None:
@@ -37,13 +51,15 @@ def wait_until_serving(url: str, proc: subprocess.Popen[bytes], timeout: float =
 
 
 @contextlib.contextmanager
-def serve(argv: Sequence[str], port: int, env: dict[str, str] | None = None, probe: str = "/") -> Iterator[str]:
-    """Run `argv` (which must listen on 127.0.0.1:`port`) and yield its base URL."""
+def serve(
+    argv: Sequence[str], port: int, env: dict[str, str] | None = None, probe: str = "/", host: str = "127.0.0.1"
+) -> Iterator[str]:
+    """Run `argv` (which must listen on `host`:`port`, 127.0.0.1 by default) and yield its base URL."""
     full_env = {**os.environ, "PYTHONPATH": str(ROOT), **(env or {})}
     proc = subprocess.Popen(
         list(argv), cwd=ROOT, env=full_env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
     )
-    base = f"http://127.0.0.1:{port}"
+    base = f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
     try:
         wait_until_serving(base + probe, proc)
         yield base
@@ -59,9 +75,9 @@ def serve(argv: Sequence[str], port: int, env: dict[str, str] | None = None, pro
 
 
 @contextlib.contextmanager
-def serve_uvicorn(app: str, *extra: str, env: dict[str, str] | None = None) -> Iterator[str]:
-    """Serve the ASGI app `module:attr` with a real uvicorn on 127.0.0.1."""
-    port = free_port()
-    argv = [sys.executable, "-m", "uvicorn", app, "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning", *extra]
-    with serve(argv, port, env=env) as base:
+def serve_uvicorn(app: str, *extra: str, env: dict[str, str] | None = None, host: str = "127.0.0.1") -> Iterator[str]:
+    """Serve the ASGI app `module:attr` with a real uvicorn on `host` (127.0.0.1 by default)."""
+    port = free_port(host)
+    argv = [sys.executable, "-m", "uvicorn", app, "--host", host, "--port", str(port), "--log-level", "warning", *extra]
+    with serve(argv, port, env=env, host=host) as base:
         yield base

@@ -24,10 +24,13 @@ def test_public_api_is_pinned() -> None:
     assert sorted(botguard.__all__) == sorted(
         [
             "BotGuardMiddleware",
+            "CRAWLERS",
             "CacheInfo",
             "Config",
             "ConfigError",
+            "Crawler",
             "Explanation",
+            "Resolver",
             "Rule",
             "Verdict",
             "cache_info",
@@ -38,8 +41,8 @@ def test_public_api_is_pinned() -> None:
 
 
 def test_verdict_codes_are_kongs() -> None:
-    assert [(v.name, int(v)) for v in Verdict] == [("NONE", 0), ("ALLOW", 1), ("DENY", 2), ("BOT", 3)]
-    assert [v for v in Verdict if v.blocked] == [Verdict.DENY, Verdict.BOT]
+    assert [(v.name, int(v)) for v in Verdict] == [("NONE", 0), ("ALLOW", 1), ("DENY", 2), ("BOT", 3), ("SPOOFED", 4)]
+    assert [v for v in Verdict if v.blocked] == [Verdict.DENY, Verdict.BOT, Verdict.SPOOFED]
     assert not Verdict.NONE  # falsy: caches must test `is None`
 
 
