@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import bisect
+import functools
 import ipaddress
 import json
 import logging
@@ -288,11 +289,12 @@ def client_ip(
     not an address (garbage, `unknown`, an obfuscated `_hidden` name) where a trusted proxy should
     have written one, or more than `MAX_HOPS` trusted hops, makes the client unknown: None.
     """
-    ip = parse_ip(peer) if peer else None
-    if ip is None:
+    parsed = _peer(peer) if peer else None
+    if parsed is None:
         return None
+    ip, text = parsed
     if not trusted or not _within(ip, trusted):
-        return str(ip)
+        return text
     joined = ",".join(header_values)
     if not joined.strip():
         return str(ip)
@@ -307,6 +309,14 @@ def client_ip(
             return str(ip)
     # Every hop is one of ours: the leftmost is the client (inside the trusted network).
     return str(ip)
+
+
+@functools.lru_cache(maxsize=4096)
+def _peer(peer: str) -> tuple[IPAddress, str] | None:
+    # The server's own spelling of the peer (short, and repeated by every request of a client):
+    # parsing it costs more than the rest of a cached verification, so it is memoised.
+    ip = parse_ip(peer)
+    return None if ip is None else (ip, str(ip))
 
 
 def _within(ip: IPAddress, networks: tuple[IPNetwork, ...]) -> bool:

@@ -687,3 +687,51 @@ def test_proxy_header_through_the_middleware(stub: StubResolver) -> None:
     assert request(forwarded, GOOGLEBOT, "::1", [(b"forwarded", f'for="{GOOGLE_IP}:443"'.encode())]).status == 200
     # Only the configured header is read: X-Forwarded-For cannot stand in for Forwarded.
     assert request(forwarded, GOOGLEBOT, "::1", xff).status == 403
+
+
+verify_field_values: dict[str, Any] = {
+    "verify": st.one_of(st.lists(st.sampled_from([*CRAWLERS, "mine", ""]), max_size=4), st.text(max_size=6),
+                        st.lists(st.one_of(st.integers(), st.none(), st.lists(st.integers())), max_size=2), st.integers()),
+    "verified_crawlers": st.one_of(
+        st.none(), st.integers(), st.text(max_size=4),
+        st.dictionaries(
+            st.one_of(st.sampled_from(["mine", "google"]), st.integers(), st.text(max_size=4)),
+            st.one_of(
+                st.integers(), st.text(max_size=4),
+                st.fixed_dictionaries(
+                    {},
+                    optional={
+                        "user_agents": st.one_of(st.lists(st.text(max_size=8), max_size=3), st.text(max_size=4), st.lists(st.integers(), max_size=2)),
+                        "domains": st.one_of(st.lists(st.text(max_size=12), max_size=3), st.lists(st.sampled_from(["crawl.example.org", ".x.example."]), max_size=2), st.integers()),
+                        "ranges": st.one_of(st.lists(st.sampled_from(["10.0.0.0/8", "::1", "1.2.3.4/40", "x"]), max_size=3), st.text(max_size=4)),
+                        "category": st.one_of(st.none(), st.text(max_size=5), st.integers()),
+                        "docs": st.one_of(st.text(max_size=5), st.integers()),
+                        "extra": st.integers(),
+                    },
+                ),
+            ),
+            max_size=2,
+        ),
+    ),
+    "crawler_ranges": st.one_of(st.none(), st.integers(), st.dictionaries(st.text(max_size=6), st.one_of(st.text(max_size=5), st.integers(), st.lists(st.integers(), max_size=2)), max_size=2)),
+    "trusted_proxies": st.one_of(st.lists(st.one_of(st.sampled_from(["10.0.0.0/8", "::1/128", "fd00::/8", "1.2.3.4/33", "10.0.0.1/8"]), st.text(max_size=8), st.integers()), max_size=3), st.text(max_size=5), st.none()),
+    "forwarded_header": st.one_of(st.sampled_from(["x-forwarded-for", "forwarded"]), st.text(max_size=6), st.integers()),
+    "verify_timeout": st.one_of(st.floats(allow_nan=True), st.integers(-2, 40), st.text(max_size=3), st.booleans()),
+    "verified_ttl": st.one_of(st.floats(allow_nan=True), st.integers(-2, 10**8)),
+    "refuted_ttl": st.one_of(st.floats(allow_nan=True), st.none()),
+    "failed_ttl": st.one_of(st.integers(-1, 100), st.text(max_size=2)),
+    "verify_cache_size": st.one_of(st.integers(-1, 100), st.floats(), st.booleans()),
+}
+
+
+@given(st.dictionaries(st.sampled_from(sorted(verify_field_values)), st.none()).flatmap(
+    lambda keys: st.fixed_dictionaries({k: verify_field_values[k] for k in keys})
+))
+@settings(max_examples=400, deadline=None)
+def test_random_verification_settings_give_a_config_or_a_config_error(mapping: dict[str, Any]) -> None:
+    try:
+        config = Config.from_mapping(mapping)
+    except ConfigError as exc:
+        assert str(exc)
+    else:
+        assert classify(GOOGLEBOT, config) in (Verdict.SPOOFED, Verdict.BOT)
