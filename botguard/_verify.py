@@ -297,14 +297,15 @@ def client_ip(
         return text
     joined = ",".join(header_values)
     if not joined.strip():
-        return str(ip)
+        return text
     entries = joined.rsplit(",", MAX_HOPS)
     for hop, entry in enumerate(reversed(entries)):
         if hop == MAX_HOPS:
             return None
-        ip = parse_ip(_forwarded_for(entry) if forwarded else entry)
-        if ip is None:
+        found = parse_ip(_forwarded_for(entry) if forwarded else entry)
+        if found is None:
             return None
+        ip = found
         if not _within(ip, trusted):
             return str(ip)
     # Every hop is one of ours: the leftmost is the client (inside the trusted network).
