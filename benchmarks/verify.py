@@ -78,6 +78,17 @@ class InstantResolver:
         return [name.removeprefix("crawl-").removesuffix(".googlebot.com").replace("-", ".")]
 
 
+class SilentResolver:
+    """A DNS that never answers in time (a black-holed resolver, or an attacker's slow zone)."""
+
+    def reverse(self, ip: str) -> list[str]:
+        time.sleep(5)
+        return []
+
+    def forward(self, name: str) -> list[str]:
+        return []
+
+
 async def first_requests(make: Callable[[], Any], ips: list[str]) -> list[float]:
     """µs for the first claim from each address (a lookup each), on a real loop."""
     times = []
@@ -157,6 +168,11 @@ def main() -> None:
         asyncio.run(cached(scope(GOOGLEBOT, ip), receive, send))
         later = median(rounds, lambda: per_request_in_process(cached, GOOGLEBOT, ip, n // 10))
         rows.append((f"Googlebot claim from {ip}, later (cached refutation)", later, later / base))
+    silent = BotGuardMiddleware(app, config=Config(verify=("google",), resolver=SilentResolver(), verify_timeout=0.25))
+    hung = asyncio.run(first_requests(lambda: silent, [f"198.51.100.{i + 1}" for i in range(3)]))
+    rows.append(("Googlebot claim, DNS never answers, verify_timeout=0.25: first", statistics.median(hung), None))
+    later = median(rounds, lambda: per_request_in_process(silent, GOOGLEBOT, "198.51.100.1", n // 10))
+    rows.append(("  the same address, later (cached failure, failed_ttl)", later, later / base))
     bursts = [asyncio.run(burst(fresh(InstantResolver()), f"66.249.70.{i + 1}", 100)) for i in range(rounds)]
     rows.append(("100 concurrent claims from one new address (wall, per request)", statistics.median(bursts) / 100, None))
 
