@@ -93,15 +93,12 @@ class BotGuardMiddleware:
         self, request: HttpRequest, view_func: Callable[..., Any], view_args: Any, view_kwargs: Any
     ) -> HttpResponse | None:
         """Judge a request again by its view's own rules, when the view has them."""
-        mark = _view_mark(view_func)
-        if not isinstance(mark, Guard) or getattr(request, "_botguard_guard", None) is mark:
-            return None
-        return _decide(request, mark)
+        return _by_view_rules(request, view_func)
 
     async def _process_view_async(
         self, request: HttpRequest, view_func: Callable[..., Any], view_args: Any, view_kwargs: Any
     ) -> HttpResponse | None:
-        return self.process_view(request, view_func, view_args, view_kwargs)
+        return _by_view_rules(request, view_func)
 
     def _judge(self, request: HttpRequest) -> HttpResponse | None:
         response = _decide(request, self.guard)
@@ -178,6 +175,13 @@ def _mark(view: V, mark: Guard | str) -> V:
     functools.update_wrapper(wrapper, view)
     setattr(wrapper, _ATTRIBUTE, mark)
     return wrapper  # type: ignore[return-value]
+
+
+def _by_view_rules(request: HttpRequest, view_func: Any) -> HttpResponse | None:
+    mark = _view_mark(view_func)
+    if not isinstance(mark, Guard) or getattr(request, "_botguard_guard", None) is mark:
+        return None  # no rules of its own, or already judged by them on the way in
+    return _decide(request, mark)
 
 
 def _view_mark(view: Any) -> Guard | str | None:
