@@ -13,9 +13,11 @@ from ._errors import ConfigError
 from ._rulesets import Rule
 from ._verdict import Verdict
 from ._verify import CRAWLERS, Crawler, Resolver
+from ._wsgi import BotGuardWSGIMiddleware
 
 __all__ = [
     "BotGuardMiddleware",
+    "BotGuardWSGIMiddleware",
     "CRAWLERS",
     "CacheInfo",
     "Config",

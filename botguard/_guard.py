@@ -110,7 +110,8 @@ class Guard:
         if verdict < Verdict.DENY:
             return Decision(explanation, None, config)
         if verdict is Verdict.SPOOFED:
-            return PendingDecision(explanation, None, config)
+            # Prebuilt (no on_block call yet): an adapter that does not settle claims refuses them.
+            return PendingDecision(explanation, None if config.monitor else config._block_response, config)
         if config.monitor:
             return Decision(explanation, None, config)
         return Decision(explanation, _block_response(config, request, verdict), config)

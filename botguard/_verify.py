@@ -35,7 +35,6 @@ from cachetools import TLRUCache
 from ._errors import ConfigError
 from ._patterns import PatternList
 from ._rulesets import Rule
-from ._types import Environ, Scope
 
 __all__ = [
     "CRAWLERS",
@@ -324,7 +323,7 @@ def _within(ip: IPAddress, networks: tuple[IPNetwork, ...]) -> bool:
     return any(ip in network for network in networks)
 
 
-def client_ip_from_scope(scope: Scope, trusted: tuple[IPNetwork, ...], header: bytes) -> str | None:
+def client_ip_from_scope(scope: Mapping[str, Any], trusted: tuple[IPNetwork, ...], header: bytes) -> str | None:
     """`client_ip` for an ASGI scope: `scope["client"]` and the raw proxy header."""
     client = scope.get("client")
     peer = client[0] if client else None
@@ -332,7 +331,7 @@ def client_ip_from_scope(scope: Scope, trusted: tuple[IPNetwork, ...], header: b
     return client_ip(peer, values, trusted, header == b"forwarded")
 
 
-def client_ip_from_environ(environ: Environ, trusted: tuple[IPNetwork, ...], header: bytes) -> str | None:
+def client_ip_from_environ(environ: Mapping[str, Any], trusted: tuple[IPNetwork, ...], header: bytes) -> str | None:
     """`client_ip` for a WSGI environ: `REMOTE_ADDR` and the proxy header (`HTTP_...`)."""
     key = "HTTP_" + header.decode().upper().replace("-", "_")
     value = environ.get(key) if trusted else None
