@@ -12,6 +12,7 @@ from typing import Any
 from ._cache import VerdictLRU, cached_explanation, default_config, verdict_cache
 from ._config import DUPLICATE_RESPONSE, BlockResponse, Config, Explanation
 from ._errors import ConfigError
+from ._override import OVERRIDES, forced
 from ._types import ConfigSource
 from ._verdict import Verdict
 
@@ -68,7 +69,11 @@ class Guard:
         self._current: tuple[Config, VerdictLRU] = (first, verdict_cache(first))
 
     def current(self) -> tuple[Config, VerdictLRU]:
-        """The config in force and its verdict cache."""
+        """The config in force and its verdict cache (a `botguard.testing` override comes first)."""
+        if OVERRIDES.count:
+            override: tuple[Config, VerdictLRU] | None = forced(self)
+            if override is not None:
+                return override
         if self._source is None:
             return self._current
         try:
