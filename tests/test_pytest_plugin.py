@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 
 pytest_plugins = ["pytester"]
+ROOT = Path(__file__).resolve().parent.parent
 
 # The inner suites share one app: a botguard middleware whose own rules refuse HTTP libraries
 # and GPTBot (explicit, so the tests hold whatever the built-in default list becomes).
@@ -57,9 +62,9 @@ def test_the_plugin_is_registered_through_its_entry_point(suite: pytest.Pytester
     result = suite.runpytest_subprocess(*INNER_FLAGS, "--trace-config")
     result.assert_outcomes(passed=1)
     assert any("botguard._pytest_plugin" in line for line in result.outlines)
-    help_text = suite.runpytest_subprocess("--help").stdout.str()
+    help_text = suite.runpytest("--help").stdout.str()
     assert "--botguard-disable" in help_text
-    markers = suite.runpytest_subprocess("--markers").stdout.str()
+    markers = suite.runpytest("--markers").stdout.str()
     assert "@pytest.mark.botguard(enabled=True, config=None)" in markers
 
 
@@ -211,3 +216,13 @@ def test_async_tests_and_unittest_cases_see_the_marker(suite: pytest.Pytester) -
         """
     )
     suite.runpytest(*INNER_FLAGS).assert_outcomes(passed=2)
+
+
+def test_the_example_suite_passes_with_and_without_botguard_disable() -> None:
+    for extra in ([], ["--botguard-disable"]):
+        done = subprocess.run(
+            [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "examples/testing_app", *extra],
+            cwd=ROOT, capture_output=True, text=True,
+        )
+        assert done.returncode == 0, done.stdout + done.stderr
+        assert "12 passed" in done.stdout, done.stdout
