@@ -12,9 +12,11 @@ from ._config import Config, Explanation
 from ._errors import ConfigError
 from ._rulesets import Rule
 from ._verdict import Verdict
+from ._wsgi import BotGuardWSGIMiddleware
 
 __all__ = [
     "BotGuardMiddleware",
+    "BotGuardWSGIMiddleware",
     "CacheInfo",
     "Config",
     "ConfigError",

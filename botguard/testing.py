@@ -308,31 +308,55 @@ def _check(target: Any, user_agent: str | bytes | None, path: str, method: str, 
         return explanation
     if not callable(target):
         raise TypeError(f"expected a botguard Config or an ASGI/WSGI app, got {type(target).__name__}")
-    guards, status, error = _request(target, user_agent, path, method)
+    guards, status, body, error = _request(target, user_agent, path, method)
     configs = [guard.current()[0] for guard in _unique(guards)]
     judged = [(config, explain(user_agent, config)) for config in configs]
     where = f"{method} {path}"
+    answered = f"status {status}{_raised(error)}"
     if not judged:
         if not want_blocked:
             return Explanation(Verdict.NONE, None, None)
         raise AssertionError(
             f"expected botguard to block {_show(user_agent)} at {where}, but no botguard middleware judged the request "
-            f"(status {status}{_raised(error)}): is BotGuardMiddleware installed, and does this path reach it?"
+            f"({answered}): is botguard's middleware installed, and does this path reach it?"
         )
-    for config, explanation in judged:
-        if explanation.verdict.blocked and not config.monitor:
-            if want_blocked:
-                return explanation
+    # The response says whether a refusal stood: an adapter may judge a request twice (Django's
+    # global rules, then a view's own rules or its exemption), and the later say wins.
+    refusals = [
+        (config, explanation)
+        for config, explanation in judged
+        if explanation.verdict.blocked and not config.monitor and _is_block_answer(config, status, body)
+    ]
+    if refusals:
+        config, explanation = refusals[0]
+        if not want_blocked:
             raise AssertionError(
                 f"expected botguard to allow {_show(user_agent)} at {where}, but {_why(True, explanation, config, user_agent)}"
             )
-    config, explanation = judged[-1]
+        return explanation
+    passing = [(config, explanation) for config, explanation in judged if not explanation.verdict.blocked or config.monitor]
+    if not passing:  # refused by the rules, let through by the app's adapter: an exempt view
+        config, explanation = judged[-1]
+        if want_blocked:
+            raise AssertionError(
+                f"expected botguard to block {_show(user_agent)} at {where}, but it passes ({answered}) although "
+                f"{_describe(explanation, user_agent)} would refuse it: the view is exempt from botguard"
+            )
+        return Explanation(Verdict.NONE, None, None)
+    config, explanation = passing[-1]
     if want_blocked:
         raise AssertionError(
             f"expected botguard to block {_show(user_agent)} at {where}, but {_why(False, explanation, config, user_agent)}"
-            f" (status {status}{_raised(error)})"
+            f" ({answered})"
         )
     return explanation
+
+
+def _is_block_answer(config: Config, status: int | None, body: bytes) -> bool:
+    if status != config.block_status:
+        return False
+    # An `on_block` hook builds its own body; the status is all there is to compare.
+    return config.on_block is not None or body == config._block_response.body
 
 
 def _why(blocked: bool, explanation: Explanation, config: Config, user_agent: str | bytes | None) -> str:
@@ -381,15 +405,17 @@ def _unique(guards: Iterable[Any]) -> list[Any]:
     return list(seen.values())
 
 
-def _request(app: Any, user_agent: str | bytes | None, path: str, method: str) -> tuple[list[Any], int | None, BaseException | None]:
+def _request(
+    app: Any, user_agent: str | bytes | None, path: str, method: str
+) -> tuple[list[Any], int | None, bytes, BaseException | None]:
     raw = None if user_agent is None else (user_agent.encode("latin-1") if isinstance(user_agent, str) else user_agent)
     path, _, query = path.partition("?")
     with _override.recording_guards() as guards:
         if _is_asgi(app):
-            status, error = _run_coroutine(_asgi_request(app, raw, path, query, method))
+            status, body, error = _run_coroutine(_asgi_request(app, raw, path, query, method))
         else:
-            status, error = _wsgi_request(app, raw, path, query, method)
-    return guards, status, error
+            status, body, error = _wsgi_request(app, raw, path, query, method)
+    return guards, status, body, error
 
 
 def _is_asgi(app: Any) -> bool:
@@ -410,7 +436,7 @@ def _run_coroutine(coroutine: Any) -> Any:
 
 async def _asgi_request(
     app: Any, user_agent: bytes | None, path: str, query: str, method: str
-) -> tuple[int | None, BaseException | None]:
+) -> tuple[int | None, bytes, BaseException | None]:
     headers = [(b"host", b"testserver")]
     if user_agent is not None:
         headers.append((b"user-agent", user_agent))
@@ -431,6 +457,7 @@ async def _asgi_request(
         "extensions": {},
     }
     status: list[int] = []
+    body: list[bytes] = []
     received = False
 
     async def receive() -> dict[str, Any]:
@@ -443,37 +470,41 @@ async def _asgi_request(
     async def send(message: dict[str, Any]) -> None:
         if message["type"] == "http.response.start":
             status.append(message["status"])
+        elif message["type"] == "http.response.body":
+            body.append(message.get("body", b""))
 
+    error: BaseException | None = None
     try:
         await app(scope, receive, send)
     except Exception as exc:  # the app's own failure: botguard's decision is what is asserted
-        return (status[0] if status else None), exc
-    return (status[0] if status else None), None
+        error = exc
+    return (status[0] if status else None), b"".join(body), error
 
 
 def _wsgi_request(
     app: Any, user_agent: bytes | None, path: str, query: str, method: str
-) -> tuple[int | None, BaseException | None]:
+) -> tuple[int | None, bytes, BaseException | None]:
     environ: dict[str, Any] = {"REQUEST_METHOD": method.upper(), "PATH_INFO": path, "QUERY_STRING": query}
     wsgiref.util.setup_testing_defaults(environ)
     if user_agent is not None:
         environ["HTTP_USER_AGENT"] = user_agent.decode("latin-1")
     status: list[int] = []
+    body: list[bytes] = []
 
     def start_response(line: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Callable[[bytes], object]:
         status.append(int(line.split(" ", 1)[0]))
-        return lambda data: None
+        return body.append
 
+    error: BaseException | None = None
     try:
         result = app(environ, start_response)
         try:
-            for _ in result:
-                pass
+            body.extend(result)
         finally:
             close = getattr(result, "close", None)
             if close is not None:
                 close()
     except Exception as exc:
-        return (status[0] if status else None), exc
-    return (status[0] if status else None), None
+        error = exc
+    return (status[0] if status else None), b"".join(body), error
 

@@ -605,8 +605,11 @@ def test_assertions_against_a_wsgi_app() -> None:
     def wsgi_app(environ: dict[str, Any], start_response: Any) -> list[bytes]:
         agent = environ.get("HTTP_USER_AGENT")
         decision = guard.decide([] if agent is None else [agent.encode("latin-1")], environ)
-        start_response("403 Forbidden" if decision.response else "200 OK", [("content-type", "text/plain")])
-        return [b"no" if decision.response else b"yes"]
+        if decision.response is not None:
+            start_response(f"{decision.response.status} Forbidden", [])
+            return [decision.response.body]
+        start_response("200 OK", [("content-type", "text/plain")])
+        return [b"yes"]
 
     assert_blocked(wsgi_app, GPTBOT)
     assert_allowed(wsgi_app, CHROME)
