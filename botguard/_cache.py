@@ -75,8 +75,9 @@ def cached_explanation(config: Config, cache: VerdictLRU, raw: str | bytes) -> E
             _counts[0] += 1
             return found
     found = config.explain_text(normalize_user_agent(raw))
-    with _lock:
-        cache[raw] = found
+    if not found.timed_out:
+        with _lock:
+            cache[raw] = found
     return found
 
 

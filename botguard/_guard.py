@@ -7,6 +7,7 @@ Adapters translate their protocol into a list of raw User-Agent values and a req
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from typing import Any
 
 from ._cache import VerdictLRU, cached_explanation, default_config, verdict_cache
@@ -46,6 +47,9 @@ def resolve_config(config: Config | ConfigSource | None, fields: dict[str, Any])
         return default_config()
     if isinstance(config, Config):
         return config
+    if isinstance(config, Mapping):
+        # A dict has .get() too: it is settings, not a loader.
+        return Config.from_mapping(config)
     if callable(getattr(config, "get", None)):
         return config
     raise ConfigError(f"config: expected a Config or an object with .get(), got {type(config).__name__}")
