@@ -8,9 +8,11 @@ got a new cache. botguard's loaders return the same object while the content is 
 
 from __future__ import annotations
 
+import bisect
 import threading
 import weakref
 from dataclasses import dataclass
+from time import perf_counter
 from typing import Final
 
 from cachetools import LRUCache
@@ -19,7 +21,17 @@ from ._config import Config, Explanation
 from ._patterns import normalize_user_agent
 from ._verdict import Verdict
 
-__all__ = ["CacheInfo", "cache_info", "classify", "default_config", "explain", "verdict_cache", "cached_explanation"]
+__all__ = [
+    "CacheInfo",
+    "DecisionTiming",
+    "cache_info",
+    "cached_explanation",
+    "classify",
+    "decision_timing",
+    "default_config",
+    "explain",
+    "verdict_cache",
+]
 
 VerdictLRU = LRUCache[str | bytes, Explanation]
 
@@ -29,6 +41,15 @@ _lock: Final = threading.Lock()
 _caches: weakref.WeakKeyDictionary[Config, VerdictLRU] = weakref.WeakKeyDictionary()
 # [hits, misses], cumulative over every cache this process has had, live or released.
 _counts: Final = [0, 0]
+# A histogram of miss-path decision time, in seconds: upper bounds (Prometheus `le`), the count
+# of misses that fell in each bucket (not cumulative), and their total time. Bumped in the
+# locked section that stores the verdict, so timing a miss takes no extra lock.
+DECISION_BOUNDS: Final = (
+    0.000005, 0.00001, 0.000025, 0.00005, 0.0001, 0.00025, 0.0005,
+    0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, float("inf"),
+)
+_timing_counts: Final = [0] * len(DECISION_BOUNDS)
+_timing_total: Final = [0.0]
 _default: list[Config] = []
 
 
@@ -40,6 +61,23 @@ class CacheInfo:
     hits: int
     misses: int
     entries: int
+
+
+@dataclass(frozen=True, slots=True)
+class DecisionTiming:
+    """A snapshot of the cache counters and the miss-path decision time histogram."""
+
+    hits: int
+    misses: int
+    bounds: tuple[float, ...]
+    counts: tuple[int, ...]
+    total: float
+
+
+def decision_timing() -> DecisionTiming:
+    """Hits, misses, and how long the misses took to decide (per-bucket counts, not cumulative)."""
+    with _lock:
+        return DecisionTiming(_counts[0], _counts[1], DECISION_BOUNDS, tuple(_timing_counts), _timing_total[0])
 
 
 def default_config() -> Config:
@@ -74,9 +112,13 @@ def cached_explanation(config: Config, cache: VerdictLRU, raw: str | bytes) -> E
         else:
             _counts[0] += 1
             return found
+    start = perf_counter()
     found = config.explain_text(normalize_user_agent(raw))
+    elapsed = perf_counter() - start
     with _lock:
         cache[raw] = found
+        _timing_counts[bisect.bisect_left(DECISION_BOUNDS, elapsed)] += 1
+        _timing_total[0] += elapsed
     return found
 
 

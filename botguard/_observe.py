@@ -1,0 +1,199 @@
+"""What botguard did, in numbers and in log lines: request counters, reload counters, block logging.
+
+The counters are plain integers bumped under a lock on the request path; nothing else runs
+there. `stats()` copies them into a dict, and the Prometheus collector (`botguard.prometheus`,
+registered by itself when `prometheus_client` is installed) reads them only when it is scraped.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Mapping
+from typing import Any, Final
+
+from . import _cache
+from ._config import Explanation
+from ._verdict import Verdict
+
+__all__ = [
+    "ACTIONS",
+    "PASSED",
+    "BLOCKED",
+    "MONITORED",
+    "count_request",
+    "log_block",
+    "possible_actions",
+    "record_reload",
+    "request_path",
+    "safe_text",
+    "stats",
+    "verdict_label",
+]
+
+logger = logging.getLogger("botguard")
+
+# Indexes into a verdict's counter list, and the label each one gets.
+PASSED: Final = 0
+BLOCKED: Final = 1
+MONITORED: Final = 2
+ACTIONS: Final = ("passed", "blocked", "monitored")
+# The verdict label of a request refused for carrying several User-Agent headers.
+REJECTED: Final = "rejected"
+
+_lock: Final = threading.Lock()
+# verdict (None: a rejected duplicate) -> [passed, blocked, monitored]. Built from the enum, so
+# a verdict added later gets its counters without an edit here.
+_requests: Final[dict[Verdict | None, list[int]]] = {v: [0, 0, 0] for v in (*Verdict, None)}
+# result -> count, for every reload outcome the config loader reports; the usual three are
+# there from the start so that a dashboard has a zero to compare with.
+_reloads: Final[dict[str, int]] = {"ok": 0, "unchanged": 0, "error": 0}
+
+# How much of a User-Agent (or path) a log line carries.
+LOG_CHARS: Final = 200
+
+
+def verdict_label(verdict: Verdict | None) -> str:
+    """The metric and log label of a verdict: "none", "allow", "deny", "bot", or "rejected"."""
+    return REJECTED if verdict is None else verdict.name.lower()
+
+
+def possible_actions(label: str) -> tuple[str, ...]:
+    """The actions a verdict can get: "passed" for none and allow, "blocked" or "monitored" for the rest."""
+    if label in ("none", "allow"):
+        return ACTIONS[:1]
+    return ACTIONS[1:]
+
+
+def count_request(verdict: Verdict | None, action: int) -> None:
+    """Count one request by its verdict and what was done with it (PASSED, BLOCKED, MONITORED)."""
+    with _lock:
+        _requests[verdict][action] += 1
+
+
+def record_reload(result: str, message: str = "") -> None:
+    """Count one config reload outcome and log it; the config loader calls this.
+
+        record_reload("ok", "botguard.toml: 3 deny rules")
+        record_reload("error", "botguard.toml: deny[2]: not a valid regex ...")
+
+    Arguments:
+        result: "ok" (a new config is in force), "unchanged", or "error" (the last good config
+            stays); any other word is counted under its own label.
+        message: what to say in the log line.
+    """
+    with _lock:
+        _reloads[result] = _reloads.get(result, 0) + 1
+    if result == "error":
+        logger.warning("botguard: config reload failed, keeping the last good config: %s", message)
+    elif result == "unchanged":
+        logger.debug("botguard: config reload: unchanged %s", message)
+    else:
+        logger.info("botguard: config reload: %s %s", result, message)
+
+
+def stats() -> dict[str, Any]:
+    """Every botguard counter of this process as a plain dict (the numbers Prometheus gets).
+
+        botguard.stats()["requests"]["bot"]["blocked"]   # bots answered 403 so far
+
+    Keys: `requests` (verdict -> action -> count; verdicts none, allow, deny, bot, ..., rejected;
+    actions passed, blocked, monitored), `cache_hits`, `cache_misses`, `config_reloads`
+    (result -> count), `decision_seconds` (the miss-path decision time histogram: `buckets`
+    upper bound -> cumulative count, `count`, `sum` in seconds).
+    """
+    with _lock:
+        requests = {verdict_label(v): dict(zip(ACTIONS, counts)) for v, counts in _requests.items()}
+        reloads = dict(_reloads)
+    timing = _cache.decision_timing()
+    cumulative = 0
+    buckets: dict[float, int] = {}
+    for bound, count in zip(timing.bounds, timing.counts):
+        cumulative += count
+        buckets[bound] = cumulative
+    return {
+        "requests": requests,
+        "cache_hits": timing.hits,
+        "cache_misses": timing.misses,
+        "config_reloads": reloads,
+        "decision_seconds": {"buckets": buckets, "count": cumulative, "sum": timing.total},
+    }
+
+
+def safe_text(value: str | bytes | None, limit: int = LOG_CHARS) -> str:
+    """`value` fit for one log line: non-printable characters escaped, at most `limit` characters kept.
+
+    A User-Agent or path is attacker-controlled: a raw CR/LF would forge a log line, and ANSI or
+    bidi control characters would mislead whoever reads the log.
+    """
+    if value is None:
+        return "-"
+    if isinstance(value, bytes):
+        value = value[: 4 * limit].decode("utf-8", "backslashreplace")
+    cut = len(value) > limit
+    value = value[:limit]
+    if not value.isprintable() or "\\" in value or '"' in value:
+        value = "".join(_escape(c) for c in value)
+    return value + "..." if cut else value
+
+
+def _escape(char: str) -> str:
+    if char == "\\":
+        return "\\\\"
+    if char == '"':
+        return '\\"'
+    if char.isprintable():
+        return char
+    code = ord(char)
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}"
+
+
+def request_path(request: Any) -> str | None:
+    """The path of an ASGI scope or a WSGI environ (None when it has none)."""
+    if not isinstance(request, Mapping):
+        return None
+    if "PATH_INFO" in request or "SCRIPT_NAME" in request:
+        return str(request.get("SCRIPT_NAME", "")) + str(request.get("PATH_INFO", ""))
+    path = request.get("path")
+    return None if path is None else str(path)
+
+
+def log_block(
+    what: str,
+    verdict: Verdict | None,
+    explanation: Explanation | None,
+    path: str | None,
+    user_agent: str | bytes | None,
+    level: int = logging.INFO,
+) -> None:
+    """Write the one log line of a refused request (or, in monitor mode, of one that would be).
+
+        log_block("blocked", Verdict.BOT, explanation, "/login", b"Googlebot/2.1")
+        # botguard: blocked verdict=bot list=builtin rule="Googlebot" category=search path="/login" user_agent="Googlebot/2.1"
+
+    The same fields ride on the record as `record.botguard` (a dict) for structured handlers.
+    """
+    if not logger.isEnabledFor(level):
+        return
+    rule = None if explanation is None else explanation.rule
+    fields = {
+        "action": what,
+        "verdict": verdict_label(verdict),
+        "list": None if explanation is None else explanation.list,
+        "rule": None if rule is None else safe_text(rule.pattern),
+        "category": None if rule is None else rule.category,
+        "path": safe_text(path),
+        "user_agent": safe_text(user_agent),
+    }
+    logger.log(
+        level,
+        'botguard: %s verdict=%s list=%s rule="%s" category=%s path="%s" user_agent="%s"',
+        what,
+        fields["verdict"],
+        fields["list"] or "-",
+        fields["rule"] or "-",
+        fields["category"] or "-",
+        fields["path"],
+        fields["user_agent"],
+        extra={"botguard": fields},
+    )
