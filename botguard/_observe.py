@@ -49,8 +49,9 @@ _requests: Final[dict[Verdict | None, list[int]]] = {v: [0, 0, 0] for v in (*Ver
 # there from the start so that a dashboard has a zero to compare with.
 _reloads: Final[dict[str, int]] = {"ok": 0, "unchanged": 0, "error": 0}
 
-# How much of a User-Agent (or path) a log line carries.
+# How much of a User-Agent (or path), and of the rule's pattern, a log line carries.
 LOG_CHARS: Final = 200
+PATTERN_CHARS: Final = 80
 
 
 def verdict_label(verdict: Verdict | None) -> str:
@@ -124,24 +125,33 @@ def safe_text(value: str | bytes | None, limit: int = LOG_CHARS) -> str:
     """`value` fit for one log line: non-printable characters escaped, at most `limit` characters kept.
 
     A User-Agent or path is attacker-controlled: a raw CR/LF would forge a log line, and ANSI or
-    bidi control characters would mislead whoever reads the log.
+    bidi control characters would mislead whoever reads the log. A cut value ends with "...".
     """
     if value is None:
         return "-"
+    cut = False
     if isinstance(value, bytes):
-        value = value[: 4 * limit].decode("utf-8", "backslashreplace")
-    cut = len(value) > limit
+        # Read as the rules read it: UTF-8, or latin-1 when it is not valid UTF-8.
+        cut = len(value) > 4 * limit
+        head = value[: 4 * limit]
+        try:
+            value = head.decode("utf-8")
+        except UnicodeDecodeError:
+            value = head.decode("latin-1")
+    cut = cut or len(value) > limit
     value = value[:limit]
     if not value.isprintable() or "\\" in value or '"' in value:
         value = "".join(_escape(c) for c in value)
     return value + "..." if cut else value
 
 
+_NAMED_ESCAPES: Final = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
 def _escape(char: str) -> str:
-    if char == "\\":
-        return "\\\\"
-    if char == '"':
-        return '\\"'
+    named = _NAMED_ESCAPES.get(char)
+    if named is not None:
+        return named
     if char.isprintable():
         return char
     code = ord(char)
@@ -168,32 +178,46 @@ def log_block(
 ) -> None:
     """Write the one log line of a refused request (or, in monitor mode, of one that would be).
 
-        log_block("blocked", Verdict.BOT, explanation, "/login", b"Googlebot/2.1")
-        # botguard: blocked verdict=bot list=builtin rule="Googlebot" category=search path="/login" user_agent="Googlebot/2.1"
+        log_block("blocked", Verdict.DENY, explanation, "/login", b"Scrapy/2.11")
+        # botguard: blocked verdict=deny rule=deny[0] category=- path="/login" user_agent="Scrapy/2.11" pattern="(?i)scrapy"
 
-    The same fields ride on the record as `record.botguard` (a dict) for structured handlers.
+    Arguments:
+        what: what happened: "blocked", "would block", "rejected", "would reject", ...
+        verdict: the verdict (None for a rejected duplicate header).
+        explanation: the cached explanation of the verdict (None when there is none).
+        path, user_agent: as the request carried them; escaped and cut to `LOG_CHARS`.
+        level: the log level (INFO).
+
+    The same fields ride on the record as `record.botguard` (a dict), for structured handlers.
     """
     if not logger.isEnabledFor(level):
         return
     rule = None if explanation is None else explanation.rule
+    if rule is None:
+        rule_id = None
+    elif explanation is not None and explanation.list == "policy":
+        rule_id = rule.source
+    else:
+        rule_id = f"{explanation.list if explanation is not None else rule.source}[{rule.index}]"
     fields = {
         "action": what,
         "verdict": verdict_label(verdict),
-        "list": None if explanation is None else explanation.list,
-        "rule": None if rule is None else safe_text(rule.pattern),
+        "rule": rule_id,
         "category": None if rule is None else rule.category,
         "path": safe_text(path),
         "user_agent": safe_text(user_agent),
+        # Last on the line: a built-in rule can be a long alternation.
+        "pattern": None if rule is None else safe_text(rule.pattern, PATTERN_CHARS),
     }
     logger.log(
         level,
-        'botguard: %s verdict=%s list=%s rule="%s" category=%s path="%s" user_agent="%s"',
+        'botguard: %s verdict=%s rule=%s category=%s path="%s" user_agent="%s" pattern="%s"',
         what,
         fields["verdict"],
-        fields["list"] or "-",
         fields["rule"] or "-",
         fields["category"] or "-",
         fields["path"],
         fields["user_agent"],
+        fields["pattern"] or "-",
         extra={"botguard": fields},
     )
