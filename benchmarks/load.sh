@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# Throughput of a bare Starlette app vs the same app behind botguard, under a real uvicorn on
+# 127.0.0.1, driven by wrk in alternation (bare, guarded, bare, guarded, ...) so that both see the
+# same machine noise. Two scenarios: (a) one browser User-Agent repeated (cache hits) and (b) a new
+# User-Agent on every request (every request a miss: the cache-busting attack).
+#
+#   benchmarks/load.sh [ROUNDS] [SECONDS]      # defaults: 5 rounds of 5 s per run
+#
+# Needs wrk (Debian: apt-get install wrk). Prints requests/s per run and the median ratio
+# guarded/bare per scenario. Bounded: ROUNDS x 2 apps x 2 scenarios x SECONDS.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROUNDS=${1:-5}
+SECONDS_PER_RUN=${2:-5}
+PY=${PYTHON:-.venv/bin/python}
+command -v wrk >/dev/null || { echo "wrk not found: apt-get install wrk" >&2; exit 2; }
+
+port_bare=18081
+port_guarded=18082
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }
+trap cleanup EXIT
+
+start() {  # app port
+  "$PY" -m uvicorn "benchmarks.load_apps:$1" --host 127.0.0.1 --port "$2" --log-level warning --no-access-log &
+  pids+=($!)
+}
+start bare $port_bare
+start guarded $port_guarded
+for port in $port_bare $port_guarded; do
+  for _ in $(seq 100); do curl -s -o /dev/null "http://127.0.0.1:$port/" && break; sleep 0.1; done
+done
+
+run() {  # port script -> requests/s
+  wrk -t1 -c32 -d"${SECONDS_PER_RUN}s" -s "benchmarks/$2" "http://127.0.0.1:$1/" | tee -a /tmp/botguard-load.log |
+    awk '/Requests\/sec/ {print $2}'
+}
+
+: > /tmp/botguard-load.log
+declare -A ratios
+for scenario in same_ua unique_ua; do
+  ratios[$scenario]=""
+  for round in $(seq "$ROUNDS"); do
+    bare=$(run $port_bare $scenario.lua)
+    guarded=$(run $port_guarded $scenario.lua)
+    ratio=$(awk -v g="$guarded" -v b="$bare" 'BEGIN {printf "%.3f", g / b}')
+    printf '%-9s round %d: bare %9.0f req/s  guarded %9.0f req/s  ratio %s\n' "$scenario" "$round" "$bare" "$guarded" "$ratio"
+    ratios[$scenario]+="$ratio "
+  done
+done
+grep -h "unexpected statuses" /tmp/botguard-load.log | sort | uniq -c
+for scenario in same_ua unique_ua; do
+  median=$(tr ' ' '\n' <<<"${ratios[$scenario]}" | grep . | sort -n | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}')
+  echo "median ratio guarded/bare, $scenario: $median"
+done

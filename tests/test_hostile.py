@@ -1,0 +1,108 @@
+"""Everything a client or a config author controls, thrown at botguard: it answers, never raises."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from botguard import BotGuardMiddleware, Config, ConfigError, Verdict, classify, explain
+from botguard._cache import cached_explanation
+from botguard._rulesets import BUILTIN_NAMES
+from cachetools import LRUCache
+
+from .asgi_harness import http_scope, ok_app, run
+
+RULESETS = [None, *BUILTIN_NAMES]
+CONFIGS = {name: Config(builtin=name, allow=[r"(?i)friendly"], deny=[r"(?i)evil", r"\x00"]) for name in RULESETS}
+GUARDS = {name: BotGuardMiddleware(ok_app, config=config) for name, config in CONFIGS.items()}
+
+header_value = st.one_of(
+    st.binary(max_size=200),
+    st.binary(min_size=2000, max_size=20000),
+    st.text(max_size=300).map(lambda s: s.encode("utf-8", "surrogatepass")),
+    st.sampled_from([b"", b" ", b"\x00", b"\t\r\n", b"Googlebot/2.1", b"\xff" * 70000, b"evil\x00bot"]),
+)
+header_name = st.sampled_from([b"user-agent", b"accept", b"x-forwarded-for", b"cookie", b""])
+
+
+@given(name=st.sampled_from(RULESETS), headers=st.lists(st.tuples(header_name, header_value), max_size=40))
+@settings(max_examples=250, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+def test_middleware_answers_200_400_or_403_for_any_headers(name: str | None, headers: list[tuple[bytes, bytes]]) -> None:
+    result = run(GUARDS[name], http_scope(headers))
+    count = sum(1 for k, _ in headers if k == b"user-agent")
+    if count > 1:
+        assert result.status == 400 and not result.app_called
+    else:
+        assert result.status in (200, 403)
+        assert result.app_called == (result.status == 200)
+
+
+user_agents = st.one_of(
+    st.text(max_size=400),
+    st.binary(max_size=400),
+    st.sampled_from(["Googlebot/2.1", "curl/8.0", "python-requests/2.31", "Mozilla/5.0 evil", "FRIENDLY bot", ""]),
+)
+
+
+@given(name=st.sampled_from(RULESETS), ua=user_agents)
+@settings(max_examples=400, deadline=None)
+def test_classify_is_total_agrees_with_explain_and_cached_agrees_with_uncached(name: str | None, ua: str | bytes) -> None:
+    config = CONFIGS[name]
+    first = classify(ua, config)
+    assert first in Verdict
+    assert explain(ua, config).verdict is first
+    assert classify(ua, config) is first  # now from the cache
+    fresh = cached_explanation(config, LRUCache(4), ua)  # a fresh cache: computed again
+    assert fresh.verdict is first
+
+
+# Each backtracks exponentially in `regex` on "a" * 64 + "!" (it defuses textbook (a+)+$ itself).
+CATASTROPHIC = [r"(a|a)*$", r"^(\w|\w)*$", r"(a|a)+b", r"(?:a|a)*$"]
+
+
+@pytest.mark.parametrize("pattern", CATASTROPHIC)
+@pytest.mark.parametrize("field", ["allow", "deny"])
+def test_catastrophic_pattern_is_bounded_answered_and_logged(
+    field: str, pattern: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    config = Config(builtin="kong", match_timeout=0.02, **{field: [pattern]})  # type: ignore[arg-type]
+    hostile = ("a" * 64 + "!").encode()
+    with caplog.at_level(logging.WARNING, logger="botguard"):
+        result = run(BotGuardMiddleware(ok_app, config=config), http_scope([(b"user-agent", hostile)]))
+    assert result.status == 200  # the search gave up: no match, the request is answered
+    assert any("gave up" in r.getMessage() and repr(pattern) in r.getMessage() for r in caplog.records)
+
+
+field_values: dict[str, Any] = {
+    "allow": st.one_of(st.lists(st.text(max_size=20), max_size=4), st.text(max_size=5), st.integers(), st.none()),
+    "deny": st.one_of(st.lists(st.one_of(st.text(max_size=20), st.integers()), max_size=4), st.binary(max_size=5)),
+    "builtin": st.one_of(st.sampled_from([*BUILTIN_NAMES, None]), st.text(max_size=8), st.integers()),
+    "cache_size": st.one_of(st.integers(-5, 100_000), st.booleans(), st.floats(), st.text(max_size=3)),
+    "match_timeout": st.one_of(st.floats(allow_nan=True), st.integers(-2, 20), st.text(max_size=3)),
+    "monitor": st.one_of(st.booleans(), st.integers(0, 2), st.text(max_size=3)),
+    "missing_ua": st.one_of(st.sampled_from(["allow", "block"]), st.text(max_size=6)),
+    "duplicate_ua": st.one_of(st.sampled_from(["reject", "first"]), st.text(max_size=6)),
+    "block_status": st.one_of(st.integers(0, 1000), st.text(max_size=3)),
+    "block_body": st.one_of(st.text(max_size=30), st.integers()),
+    "verdict_header": st.one_of(st.none(), st.text(max_size=12)),
+    "retry_after": st.one_of(st.none(), st.integers(-3, 10**6), st.floats()),
+    "whitelist": st.lists(st.text(max_size=10), max_size=3),
+    "nonsense": st.integers(),
+}
+
+
+@given(st.dictionaries(st.sampled_from(sorted(field_values)), st.none()).flatmap(
+    lambda keys: st.fixed_dictionaries({k: field_values[k] for k in keys})
+))
+@settings(max_examples=400, deadline=None)
+def test_random_config_mappings_give_a_config_or_a_config_error(mapping: dict[str, Any]) -> None:
+    try:
+        config = Config.from_mapping(mapping)
+    except ConfigError as exc:
+        assert str(exc)
+    else:
+        assert classify("Mozilla/5.0 fuzz", config) in Verdict
