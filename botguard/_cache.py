@@ -27,6 +27,9 @@ __all__ = [
     "cache_info",
     "cached_explanation",
     "classify",
+    "count_request",
+    "request_counts",
+    "request_explanation",
     "decision_timing",
     "default_config",
     "explain",
@@ -50,6 +53,11 @@ DECISION_BOUNDS: Final = (
 )
 _timing_counts: Final = [0] * len(DECISION_BOUNDS)
 _timing_total: Final = [0.0]
+# Requests judged by the middlewares: slot 2 * verdict + monitor (monitor is 0 or 1), and after
+# the verdicts two slots for rejected duplicate headers. Bumped in the same locked section as
+# the cache lookup, so counting a request costs an index and an add, not another lock.
+REJECTED_SLOT: Final = int(max(Verdict)) + 1
+_requests: Final = [0] * (2 * REJECTED_SLOT + 2)
 _default: list[Config] = []
 
 
@@ -120,6 +128,41 @@ def cached_explanation(config: Config, cache: VerdictLRU, raw: str | bytes) -> E
         _timing_counts[bisect.bisect_left(DECISION_BOUNDS, elapsed)] += 1
         _timing_total[0] += elapsed
     return found
+
+
+def request_explanation(config: Config, cache: VerdictLRU, raw: str | bytes) -> Explanation:
+    """`cached_explanation` for a request: also counts the request by verdict (the middleware hot path)."""
+    with _lock:
+        try:
+            found = cache[raw]
+        except KeyError:
+            _counts[1] += 1
+        else:
+            _counts[0] += 1
+            _requests[2 * found.verdict + config.monitor] += 1
+            return found
+    start = perf_counter()
+    found = config.explain_text(normalize_user_agent(raw))
+    elapsed = perf_counter() - start
+    with _lock:
+        cache[raw] = found
+        _timing_counts[bisect.bisect_left(DECISION_BOUNDS, elapsed)] += 1
+        _timing_total[0] += elapsed
+        _requests[2 * found.verdict + config.monitor] += 1
+    return found
+
+
+def count_request(verdict: Verdict | None, monitor: bool) -> None:
+    """Count a request judged without `request_explanation` (no header, or several)."""
+    slot = REJECTED_SLOT if verdict is None else int(verdict)
+    with _lock:
+        _requests[2 * slot + monitor] += 1
+
+
+def request_counts() -> tuple[int, ...]:
+    """A snapshot of the request counters, by slot (2 * verdict + monitor; then rejected)."""
+    with _lock:
+        return tuple(_requests)
 
 
 def classify(user_agent: str | bytes | None, config: Config | None = None) -> Verdict:

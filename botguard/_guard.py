@@ -7,11 +7,10 @@ Adapters translate their protocol into a list of raw User-Agent values and a req
 from __future__ import annotations
 
 import logging
-from typing import Any
-
 from collections.abc import Mapping
+from typing import Any, Final
 
-from ._cache import VerdictLRU, cached_explanation, default_config, verdict_cache
+from ._cache import VerdictLRU, cached_explanation, count_request, default_config, request_explanation, verdict_cache
 from ._config import (
     DUPLICATE_GRPC_RESPONSE,
     DUPLICATE_RESPONSE,
@@ -21,13 +20,15 @@ from ._config import (
     Explanation,
 )
 from ._errors import ConfigError
-from ._observe import BLOCKED, MONITORED, PASSED, count_request, log_block, request_path
+from ._observe import log_block, request_path
 from ._types import ConfigSource
 from ._verdict import Verdict
 
 __all__ = ["Guard", "Decision"]
 
 logger = logging.getLogger("botguard")
+# A module constant: reading a member off an Enum class costs more than the comparison.
+_DENY: Final = Verdict.DENY
 
 
 class Decision:
@@ -101,24 +102,24 @@ class Guard:
                 there is a line to write, so passing requests never pay for it).
         """
         config, cache = self.current()
+        # Counting is part of the lookup (one locked section): a request is counted as passed,
+        # blocked or monitored from its verdict and `config.monitor`, exactly as decided below.
         if len(values) == 1:
-            explanation = cached_explanation(config, cache, values[0])
+            explanation = request_explanation(config, cache, values[0])
         elif not values:
             explanation = config.explain_text(None)
+            count_request(explanation.verdict, config.monitor)
         elif config.duplicate_ua == "reject":
             return _reject_duplicate(config, cache, values, request, path)
         else:
-            explanation = cached_explanation(config, cache, values[0])
+            explanation = request_explanation(config, cache, values[0])
         verdict = explanation.verdict
-        if verdict < Verdict.DENY:
-            count_request(verdict, PASSED)
+        if verdict < _DENY:
             return Decision(explanation, None, config)
         user_agent = values[0] if values else None
         if config.monitor:
-            count_request(verdict, MONITORED)
             log_block("would block", verdict, explanation, _path(path, request), user_agent)
             return Decision(explanation, None, config)
-        count_request(verdict, BLOCKED)
         log_block("blocked", verdict, explanation, _path(path, request), user_agent)
         return Decision(explanation, _block_response(config, request, verdict), config)
 
@@ -126,12 +127,12 @@ class Guard:
 def _reject_duplicate(
     config: Config, cache: VerdictLRU, values: list[bytes], request: Any, path: str | None
 ) -> Decision:
+    count_request(None, config.monitor)
     if config.monitor:
-        # Monitor mode never refuses: judge the first header, as `duplicate_ua="first"` would.
-        count_request(None, MONITORED)
+        # Monitor mode never refuses: judge the first header, as `duplicate_ua="first"` would
+        # (looked up uncounted: this request is counted once, as a rejected one).
         log_block("would reject", None, None, _path(path, request), _joined(values))
         return Decision(cached_explanation(config, cache, values[0]), None, config)
-    count_request(None, BLOCKED)
     log_block("rejected", None, None, _path(path, request), _joined(values))
     return Decision(None, DUPLICATE_GRPC_RESPONSE if _is_grpc(request) else DUPLICATE_RESPONSE, config)
 

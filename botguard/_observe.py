@@ -1,7 +1,8 @@
 """What botguard did, in numbers and in log lines: request counters, reload counters, block logging.
 
-The counters are plain integers bumped under a lock on the request path; nothing else runs
-there. `stats()` copies them into a dict, and the Prometheus collector (`botguard.prometheus`,
+The request counters are plain integers kept next to the verdict caches (`_cache`) and bumped
+in the same locked section as the cache lookup; nothing else runs on the request path. The
+reload counters live here. `stats()` copies them all into a dict, and the Prometheus collector (`botguard.prometheus`,
 registered by itself when `prometheus_client` is installed) reads them only when it is scraped.
 """
 
@@ -18,10 +19,6 @@ from ._verdict import Verdict
 
 __all__ = [
     "ACTIONS",
-    "PASSED",
-    "BLOCKED",
-    "MONITORED",
-    "count_request",
     "log_block",
     "possible_actions",
     "record_reload",
@@ -33,18 +30,13 @@ __all__ = [
 
 logger = logging.getLogger("botguard")
 
-# Indexes into a verdict's counter list, and the label each one gets.
-PASSED: Final = 0
-BLOCKED: Final = 1
-MONITORED: Final = 2
+# What botguard does with a request: calls the app, answers in its place, or (monitor mode)
+# calls the app although the verdict would have blocked it.
 ACTIONS: Final = ("passed", "blocked", "monitored")
 # The verdict label of a request refused for carrying several User-Agent headers.
 REJECTED: Final = "rejected"
 
 _lock: Final = threading.Lock()
-# verdict (None: a rejected duplicate) -> [passed, blocked, monitored]. Built from the enum, so
-# a verdict added later gets its counters without an edit here.
-_requests: Final[dict[Verdict | None, list[int]]] = {v: [0, 0, 0] for v in (*Verdict, None)}
 # result -> count, for every reload outcome the config loader reports; the usual three are
 # there from the start so that a dashboard has a zero to compare with.
 _reloads: Final[dict[str, int]] = {"ok": 0, "unchanged": 0, "error": 0}
@@ -64,12 +56,6 @@ def possible_actions(label: str) -> tuple[str, ...]:
     if label in ("none", "allow"):
         return ACTIONS[:1]
     return ACTIONS[1:]
-
-
-def count_request(verdict: Verdict | None, action: int) -> None:
-    """Count one request by its verdict and what was done with it (PASSED, BLOCKED, MONITORED)."""
-    with _lock:
-        _requests[verdict][action] += 1
 
 
 def record_reload(result: str, message: str = "") -> None:
@@ -103,8 +89,17 @@ def stats() -> dict[str, Any]:
     (result -> count), `decision_seconds` (the miss-path decision time histogram: `buckets`
     upper bound -> cumulative count, `count`, `sum` in seconds).
     """
+    slots = _cache.request_counts()
+    # Built from the enum, so a verdict added later is counted without an edit here.
+    requests = {}
+    for verdict in (*Verdict, None):
+        slot = _cache.REJECTED_SLOT if verdict is None else int(verdict)
+        enforced, monitored = slots[2 * slot], slots[2 * slot + 1]
+        if verdict is not None and verdict < Verdict.DENY:
+            requests[verdict_label(verdict)] = {"passed": enforced + monitored, "blocked": 0, "monitored": 0}
+        else:
+            requests[verdict_label(verdict)] = {"passed": 0, "blocked": enforced, "monitored": monitored}
     with _lock:
-        requests = {verdict_label(v): dict(zip(ACTIONS, counts)) for v, counts in _requests.items()}
         reloads = dict(_reloads)
     timing = _cache.decision_timing()
     cumulative = 0
