@@ -39,7 +39,7 @@ REJECTED: Final = "rejected"
 _lock: Final = threading.Lock()
 # result -> count, for every reload outcome the config loader reports; the usual three are
 # there from the start so that a dashboard has a zero to compare with.
-_reloads: Final[dict[str, int]] = {"ok": 0, "unchanged": 0, "error": 0}
+_reloads: Final[dict[str, int]] = {"changed": 0, "unchanged": 0, "failed": 0}
 
 # How much of a User-Agent (or path), and of the rule's pattern, a log line carries.
 LOG_CHARS: Final = 200
@@ -61,22 +61,23 @@ def possible_actions(label: str) -> tuple[str, ...]:
 def record_reload(result: str, message: str = "") -> None:
     """Count one config reload outcome and log it; the config loader calls this.
 
-        record_reload("ok", "botguard.toml: 3 deny rules")
-        record_reload("error", "botguard.toml: deny[2]: not a valid regex ...")
+        record_reload("changed", "botguard.toml: 3 deny rules")
+        record_reload("failed", "botguard.toml: deny[2]: not a valid regex ...")
 
     Arguments:
-        result: "ok" (a new config is in force), "unchanged", or "error" (the last good config
-            stays); any other word is counted under its own label.
+        result: "changed" (a new config is in force; INFO), "unchanged" (DEBUG), or "failed"
+            (the last good config stays; WARNING); any other word is counted under its own label
+            and logged at INFO.
         message: what to say in the log line.
     """
     with _lock:
         _reloads[result] = _reloads.get(result, 0) + 1
-    if result == "error":
+    if result == "failed":
         logger.warning("botguard: config reload failed, keeping the last good config: %s", message)
     elif result == "unchanged":
-        logger.debug("botguard: config reload: unchanged %s", message)
+        logger.debug("botguard: config unchanged: %s", message)
     else:
-        logger.info("botguard: config reload: %s %s", result, message)
+        logger.info("botguard: config reloaded (%s): %s", result, message)
 
 
 def stats() -> dict[str, Any]:

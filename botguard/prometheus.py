@@ -61,7 +61,7 @@ class BotguardCollector(Collector):
             value=snapshot["cache_misses"],
         )
         reloads = CounterMetricFamily(
-            "botguard_config_reloads", "Config reloads by result (ok, unchanged, error).", labels=["result"]
+            "botguard_config_reloads", "Config reloads by result (changed, unchanged, failed).", labels=["result"]
         )
         for result, count in snapshot["config_reloads"].items():
             reloads.add_metric([result], count)

@@ -363,13 +363,13 @@ def test_stats_is_a_plain_json_ready_snapshot() -> None:
 
 def test_record_reload_counts_and_logs_by_result(botlog: pytest.LogCaptureFixture) -> None:
     before = botguard.stats()["config_reloads"]
-    record_reload("ok", "botguard.toml: 3 deny rules")
-    record_reload("error", "botguard.toml: deny[2]: not a valid regex")
-    record_reload("unchanged")
+    record_reload("changed", "botguard.toml: 3 deny rules")
+    record_reload("failed", "botguard.toml: deny[2]: not a valid regex")
+    record_reload("unchanged", "botguard.toml: same content")
     after = botguard.stats()["config_reloads"]
-    assert {k: after[k] - before.get(k, 0) for k in after} == {"ok": 1, "error": 1, "unchanged": 1}
+    assert {k: after[k] - before.get(k, 0) for k in after} == {"changed": 1, "failed": 1, "unchanged": 1}
     levels = [(r.levelno, r.getMessage()) for r in botlog.records]
-    assert levels[0] == (logging.INFO, "botguard: config reload: ok botguard.toml: 3 deny rules")
+    assert levels[0] == (logging.INFO, "botguard: config reloaded (changed): botguard.toml: 3 deny rules")
     assert levels[1][0] == logging.WARNING and "keeping the last good config" in levels[1][1]
     assert levels[2][0] == logging.DEBUG
 
@@ -389,7 +389,7 @@ def test_prometheus_metrics_are_registered_and_read_the_counters_at_scrape_time(
     before = scrape()
     run(guarded, http_scope(ua_headers(GOOGLEBOT)))
     run(guarded, http_scope(ua_headers(f"{CHROME} {id(before)}")))  # a fresh agent: one miss
-    record_reload("ok")
+    record_reload("changed", "test")
     after = scrape()
 
     def moved(name: str, **labels: str) -> float:
@@ -399,7 +399,8 @@ def test_prometheus_metrics_are_registered_and_read_the_counters_at_scrape_time(
     assert moved("botguard_requests_total", verdict="bot", action="blocked") == 1
     assert moved("botguard_requests_total", verdict="none", action="passed") == 1
     assert moved("botguard_cache_misses_total") >= 1
-    assert moved("botguard_config_reloads_total", result="ok") == 1
+    assert moved("botguard_config_reloads_total", result="changed") == 1
+    assert ("botguard_config_reloads_total", (("result", "failed"),)) in after
     assert moved("botguard_decision_seconds_count") >= 1
     assert ("botguard_decision_seconds_bucket", (("le", "+Inf"),)) in after
     assert ("botguard_cache_hits_total", ()) in after
