@@ -569,3 +569,15 @@ def test_starlette_app_sees_the_verdict_in_monitor_mode() -> None:
     assert response.status_code == 200 and response.json() == {"verdict": "BOT"}
 
 
+
+
+def test_production_example_under_real_uvicorn() -> None:
+    with serve_uvicorn("examples.production_app:app", env={"BOTGUARD_MONITOR": "1"}) as base:
+        bot = httpx.get(base + "/", headers={"user-agent": GOOGLEBOT})
+        assert bot.status_code == 200 and bot.json() == {"verdict": "BOT"}
+        metrics = httpx.get(base + "/metrics", headers={"user-agent": "Prometheus/2.51.0"}).text
+        assert 'botguard_requests_total{action="monitored",verdict="bot"} 1.0' in metrics
+        assert 'botguard_requests_total{action="passed",verdict="allow"} 1.0' in metrics  # the scrape itself
+    with serve_uvicorn("examples.production_app:app") as base:
+        bot = httpx.get(base + "/", headers={"user-agent": GOOGLEBOT})
+        assert bot.status_code == 403 and bot.headers["retry-after"] == "3600"
