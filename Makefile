@@ -19,6 +19,7 @@ demo: $(STAMP)
 	@echo "botguard demo on http://127.0.0.1:8000 (built-in default rules). Try:"
 	@echo "  curl -i -A 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Safari/537.36' http://127.0.0.1:8000/"
 	@echo "  curl -i -A 'Googlebot/2.1 (+http://www.google.com/bot.html)' http://127.0.0.1:8000/"
+	@echo "  curl -i http://127.0.0.1:8000/api/status    # scripted clients: refused on /, admitted under /api"
 	@echo
 	$(BIN)/python -m uvicorn examples.starlette_app:app --host 127.0.0.1 --port 8000
 

@@ -15,9 +15,11 @@ from ._errors import ConfigError
 from ._observe import stats
 from ._rulesets import Rule
 from ._verdict import Verdict
+from ._wsgi import BotGuardWSGIMiddleware
 
 __all__ = [
     "BotGuardMiddleware",
+    "BotGuardWSGIMiddleware",
     "CacheInfo",
     "Config",
     "ConfigError",

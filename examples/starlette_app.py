@@ -1,19 +1,39 @@
-"""A Starlette app protected by botguard's built-in default rules.
+"""A Starlette app protected by botguard's built-in default rules, with other rules for /api.
 
-    uvicorn examples.starlette_app:app --host 127.0.0.1 --port 8000
+    uvicorn examples.starlette_app:app --host 127.0.0.1 --port 8000     # or: make demo
+
+The site (`/` and everything outside /api) refuses known bots and, on top of the built-in list,
+scripted clients; /api admits scripted clients (curl, python-requests, python-httpx) and still
+refuses the crawlers the built-in list names. Each part is a `Mount` with its own middleware, so
+each has its own config and verdict cache.
 """
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse
-from starlette.routing import Route
+from starlette.routing import Mount, Route
 
 from botguard import BotGuardMiddleware
+
+SCRIPTED = [r"^curl/", r"^python-requests/", r"^python-httpx/"]
 
 
 async def home(request: Request) -> JSONResponse:
     return JSONResponse({"hello": "human", "verdict": request.state.botguard.name})
 
 
-app = Starlette(routes=[Route("/", home)], middleware=[Middleware(BotGuardMiddleware)])
+async def api_status(request: Request) -> JSONResponse:
+    return JSONResponse({"status": "ok", "verdict": request.state.botguard.name})
+
+
+app = Starlette(
+    routes=[
+        Mount(
+            "/api",
+            routes=[Route("/", api_status), Route("/status", api_status)],
+            middleware=[Middleware(BotGuardMiddleware, allow=SCRIPTED)],
+        ),
+        Mount("", routes=[Route("/", home)], middleware=[Middleware(BotGuardMiddleware, deny=SCRIPTED)]),
+    ]
+)

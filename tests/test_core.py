@@ -24,6 +24,7 @@ def test_public_api_is_pinned() -> None:
     assert sorted(botguard.__all__) == sorted(
         [
             "BotGuardMiddleware",
+            "BotGuardWSGIMiddleware",
             "CacheInfo",
             "Config",
             "ConfigError",

@@ -1,0 +1,105 @@
+"""`settings.BOTGUARD`: what it may hold, how it becomes a config, and the system check that says so.
+
+The parsing is framework-free (a value in, a `Config` or loader out, `ConfigError` when it cannot);
+only `check_settings` touches Django, and only when the check framework calls it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from ._cache import default_config
+from ._config import Config
+from ._errors import ConfigError
+from ._types import ConfigSource
+
+__all__ = ["SETTING", "config_from_setting", "check_settings"]
+
+SETTING = "BOTGUARD"
+MIDDLEWARE_PATH = "botguard.django.BotGuardMiddleware"
+# The keys that turn the setting into a loader, and what each loader takes besides its source.
+_LOADER_KEYS = {"file": frozenset({"file", "ttl"}), "url": frozenset({"url", "ttl", "headers"})}
+
+
+def config_from_setting(value: Any) -> Config | ConfigSource:
+    """The config that `settings.BOTGUARD` describes (None means the built-in defaults).
+
+        config_from_setting({"deny": [r"(?i)scrapy"]})        # a Config
+        config_from_setting({"file": "botguard.toml", "ttl": 30})  # a ConfigLoader
+
+    Arguments:
+        value: a dict of `Config` fields (the keys of a config file), a dict with `file` or `url`
+            for a loader, a `Config`, or any object with `.get()` returning one.
+    """
+    if value is None:
+        return default_config()
+    if isinstance(value, Config):
+        return value
+    if not isinstance(value, Mapping):
+        if callable(getattr(value, "get", None)):
+            source: ConfigSource = value  # a loader built in settings.py
+            return source
+        raise ConfigError(f"expected a dict of settings, a Config or a loader, got {type(value).__name__}")
+    sources = [key for key in _LOADER_KEYS if key in value]
+    if not sources:
+        return Config.from_mapping(value)
+    if len(sources) > 1:
+        raise ConfigError("give either 'file' or 'url', not both")
+    return _loader(sources[0], value)
+
+
+def _loader(source: str, value: Mapping[str, Any]) -> ConfigSource:
+    extra = sorted(str(key) for key in value if key not in _LOADER_KEYS[source])
+    if extra:
+        raise ConfigError(
+            f"with {source!r} the rules live in the {source}; unexpected key(s) {extra} "
+            f"(a {source} loader takes {sorted(_LOADER_KEYS[source])})"
+        )
+    try:
+        from ._loader import ConfigLoader  # type: ignore[import-not-found,unused-ignore]
+    except ImportError:
+        raise ConfigError(
+            f"{source!r} needs botguard's ConfigLoader (botguard._loader), which this installation of "
+            "botguard does not have; give the rules inline instead"
+        ) from None
+    options = {key: value[key] for key in value if key != source}
+    if source == "file":
+        return ConfigLoader.from_file(value["file"], **options)  # type: ignore[no-any-return,unused-ignore]
+    return ConfigLoader.from_url(value["url"], **options)  # type: ignore[no-any-return,unused-ignore]
+
+
+def check_settings(app_configs: Any = None, **kwargs: Any) -> list[Any]:
+    """Django system check: `settings.BOTGUARD` builds a config, and the middleware is installed.
+
+    Runs at `manage.py check`, `runserver` and `migrate`, so a bad regex or an unknown key stops
+    a deploy instead of the first request.
+    """
+    from django.conf import settings
+    from django.core.checks import Error, Warning
+
+    messages: list[Any] = []
+    configured = hasattr(settings, SETTING)
+    if configured:
+        try:
+            config_from_setting(getattr(settings, SETTING))
+        except ConfigError as exc:
+            messages.append(
+                Error(
+                    f"settings.{SETTING} is not a valid botguard configuration: {exc}",
+                    hint="Fix the key or pattern named above; the keys are those of botguard.Config.",
+                    obj=SETTING,
+                    id="botguard.E001",
+                )
+            )
+    middleware = list(getattr(settings, "MIDDLEWARE", None) or ())
+    if configured and MIDDLEWARE_PATH not in middleware:
+        messages.append(
+            Warning(
+                f"settings.{SETTING} is set but {MIDDLEWARE_PATH!r} is not in MIDDLEWARE, so nothing enforces it.",
+                hint=f"Add {MIDDLEWARE_PATH!r} near the top of MIDDLEWARE.",
+                obj=SETTING,
+                id="botguard.W001",
+            )
+        )
+    return messages

@@ -1,0 +1,93 @@
+"""`BotGuardWSGIMiddleware`: botguard as PEP 3333 middleware (Flask, Django WSGI, any WSGI app).
+
+The twin of `_asgi.py`: the same `Guard`, the same decisions, the same answers. What differs is
+only what a WSGI server shows us. Servers fold repeated headers into one `HTTP_USER_AGENT`
+(wsgiref, gunicorn and werkzeug join them with ","), and a comma is legal inside one User-Agent
+("KHTML, like Gecko"), so a WSGI app cannot tell two headers from one: the joined value is judged
+as one User-Agent, and the 400 for duplicates is only seen where the server hands over both.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from functools import lru_cache
+from http import HTTPStatus
+from typing import Any
+
+from ._config import BlockResponse, Config
+from ._guard import Guard
+from ._types import ConfigSource, Environ, StartResponse, WSGIApp
+
+__all__ = ["BotGuardWSGIMiddleware"]
+
+
+class BotGuardWSGIMiddleware:
+    """Answer bots with 403 before the WSGI app runs; pass everything else with its verdict.
+
+        app.wsgi_app = BotGuardWSGIMiddleware(app.wsgi_app)             # Flask
+        application = BotGuardWSGIMiddleware(get_wsgi_application())  # Django via WSGI
+
+    Arguments:
+        app: the WSGI app to protect.
+        config: a `Config`, or a loader (anything with `.get()` returning a `Config`);
+            None means the built-in defaults.
+        **fields: `Config` fields, to build a config in place (not together with `config`).
+
+    The verdict reaches the app as `environ["botguard.verdict"]`; `on_block` receives the environ.
+    Safe under threaded servers: the guard keeps no per-request state and the caches are locked.
+    """
+
+    def __init__(self, app: WSGIApp, config: Config | ConfigSource | None = None, **fields: Any) -> None:
+        self.app = app
+        self.guard = Guard(config, fields)
+
+    def __call__(self, environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
+        value = environ.get("HTTP_USER_AGENT")
+        decision = self.guard.decide([] if value is None else [_raw(value)], environ)
+        header = decision.config._verdict_header
+        response = decision.response
+        if response is None:
+            environ["botguard.verdict"] = decision.verdict
+            if header is not None:
+                start_response = _adding_header(start_response, header, _verdict_name(decision.verdict))
+            return self.app(environ, start_response)
+        status, prebuilt = _wsgi_head(response)
+        # A fresh list each time: servers may add to the list they are given.
+        headers = list(prebuilt)
+        if header is not None:
+            headers.append((header.decode("latin-1"), _verdict_name(decision.verdict)))
+        start_response(status, headers)
+        return [response.body]
+
+
+def _raw(value: str) -> bytes:
+    # PEP 3333 hands headers over as latin-1 "bytes in a str": encoding them back gives the bytes
+    # on the wire, so a UTF-8 agent decodes as it does under ASGI and shares the same cache key.
+    try:
+        return value.encode("latin-1")
+    except UnicodeEncodeError:  # a server outside the PEP passed real text; UTF-8 reads back as it
+        return value.encode("utf-8", "surrogateescape")
+
+
+@lru_cache(maxsize=64)
+def _wsgi_head(response: BlockResponse) -> tuple[str, tuple[tuple[str, str], ...]]:
+    # Built once per distinct answer (configs prebuild theirs), so a bot flood costs no formatting.
+    try:
+        phrase = HTTPStatus(response.status).phrase
+    except ValueError:
+        phrase = "Blocked"
+    headers = tuple((k.decode("latin-1"), v.decode("latin-1")) for k, v in response.headers)
+    return f"{response.status} {phrase}", headers
+
+
+def _verdict_name(verdict: Any) -> str:
+    return "rejected" if verdict is None else str(verdict.name.lower())
+
+
+def _adding_header(start_response: StartResponse, name: bytes, value: str) -> StartResponse:
+    header = (name.decode("latin-1"), value)
+
+    def start_response_with_header(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+        return start_response(status, [*headers, header], exc_info)
+
+    return start_response_with_header

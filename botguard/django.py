@@ -1,0 +1,249 @@
+"""botguard for Django: a settings-driven middleware, per-view decorators and a system check.
+
+    MIDDLEWARE = ["botguard.django.BotGuardMiddleware", ...]   # first, so bots cost nothing else
+    BOTGUARD = {"deny": [r"(?i)scrapy"]}                       # the keys of a config file
+    INSTALLED_APPS = [..., "botguard"]                         # for `manage.py check`
+
+A thin translation of Django's request into the `Guard` every adapter shares: the same decisions
+and the same answers as the ASGI and WSGI middleware. This is the only module (with its check
+helper and the app config) that imports Django.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Mapping
+from typing import Any, Final, TypeVar
+
+from asgiref.sync import iscoroutinefunction, markcoroutinefunction
+from django.core import checks
+from django.core.exceptions import ImproperlyConfigured
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
+
+from ._config import BlockResponse, Config
+from ._django_checks import SETTING, check_settings, config_from_setting
+from ._errors import ConfigError
+from ._guard import Decision, Guard
+from ._types import ConfigSource
+from ._verdict import Verdict
+
+__all__ = ["BotGuardMiddleware", "exempt", "rules"]
+
+V = TypeVar("V", bound=Callable[..., Any])
+
+# Where the decorators leave their mark on a view: `EXEMPT`, or the view's own `Guard`.
+_ATTRIBUTE: Final = "botguard_view_rules"
+EXEMPT: Final = "exempt"
+
+# Registered on import as well as from `botguard.apps`: the check runs whenever this module has
+# been imported before `manage.py check`, even without "botguard" in INSTALLED_APPS.
+checks.register(check_settings, checks.Tags.security)
+
+
+class BotGuardMiddleware:
+    """Answer bots with 403 before the view runs; pass everything else with `request.botguard`.
+
+        MIDDLEWARE = ["botguard.django.BotGuardMiddleware", ...]
+        BOTGUARD = {"allow": [r"(?i)uptime-kuma"], "deny": [r"(?i)scrapy"]}
+        BOTGUARD = {"file": "botguard.toml", "ttl": 30}   # or {"url": ..., "ttl": ..., "headers": ...}
+
+    Configured by `settings.BOTGUARD`, read once when Django loads the middleware: a dict of
+    `Config` fields (the keys of a config file), a dict with `file`/`url` for a loader, a `Config`
+    or a loader; absent means the built-in defaults. A bad setting raises `ImproperlyConfigured`.
+
+    Sync and async: under ASGI it runs without a thread hop, and it reads the raw headers from the
+    ASGI scope, so two User-Agent headers get the same 400 as under the ASGI middleware (a WSGI
+    server has already joined them). `on_block` receives the ASGI scope or the WSGI environ.
+    Views marked with `exempt` or `rules` are judged by their own mark instead.
+    """
+
+    sync_capable = True
+    async_capable = True
+
+    def __init__(self, get_response: Callable[[HttpRequest], Any]) -> None:
+        from django.conf import settings
+
+        self.get_response = get_response
+        try:
+            self.guard = Guard(config_from_setting(getattr(settings, SETTING, None)))
+        except ConfigError as exc:
+            raise ImproperlyConfigured(f"settings.{SETTING}: {exc}") from exc
+        self.async_mode = iscoroutinefunction(get_response)
+        if self.async_mode:
+            markcoroutinefunction(self)
+            # Django wraps a sync `process_view` in sync_to_async under ASGI: a thread hop on every
+            # request. An async twin avoids it.
+            self.process_view = self._process_view_async  # type: ignore[method-assign]
+
+    def __call__(self, request: HttpRequest) -> Any:
+        if self.async_mode:
+            return self.__acall__(request)
+        response = self._judge(request)
+        if response is None:
+            response = self.get_response(request)
+        return _with_verdict_header(request, response)
+
+    async def __acall__(self, request: HttpRequest) -> HttpResponseBase:
+        response = self._judge(request)
+        if response is None:
+            response = await self.get_response(request)
+        return _with_verdict_header(request, response)
+
+    def process_view(
+        self, request: HttpRequest, view_func: Callable[..., Any], view_args: Any, view_kwargs: Any
+    ) -> HttpResponse | None:
+        """Judge a request again by its view's own rules, when the view has them."""
+        return _by_view_rules(request, view_func)
+
+    async def _process_view_async(
+        self, request: HttpRequest, view_func: Callable[..., Any], view_args: Any, view_kwargs: Any
+    ) -> HttpResponse | None:
+        return _by_view_rules(request, view_func)
+
+    def _judge(self, request: HttpRequest) -> HttpResponse | None:
+        response = _decide(request, self.guard)
+        if response is None:
+            return None
+        # A block by the global rules stands unless the view has its own say: find the view only
+        # now, so passing requests never pay for a second URL resolution.
+        mark = _view_mark(_resolved_view(request))
+        if mark == EXEMPT:
+            return None
+        if isinstance(mark, Guard):
+            return _decide(request, mark)
+        return response
+
+
+def exempt(view: V) -> V:
+    """Let every client reach this view; `request.botguard` still says what botguard made of it.
+
+        @botguard.django.exempt
+        def robots_txt(request): ...
+
+    Works on function views, async views, `View.as_view()` results and `View` classes. For a health
+    check or `robots.txt`, which bots must read. Duplicate User-Agent headers are let through too
+    (`request.botguard` is then None).
+    """
+    return _mark(view, EXEMPT)
+
+
+def rules(config: Config | ConfigSource | Mapping[str, Any] | None = None, **fields: Any) -> Callable[[V], V]:
+    """Judge the decorated views by these rules instead of `settings.BOTGUARD`.
+
+        api_rules = botguard.django.rules(allow=[r"^curl/", r"^python-requests/"])
+
+        @api_rules
+        def status(request): ...
+
+    Arguments:
+        config: a `Config`, a loader, or a dict of config-file keys; None means the built-in defaults.
+        **fields: `Config` fields, to build a config in place (not together with `config`).
+
+    The config is built once, here: every view decorated by the same `rules(...)` object shares one
+    config and one verdict cache, while each `rules(...)` call has its own.
+    """
+    if isinstance(config, Mapping):
+        if fields:
+            raise ConfigError(f"give either a dict of settings or the fields {sorted(fields)}, not both")
+        config = Config.from_mapping(config)
+    guard = Guard(config, fields)
+
+    def decorate(view: V) -> V:
+        return _mark(view, guard)
+
+    return decorate
+
+
+def _mark(view: V, mark: Guard | str) -> V:
+    if isinstance(view, type):
+        # A class-based view: `as_view()` exposes the class as `view_class`, where we look.
+        setattr(view, _ATTRIBUTE, mark)
+        return view
+    wrapper: Callable[..., Any]
+    if iscoroutinefunction(view):
+
+        async def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+            return await view(request, *args, **kwargs)
+
+    else:
+
+        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+            return view(request, *args, **kwargs)
+
+    # A new function rather than an attribute on `view`: a view shared by two URL patterns can be
+    # exempt under one and guarded under the other. Set after `wraps`, so the outermost mark wins.
+    functools.update_wrapper(wrapper, view)
+    setattr(wrapper, _ATTRIBUTE, mark)
+    return wrapper  # type: ignore[return-value]
+
+
+def _by_view_rules(request: HttpRequest, view_func: Any) -> HttpResponse | None:
+    mark = _view_mark(view_func)
+    if not isinstance(mark, Guard) or getattr(request, "_botguard_guard", None) is mark:
+        return None  # no rules of its own, or already judged by them on the way in
+    return _decide(request, mark)
+
+
+def _view_mark(view: Any) -> Guard | str | None:
+    if view is None:
+        return None
+    mark = getattr(view, _ATTRIBUTE, None)
+    if mark is None:
+        mark = getattr(getattr(view, "view_class", None), _ATTRIBUTE, None)
+    return mark
+
+
+def _resolved_view(request: HttpRequest) -> Any:
+    from django.urls import Resolver404, get_resolver
+
+    try:
+        return get_resolver(getattr(request, "urlconf", None)).resolve(request.path_info).func
+    except Resolver404:
+        return None
+
+
+def _decide(request: HttpRequest, guard: Guard) -> HttpResponse | None:
+    scope = getattr(request, "scope", None)
+    if isinstance(scope, Mapping) and "headers" in scope:
+        # ASGI: the raw headers, so duplicates are seen (Django's META has joined them).
+        decision = guard.decide([v for k, v in scope["headers"] if k == b"user-agent"], scope)
+    else:
+        value = request.META.get("HTTP_USER_AGENT")
+        raw = None if value is None else _latin1(value)
+        decision = guard.decide([] if raw is None else [raw], getattr(request, "environ", request.META))
+    _record(request, guard, decision)
+    return None if decision.response is None else _http_response(decision.response)
+
+
+def _latin1(value: str) -> bytes:
+    # WSGI hands headers over as latin-1 text: back to the bytes on the wire, as under ASGI.
+    try:
+        return value.encode("latin-1")
+    except UnicodeEncodeError:
+        return value.encode("utf-8", "surrogateescape")
+
+
+def _record(request: Any, guard: Guard, decision: Decision) -> None:
+    request.botguard = decision.verdict
+    request._botguard_guard = guard
+    header = decision.config._verdict_header
+    request._botguard_header = None if header is None else (header.decode("latin-1"), _verdict_name(decision.verdict))
+
+
+def _verdict_name(verdict: Verdict | None) -> str:
+    return "rejected" if verdict is None else verdict.name.lower()
+
+
+def _http_response(block: BlockResponse) -> HttpResponse:
+    response = HttpResponse(block.body, status=block.status)
+    for name, value in block.headers:
+        response[name.decode("latin-1")] = value.decode("latin-1")
+    return response
+
+
+def _with_verdict_header(request: HttpRequest, response: Any) -> Any:
+    header = getattr(request, "_botguard_header", None)
+    if header is not None and isinstance(response, HttpResponseBase):
+        response[header[0]] = header[1]
+    return response
+
