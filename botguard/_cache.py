@@ -124,7 +124,8 @@ def cached_explanation(config: Config, cache: VerdictLRU, raw: str | bytes) -> E
     found = config.explain_text(normalize_user_agent(raw))
     elapsed = perf_counter() - start
     with _lock:
-        cache[raw] = found
+        if not found.timed_out:
+            cache[raw] = found
         _timing_counts[bisect.bisect_left(DECISION_BOUNDS, elapsed)] += 1
         _timing_total[0] += elapsed
     return found
@@ -145,7 +146,8 @@ def request_explanation(config: Config, cache: VerdictLRU, raw: str | bytes) -> 
     found = config.explain_text(normalize_user_agent(raw))
     elapsed = perf_counter() - start
     with _lock:
-        cache[raw] = found
+        if not found.timed_out:  # a verdict a regex timeout touched may differ next time
+            cache[raw] = found
         _timing_counts[bisect.bisect_left(DECISION_BOUNDS, elapsed)] += 1
         _timing_total[0] += elapsed
         _requests[2 * found.verdict + config.monitor] += 1

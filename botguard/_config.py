@@ -37,6 +37,8 @@ class Explanation:
     verdict: Verdict
     list: str | None
     rule: Rule | None
+    # A pattern search ran out of time: the verdict may differ next time, so it is not cached.
+    timed_out: bool = False
 
     def __str__(self) -> str:
         if self.rule is None:
@@ -246,15 +248,21 @@ class Config:
             if self.missing_ua == "block":
                 return Explanation(Verdict.DENY, "policy", POLICY_RULES["missing_ua"])
             return Explanation(Verdict.NONE, None, None)
-        if self._allow and (rule := self._allow.search(text)) is not None:
-            return Explanation(Verdict.ALLOW, "allow", rule)
+        timed_out = False
+        if self._allow:
+            rule, timed_out = self._allow.search(text)
+            if rule is not None:
+                return Explanation(Verdict.ALLOW, "allow", rule, timed_out)
         if not text and self.empty_ua == "block":
-            return Explanation(Verdict.DENY, "policy", POLICY_RULES["empty_ua"])
-        if self._deny and (rule := self._deny.search(text)) is not None:
-            return Explanation(Verdict.DENY, "deny", rule)
+            return Explanation(Verdict.DENY, "policy", POLICY_RULES["empty_ua"], timed_out)
+        if self._deny:
+            rule, deny_timed_out = self._deny.search(text)
+            timed_out = timed_out or deny_timed_out
+            if rule is not None:
+                return Explanation(Verdict.DENY, "deny", rule, timed_out)
         if self._builtin is not None and (rule := self._builtin.search(text)) is not None:
-            return Explanation(Verdict.BOT, "builtin", rule)
-        return Explanation(Verdict.NONE, None, None)
+            return Explanation(Verdict.BOT, "builtin", rule, timed_out)
+        return Explanation(Verdict.NONE, None, None, timed_out)
 
 
 def _pattern_tuple(name: str, value: Any) -> tuple[str, ...]:

@@ -56,6 +56,9 @@ def resolve_config(config: Config | ConfigSource | None, fields: dict[str, Any])
         return default_config()
     if isinstance(config, Config):
         return config
+    if isinstance(config, Mapping):
+        # A dict has .get() too: it is settings, not a loader.
+        return Config.from_mapping(config)
     if callable(getattr(config, "get", None)):
         return config
     raise ConfigError(f"config: expected a Config or an object with .get(), got {type(config).__name__}")

@@ -221,3 +221,10 @@ def test_websocket_under_real_uvicorn() -> None:
         ]
         refused = _raw_request(base, handshake + [f"User-Agent: {GOOGLEBOT}"])
         assert refused.startswith(b"HTTP/1.1 403")
+
+
+def test_a_dict_config_is_settings_not_a_loader() -> None:
+    guarded = BotGuardMiddleware(ok_app, config={"deny": ["(?i)scrapy"], "builtin": None})  # type: ignore[arg-type]
+    assert run(guarded, http_scope(ua_headers("Scrapy/2.11"))).status == 403
+    with pytest.raises(ConfigError, match="unknown key"):
+        BotGuardMiddleware(ok_app, config={"denny": []})  # type: ignore[arg-type]
