@@ -52,8 +52,9 @@ def verdict_label(verdict: Verdict | None) -> str:
 
 
 def possible_actions(label: str) -> tuple[str, ...]:
-    """The actions a verdict can get: "passed" for none and allow, "blocked" or "monitored" for the rest."""
-    if label in ("none", "allow"):
+    """The actions a verdict can get: "passed" below DENY (none, allow), else "blocked" or "monitored"."""
+    verdict = Verdict.__members__.get(label.upper())
+    if verdict is not None and verdict < Verdict.DENY:
         return ACTIONS[:1]
     return ACTIONS[1:]
 
