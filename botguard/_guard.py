@@ -21,6 +21,7 @@ from ._config import (
 )
 from ._errors import ConfigError
 from ._observe import log_block, request_path
+from ._override import OVERRIDES, forced
 from ._types import ConfigSource
 from ._verdict import Verdict
 
@@ -82,7 +83,11 @@ class Guard:
         self._current: tuple[Config, VerdictLRU] = (first, verdict_cache(first))
 
     def current(self) -> tuple[Config, VerdictLRU]:
-        """The config in force and its verdict cache."""
+        """The config in force and its verdict cache (a `botguard.testing` override comes first)."""
+        if OVERRIDES.count:
+            override: tuple[Config, VerdictLRU] | None = forced(self)
+            if override is not None:
+                return override
         if self._source is None:
             return self._current
         try:
