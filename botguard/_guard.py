@@ -8,11 +8,19 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Final
 
-from ._cache import VerdictLRU, cached_explanation, default_config, verdict_cache
-from ._config import DUPLICATE_RESPONSE, BlockResponse, Config, Explanation
+from ._cache import VerdictLRU, cached_explanation, count_request, default_config, request_explanation, verdict_cache
+from ._config import (
+    DUPLICATE_GRPC_RESPONSE,
+    DUPLICATE_RESPONSE,
+    GRPC_TRAILERS,
+    BlockResponse,
+    Config,
+    Explanation,
+)
 from ._errors import ConfigError
+from ._observe import log_block, request_path
 from ._override import OVERRIDES, forced
 from ._types import ConfigSource
 from ._verdict import Verdict
@@ -20,6 +28,8 @@ from ._verdict import Verdict
 __all__ = ["Guard", "Decision"]
 
 logger = logging.getLogger("botguard")
+# A module constant: reading a member off an Enum class costs more than the comparison.
+_DENY: Final = Verdict.DENY
 
 
 class Decision:
@@ -90,20 +100,70 @@ class Guard:
             current = self._current = (_checked(config), verdict_cache(config))
         return current
 
-    def decide(self, values: list[bytes], request: Any) -> Decision:
-        """Judge a request by its raw User-Agent values (in arrival order)."""
+    def decide(self, values: list[bytes], request: Any, path: str | None = None) -> Decision:
+        """Judge a request by its raw User-Agent values (in arrival order), count it, log a block.
+
+        Arguments:
+            values: every `User-Agent` header value of the request, as raw bytes.
+            request: the ASGI scope or WSGI environ, for `on_block` and for the log line.
+            path: the request path for the log line; None reads it from `request` (only when
+                there is a line to write, so passing requests never pay for it).
+        """
         config, cache = self.current()
+        # Counting is part of the lookup (one locked section): a request is counted as passed,
+        # blocked or monitored from its verdict and `config.monitor`, exactly as decided below.
         if len(values) == 1:
-            explanation = cached_explanation(config, cache, values[0])
+            explanation = request_explanation(config, cache, values[0])
         elif not values:
             explanation = config.explain_text(None)
+            count_request(explanation.verdict, config.monitor)
         elif config.duplicate_ua == "reject":
-            return Decision(None, DUPLICATE_RESPONSE, config)
+            return _reject_duplicate(config, cache, values, request, path)
         else:
-            explanation = cached_explanation(config, cache, values[0])
-        if explanation.verdict < Verdict.DENY or config.monitor:
+            explanation = request_explanation(config, cache, values[0])
+        verdict = explanation.verdict
+        if verdict < _DENY:
             return Decision(explanation, None, config)
-        return Decision(explanation, _block_response(config, request, explanation.verdict), config)
+        user_agent = values[0] if values else None
+        if config.monitor:
+            log_block("would block", verdict, explanation, _path(path, request), user_agent)
+            return Decision(explanation, None, config)
+        log_block("blocked", verdict, explanation, _path(path, request), user_agent)
+        return Decision(explanation, _block_response(config, request, verdict), config)
+
+
+def _reject_duplicate(
+    config: Config, cache: VerdictLRU, values: list[bytes], request: Any, path: str | None
+) -> Decision:
+    count_request(None, config.monitor)
+    if config.monitor:
+        # Monitor mode never refuses: judge the first header, as `duplicate_ua="first"` would
+        # (looked up uncounted: this request is counted once, as a rejected one).
+        log_block("would reject", None, None, _path(path, request), _joined(values))
+        return Decision(cached_explanation(config, cache, values[0]), None, config)
+    log_block("rejected", None, None, _path(path, request), _joined(values))
+    return Decision(None, DUPLICATE_GRPC_RESPONSE if _is_grpc(request) else DUPLICATE_RESPONSE, config)
+
+
+def _joined(values: list[bytes]) -> bytes:
+    # One log field for all the headers, so the line shows what was sent, not only the first.
+    return b" | ".join(values)
+
+
+def _path(path: str | None, request: Any) -> str | None:
+    return path if path is not None else request_path(request)
+
+
+def _is_grpc(request: Any) -> bool:
+    """True when the request is a gRPC call (its content type is `application/grpc...`)."""
+    if not isinstance(request, Mapping):
+        return False
+    if "headers" in request:
+        for key, value in request["headers"]:
+            if key == b"content-type":
+                return bytes(value).lower().startswith(b"application/grpc")
+        return False
+    return str(request.get("CONTENT_TYPE", "")).lower().startswith("application/grpc")
 
 
 def _checked(config: Any) -> Config:
@@ -114,18 +174,44 @@ def _checked(config: Any) -> Config:
 
 def _block_response(config: Config, request: Any, verdict: Verdict) -> BlockResponse:
     if config.on_block is None:
-        return config._block_response
+        return config._grpc_block_response if _is_grpc(request) else config._block_response
     try:
-        status, headers, body = config.on_block(request, verdict)
-        if isinstance(body, str):
-            body = body.encode()
-        raw_headers = tuple((str(k).lower().encode("latin-1"), str(v).encode("latin-1")) for k, v in headers)
-        if not any(k == b"content-length" for k, _ in raw_headers):
-            raw_headers += ((b"content-length", str(len(body)).encode()),)
-        if not isinstance(status, int) or not 100 <= status <= 599:
-            raise ValueError(f"status {status!r} is not an HTTP status")
-        return BlockResponse(status, raw_headers, bytes(body))
+        return _hook_response(*config.on_block(request, verdict))
     except Exception:
         # The hook is the user's code: its failure must not turn a block into a 500.
         logger.exception("botguard: on_block failed; sending the configured block response")
-        return config._block_response
+        return config._grpc_block_response if _is_grpc(request) else config._block_response
+
+
+def _hook_response(status: Any, headers: Any, body: Any) -> BlockResponse:
+    """Check and encode what an `on_block` hook returned; raise ValueError when it is unusable."""
+    if isinstance(status, bool) or not isinstance(status, int) or not 200 <= status <= 599:
+        raise ValueError(f"on_block: status {status!r} is not a final HTTP status (200-599)")
+    if isinstance(body, str):
+        body = body.encode()
+    elif isinstance(body, (bytearray, memoryview)):
+        body = bytes(body)
+    elif not isinstance(body, bytes):
+        raise ValueError(f"on_block: body must be bytes or str, not {type(body).__name__}")
+    if isinstance(headers, Mapping):
+        headers = headers.items()
+    raw: list[tuple[bytes, bytes]] = []
+    for name, value in headers:
+        key = _header_bytes(name).lower()
+        if key == b"content-length":
+            continue  # ours is always right; a hook's could truncate or hang the response
+        raw.append((key, _header_bytes(value)))
+    for key, value in raw:
+        if not key or any(c in key for c in b" \t\r\n\0:") or any(c in value for c in b"\r\n\0"):
+            # A header a server would refuse (or, worse, split into two): never sent.
+            raise ValueError(f"on_block: invalid header {key!r}: {value!r}")
+    raw.append((b"content-length", str(len(body)).encode()))
+    grpc = any(k == b"content-type" and v.lower().startswith(b"application/grpc") for k, v in raw)
+    trailers = tuple(name for name in GRPC_TRAILERS if any(k == name for k, _ in raw)) if grpc else ()
+    return BlockResponse(status, tuple(raw), body, trailers)
+
+
+def _header_bytes(value: Any) -> bytes:
+    if isinstance(value, bytes):
+        return value
+    return str(value).encode("latin-1")

@@ -34,6 +34,7 @@ def test_public_api_is_pinned() -> None:
             "cache_info",
             "classify",
             "explain",
+            "stats",
         ]
     )
 
