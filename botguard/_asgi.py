@@ -57,7 +57,10 @@ class BotGuardMiddleware:
             return
         extra = () if header is None else ((header, _verdict_name(decision.verdict)),)
         if kind == "http":
-            await _send_http(send, response, extra)
+            if response.trailers and "http.response.trailers" in scope.get("extensions", ()):
+                await _send_with_trailers(send, response, extra)
+            else:
+                await _send_http(send, response, extra)
         elif "websocket.http.response" in scope.get("extensions", ()):
             await _send_http(send, response, extra, prefix="websocket.")
         else:
@@ -70,6 +73,19 @@ async def _send_http(
 ) -> None:
     await send({"type": f"{prefix}http.response.start", "status": response.status, "headers": [*response.headers, *extra]})
     await send({"type": f"{prefix}http.response.body", "body": response.body})
+
+
+async def _send_with_trailers(send: Send, response: BlockResponse, extra: tuple[tuple[bytes, bytes], ...]) -> None:
+    # gRPC over HTTP/2: a header block that does not end the stream, followed by an empty DATA
+    # frame, leaves clients with "server closed the stream without sending trailers"; the
+    # status has to arrive as trailers (or in a header block that ends the stream, which ASGI
+    # cannot ask for).
+    names = response.trailers
+    headers = [h for h in response.headers if h[0] not in names]
+    trailers = [h for h in response.headers if h[0] in names]
+    await send({"type": "http.response.start", "status": response.status, "headers": [*headers, *extra], "trailers": True})
+    await send({"type": "http.response.body", "body": response.body})
+    await send({"type": "http.response.trailers", "headers": trailers, "more_trailers": False})
 
 
 def _verdict_name(verdict: Any) -> bytes:

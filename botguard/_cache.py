@@ -8,9 +8,11 @@ got a new cache. botguard's loaders return the same object while the content is 
 
 from __future__ import annotations
 
+import bisect
 import threading
 import weakref
 from dataclasses import dataclass
+from time import perf_counter
 from typing import Final
 
 from cachetools import LRUCache
@@ -19,7 +21,22 @@ from ._config import Config, Explanation
 from ._patterns import normalize_user_agent
 from ._verdict import Verdict
 
-__all__ = ["CacheInfo", "cache_info", "classify", "default_config", "explain", "verdict_cache", "cached_explanation"]
+__all__ = [
+    "peek_explanation",
+    "recount_request",
+    "CacheInfo",
+    "DecisionTiming",
+    "cache_info",
+    "cached_explanation",
+    "classify",
+    "count_request",
+    "request_counts",
+    "request_explanation",
+    "decision_timing",
+    "default_config",
+    "explain",
+    "verdict_cache",
+]
 
 VerdictLRU = LRUCache[str | bytes, Explanation]
 
@@ -29,6 +46,20 @@ _lock: Final = threading.Lock()
 _caches: weakref.WeakKeyDictionary[Config, VerdictLRU] = weakref.WeakKeyDictionary()
 # [hits, misses], cumulative over every cache this process has had, live or released.
 _counts: Final = [0, 0]
+# A histogram of miss-path decision time, in seconds: upper bounds (Prometheus `le`), the count
+# of misses that fell in each bucket (not cumulative), and their total time. Bumped in the
+# locked section that stores the verdict, so timing a miss takes no extra lock.
+DECISION_BOUNDS: Final = (
+    0.000005, 0.00001, 0.000025, 0.00005, 0.0001, 0.00025, 0.0005,
+    0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, float("inf"),
+)
+_timing_counts: Final = [0] * len(DECISION_BOUNDS)
+_timing_total: Final = [0.0]
+# Requests judged by the middlewares: slot 2 * verdict + monitor (monitor is 0 or 1), and after
+# the verdicts two slots for rejected duplicate headers. Bumped in the same locked section as
+# the cache lookup, so counting a request costs an index and an add, not another lock.
+REJECTED_SLOT: Final = int(max(Verdict)) + 1
+_requests: Final = [0] * (2 * REJECTED_SLOT + 2)
 _default: list[Config] = []
 
 
@@ -40,6 +71,23 @@ class CacheInfo:
     hits: int
     misses: int
     entries: int
+
+
+@dataclass(frozen=True, slots=True)
+class DecisionTiming:
+    """A snapshot of the cache counters and the miss-path decision time histogram."""
+
+    hits: int
+    misses: int
+    bounds: tuple[float, ...]
+    counts: tuple[int, ...]
+    total: float
+
+
+def decision_timing() -> DecisionTiming:
+    """Hits, misses, and how long the misses took to decide (per-bucket counts, not cumulative)."""
+    with _lock:
+        return DecisionTiming(_counts[0], _counts[1], DECISION_BOUNDS, tuple(_timing_counts), _timing_total[0])
 
 
 def default_config() -> Config:
@@ -74,10 +122,64 @@ def cached_explanation(config: Config, cache: VerdictLRU, raw: str | bytes) -> E
         else:
             _counts[0] += 1
             return found
+    start = perf_counter()
     found = config.explain_text(normalize_user_agent(raw))
+    elapsed = perf_counter() - start
     with _lock:
-        cache[raw] = found
+        if not found.timed_out:
+            cache[raw] = found
+        _timing_counts[bisect.bisect_left(DECISION_BOUNDS, elapsed)] += 1
+        _timing_total[0] += elapsed
     return found
+
+
+def request_explanation(config: Config, cache: VerdictLRU, raw: str | bytes) -> Explanation:
+    """`cached_explanation` for a request: also counts the request by verdict (the middleware hot path)."""
+    with _lock:
+        try:
+            found = cache[raw]
+        except KeyError:
+            _counts[1] += 1
+        else:
+            _counts[0] += 1
+            _requests[2 * found.verdict + config.monitor] += 1
+            return found
+    start = perf_counter()
+    found = config.explain_text(normalize_user_agent(raw))
+    elapsed = perf_counter() - start
+    with _lock:
+        if not found.timed_out:  # a verdict a regex timeout touched may differ next time
+            cache[raw] = found
+        _timing_counts[bisect.bisect_left(DECISION_BOUNDS, elapsed)] += 1
+        _timing_total[0] += elapsed
+        _requests[2 * found.verdict + config.monitor] += 1
+    return found
+
+
+def count_request(verdict: Verdict | None, monitor: bool) -> None:
+    """Count a request judged without `request_explanation` (no header, or several)."""
+    slot = REJECTED_SLOT if verdict is None else int(verdict)
+    with _lock:
+        _requests[2 * slot + monitor] += 1
+
+
+def peek_explanation(cache: VerdictLRU, raw: str | bytes) -> Explanation | None:
+    """The cached decision for `raw`, if any, without counting anything (a look ahead, not a request)."""
+    with _lock:
+        return cache.get(raw)
+
+
+def recount_request(counted: Verdict, verdict: Verdict, monitor: bool) -> None:
+    """Move one request counted under `counted` to `verdict` (a crawler claim, once its address proved it)."""
+    with _lock:
+        _requests[2 * counted + monitor] -= 1
+        _requests[2 * verdict + monitor] += 1
+
+
+def request_counts() -> tuple[int, ...]:
+    """A snapshot of the request counters, by slot (2 * verdict + monitor; then rejected)."""
+    with _lock:
+        return tuple(_requests)
 
 
 def classify(user_agent: str | bytes | None, config: Config | None = None) -> Verdict:

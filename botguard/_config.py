@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, fields
+from http import HTTPStatus
 from typing import Any
 
 from ._errors import ConfigError
@@ -13,7 +14,7 @@ from ._rulesets import BUILTIN_NAMES, Rule, RuleSet, builtin_ruleset
 from ._verdict import Verdict
 from ._verify import IPNetwork, Resolver, Verification, normalize_crawlers, normalize_ranges, parse_networks
 
-__all__ = ["Config", "Explanation", "BlockResponse", "POLICY_RULES"]
+__all__ = ["Config", "Explanation", "BlockResponse", "POLICY_RULES", "grpc_response", "GRPC_TRAILERS"]
 
 # Kong's names for the two lists: a Kong plugin config migrates as it is.
 _ALIASES = {"whitelist": "allow", "blacklist": "deny"}
@@ -40,6 +41,8 @@ class Explanation:
     verdict: Verdict
     list: str | None
     rule: Rule | None
+    # A pattern search ran out of time: the verdict may differ next time, so it is not cached.
+    timed_out: bool = False
     # The crawler (a name in `Config.verify`) the User-Agent claims to be: its verdict then
     # depends on the client's address, SPOOFED until a request proves it.
     crawler: str | None = None
@@ -55,16 +58,67 @@ class Explanation:
 
 @dataclass(frozen=True, slots=True)
 class BlockResponse:
-    """A prebuilt HTTP answer: status, headers as (bytes, bytes) pairs, body."""
+    """A prebuilt HTTP answer: status, headers as (bytes, bytes) pairs, body.
+
+    `headers` is always complete. `trailers` names headers (gRPC's `grpc-status`, ...) that a
+    server able to send trailers should send as trailers instead: HTTP/2 gRPC clients read the
+    status of a call from trailers, or from headers only when those end the stream.
+    """
 
     status: int
     headers: tuple[tuple[bytes, bytes], ...]
     body: bytes
+    trailers: tuple[bytes, ...] = ()
 
 
 def _json_response(status: int, message: str) -> BlockResponse:
     body = json.dumps({"message": message}).encode()
     return BlockResponse(status, _headers(b"application/json", body, None), body)
+
+
+# HTTP status -> gRPC status code, for answering gRPC calls; unlisted codes are PERMISSION_DENIED
+# (7), since whatever the status, the call was refused by policy.
+_GRPC_CODES = {400: 3, 401: 16, 403: 7, 404: 5, 409: 6, 429: 8, 499: 1, 500: 13, 501: 12, 503: 14, 504: 4}
+GRPC_TRAILERS = (b"grpc-status", b"grpc-message", b"grpc-status-details-bin")
+_GRPC_MESSAGE_SAFE = frozenset(range(0x20, 0x7F)) - {ord("%")}
+
+
+def grpc_response(status: int, message: str, retry_after: int | None = None) -> BlockResponse:
+    """The gRPC form of an HTTP refusal: HTTP 200, `application/grpc`, `grpc-status` and `grpc-message`.
+
+    A "Trailers-Only" answer: no message, status in the header block (or in trailers where the
+    server can send them, see `BlockResponse.trailers`); `content-length: 0` tells an HTTP/1.1
+    client where it ends.
+    """
+    encoded = "".join(chr(b) if b in _GRPC_MESSAGE_SAFE else f"%{b:02X}" for b in message.encode())
+    headers = [
+        (b"content-type", b"application/grpc"),
+        (b"content-length", b"0"),
+        (b"cache-control", b"no-store"),
+        (b"grpc-status", str(_GRPC_CODES.get(status, 7)).encode()),
+        (b"grpc-message", encoded.encode()),
+    ]
+    if retry_after is not None:
+        headers.append((b"retry-after", str(retry_after).encode()))
+    return BlockResponse(200, tuple(headers), b"", trailers=GRPC_TRAILERS[:2])
+
+
+def _block_message(status: int, body: str, content_type: str) -> str:
+    """A one-line message for a block body, for protocols without a body (gRPC's `grpc-message`)."""
+    kind = content_type.split(";", 1)[0].strip().lower()
+    if kind == "application/json" or kind.endswith("+json"):
+        try:
+            parsed = json.loads(body)
+        except ValueError:
+            parsed = None
+        if isinstance(parsed, dict) and isinstance(parsed.get("message"), str):
+            return str(parsed["message"])
+    elif kind == "text/plain" and body.strip() and len(body) <= 200 and "\n" not in body.strip():
+        return body.strip()
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return "Forbidden"
 
 
 def _headers(content_type: bytes, body: bytes, retry_after: int | None) -> tuple[tuple[bytes, bytes], ...]:
@@ -79,7 +133,9 @@ def _headers(content_type: bytes, body: bytes, retry_after: int | None) -> tuple
     return tuple(headers)
 
 
-DUPLICATE_RESPONSE = _json_response(400, "Only one User-Agent header allowed")
+DUPLICATE_MESSAGE = "Only one User-Agent header allowed"
+DUPLICATE_RESPONSE = _json_response(400, DUPLICATE_MESSAGE)
+DUPLICATE_GRPC_RESPONSE = grpc_response(400, DUPLICATE_MESSAGE)
 
 
 @dataclass(frozen=True, eq=False, kw_only=True)
@@ -152,6 +208,7 @@ class Config:
     _deny: PatternList = field(init=False, repr=False)
     _builtin: RuleSet | None = field(init=False, repr=False)
     _block_response: BlockResponse = field(init=False, repr=False)
+    _grpc_block_response: BlockResponse = field(init=False, repr=False)
     _verdict_header: bytes | None = field(init=False, repr=False)
     _verification: Verification | None = field(init=False, repr=False)
     # crawler name -> (the explanation of an unproven claim, of a proven one), built once.
@@ -197,6 +254,8 @@ class Config:
             "_block_response",
             BlockResponse(self.block_status, _headers(self.block_content_type.encode("latin-1"), body, self.retry_after), body),
         )
+        message = _block_message(self.block_status, self.block_body, self.block_content_type)
+        set_(self, "_grpc_block_response", grpc_response(self.block_status, message, self.retry_after))
         set_(self, "_verdict_header", None if self.verdict_header is None else self.verdict_header.lower().encode())
         set_(self, "_trusted_proxies", parse_networks("trusted_proxies", self.trusted_proxies))
         set_(self, "_proxy_header", self.forwarded_header.lower().encode())
@@ -215,8 +274,8 @@ class Config:
             )
             for name, entry in verification.names.items():
                 answers[name] = (
-                    Explanation(Verdict.SPOOFED, "verify", entry.rule, name),
-                    Explanation(Verdict.ALLOW, "verify", entry.rule, name),
+                    Explanation(Verdict.SPOOFED, "verify", entry.rule, crawler=name),
+                    Explanation(Verdict.ALLOW, "verify", entry.rule, crawler=name),
                 )
         elif self.crawler_ranges:
             raise ConfigError("crawler_ranges: given, but verify lists no crawler")
@@ -272,28 +331,43 @@ class Config:
             raise ConfigError(f"unknown key(s) {sorted(map(str, unknown))}; known keys: {sorted(known | set(_ALIASES))}")
         return cls(**kwargs)
 
+    def _claim_answer(self, crawler: str, timed_out: bool) -> Explanation:
+        spoofed = self._claim_answers[crawler][0]
+        return Explanation(Verdict.SPOOFED, "verify", spoofed.rule, True, crawler) if timed_out else spoofed
+
     def explain_text(self, text: str | None) -> Explanation:
         """Decide a normalized User-Agent (None when the header is missing), uncached."""
         if text is None:
             if self.missing_ua == "block":
                 return Explanation(Verdict.DENY, "policy", POLICY_RULES["missing_ua"])
             return Explanation(Verdict.NONE, None, None)
-        if self._allow and (rule := self._allow.search(text)) is not None:
-            # An allow list that admits "Googlebot" must not admit everyone who says so.
-            if self._verification is not None and (claim := self._verification.claim(text)) is not None:
-                return self._claim_answers[claim.crawler.name][0]
-            return Explanation(Verdict.ALLOW, "allow", rule)
+        timed_out = False
+        if self._allow:
+            rule, timed_out = self._allow.search(text)
+            if rule is not None:
+                # An allow list that admits "Googlebot" must not admit everyone who says so.
+                if self._verification is not None:
+                    claim, claim_timed_out = self._verification.claim(text)
+                    if claim is not None:
+                        return self._claim_answer(claim.crawler.name, timed_out or claim_timed_out)
+                return Explanation(Verdict.ALLOW, "allow", rule, timed_out)
         if not text and self.empty_ua == "block":
-            return Explanation(Verdict.DENY, "policy", POLICY_RULES["empty_ua"])
-        if self._deny and (rule := self._deny.search(text)) is not None:
-            return Explanation(Verdict.DENY, "deny", rule)
+            return Explanation(Verdict.DENY, "policy", POLICY_RULES["empty_ua"], timed_out)
+        if self._deny:
+            rule, deny_timed_out = self._deny.search(text)
+            timed_out = timed_out or deny_timed_out
+            if rule is not None:
+                return Explanation(Verdict.DENY, "deny", rule, timed_out)
         # After deny (a crawler you deny needs no DNS), before the built-in list (which would
         # block the real crawler with the fakes).
-        if self._verification is not None and (claim := self._verification.claim(text)) is not None:
-            return self._claim_answers[claim.crawler.name][0]
+        if self._verification is not None:
+            claim, claim_timed_out = self._verification.claim(text)
+            timed_out = timed_out or claim_timed_out
+            if claim is not None:
+                return self._claim_answer(claim.crawler.name, timed_out)
         if self._builtin is not None and (rule := self._builtin.search(text)) is not None:
-            return Explanation(Verdict.BOT, "builtin", rule)
-        return Explanation(Verdict.NONE, None, None)
+            return Explanation(Verdict.BOT, "builtin", rule, timed_out)
+        return Explanation(Verdict.NONE, None, None, timed_out)
 
 
 def _pattern_tuple(name: str, value: Any) -> tuple[str, ...]:

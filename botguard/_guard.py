@@ -7,21 +7,39 @@ Adapters translate their protocol into a list of raw User-Agent values and a req
 from __future__ import annotations
 
 import logging
-from typing import Any, ClassVar
+from collections.abc import Mapping
+from typing import Any, ClassVar, Final
 
-from ._cache import VerdictLRU, cached_explanation, default_config, verdict_cache
-from ._config import DUPLICATE_RESPONSE, BlockResponse, Config, Explanation
+from ._cache import (
+    VerdictLRU,
+    cached_explanation,
+    count_request,
+    default_config,
+    recount_request,
+    request_explanation,
+    verdict_cache,
+)
+from ._config import (
+    DUPLICATE_GRPC_RESPONSE,
+    DUPLICATE_RESPONSE,
+    GRPC_TRAILERS,
+    BlockResponse,
+    Config,
+    Explanation,
+)
 from ._errors import ConfigError
+from ._observe import log_block, request_path, safe_text
+from ._override import OVERRIDES, forced
 from ._types import ConfigSource
 from ._verdict import Verdict
 from ._verify import Outcome
 
 __all__ = ["Guard", "Decision", "PendingDecision"]
 
-# What of a spoofed User-Agent reaches the log: enough to recognise it, never a whole header.
-_LOGGED_UA_CHARS = 200
-
 logger = logging.getLogger("botguard")
+# A module constant: reading a member off an Enum class costs more than the comparison.
+_DENY: Final = Verdict.DENY
+_SPOOFED: Final = Verdict.SPOOFED
 
 
 class Decision:
@@ -59,6 +77,9 @@ def resolve_config(config: Config | ConfigSource | None, fields: dict[str, Any])
         return default_config()
     if isinstance(config, Config):
         return config
+    if isinstance(config, Mapping):
+        # A dict has .get() too: it is settings, not a loader.
+        return Config.from_mapping(config)
     if callable(getattr(config, "get", None)):
         return config
     raise ConfigError(f"config: expected a Config or an object with .get(), got {type(config).__name__}")
@@ -82,7 +103,11 @@ class Guard:
         self._current: tuple[Config, VerdictLRU] = (first, verdict_cache(first))
 
     def current(self) -> tuple[Config, VerdictLRU]:
-        """The config in force and its verdict cache."""
+        """The config in force and its verdict cache (a `botguard.testing` override comes first)."""
+        if OVERRIDES.count:
+            override: tuple[Config, VerdictLRU] | None = forced(self)
+            if override is not None:
+                return override
         if self._source is None:
             return self._current
         try:
@@ -95,41 +120,59 @@ class Guard:
             current = self._current = (_checked(config), verdict_cache(config))
         return current
 
-    def decide(self, values: list[bytes], request: Any) -> Decision:
-        """Judge a request by its raw User-Agent values (in arrival order)."""
+    def decide(self, values: list[bytes], request: Any, path: str | None = None) -> Decision:
+        """Judge a request by its raw User-Agent values (in arrival order), count it, log a block.
+
+        Arguments:
+            values: every `User-Agent` header value of the request, as raw bytes.
+            request: the ASGI scope or WSGI environ, for `on_block` and for the log line.
+            path: the request path for the log line; None reads it from `request` (only when
+                there is a line to write, so passing requests never pay for it).
+        """
         config, cache = self.current()
+        # Counting is part of the lookup (one locked section): a request is counted as passed,
+        # blocked or monitored from its verdict and `config.monitor`, exactly as decided below.
         if len(values) == 1:
-            explanation = cached_explanation(config, cache, values[0])
+            explanation = request_explanation(config, cache, values[0])
         elif not values:
             explanation = config.explain_text(None)
+            count_request(explanation.verdict, config.monitor)
         elif config.duplicate_ua == "reject":
-            return Decision(None, DUPLICATE_RESPONSE, config)
+            return _reject_duplicate(config, cache, values, request, path)
         else:
-            explanation = cached_explanation(config, cache, values[0])
+            explanation = request_explanation(config, cache, values[0])
         verdict = explanation.verdict
-        if verdict < Verdict.DENY:
+        if verdict < _DENY:
             return Decision(explanation, None, config)
-        if verdict is Verdict.SPOOFED:
-            # Prebuilt (no on_block call yet): an adapter that does not settle claims refuses them.
+        if verdict is _SPOOFED:
+            # Counted (and logged) once settled. Prebuilt, no on_block call yet: an adapter that
+            # does not settle claims refuses them.
             return PendingDecision(explanation, None if config.monitor else config._block_response, config)
+        user_agent = values[0] if values else None
         if config.monitor:
+            log_block("would block", verdict, explanation, _path(path, request), user_agent)
             return Decision(explanation, None, config)
+        log_block("blocked", verdict, explanation, _path(path, request), user_agent)
         return Decision(explanation, _block_response(config, request, verdict), config)
 
-    def settle(self, decision: Decision, request: Any, ip: str | None, user_agent: bytes | str = b"") -> Decision:
+
+    def settle(
+        self, decision: Decision, request: Any, ip: str | None, user_agent: bytes | str = b"", path: str | None = None
+    ) -> Decision:
         """A pending decision settled by the client's address, blocking at most `verify_timeout` (WSGI)."""
         config, crawler = _claim_of(decision)
         assert config._verification is not None
-        return _settled(config, crawler, request, ip, config._verification.verify_sync(ip, crawler), user_agent)
+        outcome = config._verification.verify_sync(ip, crawler)
+        return _settled(config, crawler, request, ip, outcome, user_agent, path)
 
     async def settle_async(
-        self, decision: Decision, request: Any, ip: str | None, user_agent: bytes | str = b""
+        self, decision: Decision, request: Any, ip: str | None, user_agent: bytes | str = b"", path: str | None = None
     ) -> Decision:
         """A pending decision settled by the client's address, DNS off the event loop (ASGI)."""
         config, crawler = _claim_of(decision)
         assert config._verification is not None
         outcome = await config._verification.verify_async(ip, crawler)
-        return _settled(config, crawler, request, ip, outcome, user_agent)
+        return _settled(config, crawler, request, ip, outcome, user_agent, path)
 
 
 def _claim_of(decision: Decision) -> tuple[Config, str]:
@@ -139,22 +182,56 @@ def _claim_of(decision: Decision) -> tuple[Config, str]:
     return decision.config, explanation.crawler
 
 
-def _settled(config: Config, crawler: str, request: Any, ip: str | None, outcome: Outcome, user_agent: bytes | str) -> Decision:
+def _settled(
+    config: Config, crawler: str, request: Any, ip: str | None, outcome: Outcome, user_agent: bytes | str, path: str | None
+) -> Decision:
     spoofed, verified = config._claim_answers[crawler]
     if outcome.verified:
-        logger.debug("botguard: verified %s from %s (%s)", crawler, ip, outcome.reason)
+        # The lookup counted this request by its cached verdict (SPOOFED): it passed as ALLOW.
+        recount_request(Verdict.SPOOFED, Verdict.ALLOW, config.monitor)
         return Decision(verified, None, config)
-    if isinstance(user_agent, bytes):
-        user_agent = user_agent[: 4 * _LOGGED_UA_CHARS].decode("latin-1")
-    # %r escapes control characters and quotes: a header cannot forge log lines.
-    logger.info(
-        "botguard: SPOOFED %s claim from %s%s: %s; user-agent %r",
-        crawler, ip or "an unknown address", " (monitor: passed)" if config.monitor else "",
-        outcome.reason, user_agent[:_LOGGED_UA_CHARS],
-    )
+    what = "would block" if config.monitor else "blocked"
+    # The ops log line, with who was claimed from where and why DNS said no (escaped: a reverse
+    # name is the client's to choose).
+    detail = safe_text(f"{what} {crawler} claim from {ip or 'an unknown address'} ({outcome.reason})", 300)
+    log_block(detail, Verdict.SPOOFED, spoofed, _path(path, request), user_agent)
     if config.monitor:
         return Decision(spoofed, None, config)
     return Decision(spoofed, _block_response(config, request, Verdict.SPOOFED), config)
+
+
+def _reject_duplicate(
+    config: Config, cache: VerdictLRU, values: list[bytes], request: Any, path: str | None
+) -> Decision:
+    count_request(None, config.monitor)
+    if config.monitor:
+        # Monitor mode never refuses: judge the first header, as `duplicate_ua="first"` would
+        # (looked up uncounted: this request is counted once, as a rejected one).
+        log_block("would reject", None, None, _path(path, request), _joined(values))
+        return Decision(cached_explanation(config, cache, values[0]), None, config)
+    log_block("rejected", None, None, _path(path, request), _joined(values))
+    return Decision(None, DUPLICATE_GRPC_RESPONSE if _is_grpc(request) else DUPLICATE_RESPONSE, config)
+
+
+def _joined(values: list[bytes]) -> bytes:
+    # One log field for all the headers, so the line shows what was sent, not only the first.
+    return b" | ".join(values)
+
+
+def _path(path: str | None, request: Any) -> str | None:
+    return path if path is not None else request_path(request)
+
+
+def _is_grpc(request: Any) -> bool:
+    """True when the request is a gRPC call (its content type is `application/grpc...`)."""
+    if not isinstance(request, Mapping):
+        return False
+    if "headers" in request:
+        for key, value in request["headers"]:
+            if key == b"content-type":
+                return bytes(value).lower().startswith(b"application/grpc")
+        return False
+    return str(request.get("CONTENT_TYPE", "")).lower().startswith("application/grpc")
 
 
 def _checked(config: Any) -> Config:
@@ -165,18 +242,44 @@ def _checked(config: Any) -> Config:
 
 def _block_response(config: Config, request: Any, verdict: Verdict) -> BlockResponse:
     if config.on_block is None:
-        return config._block_response
+        return config._grpc_block_response if _is_grpc(request) else config._block_response
     try:
-        status, headers, body = config.on_block(request, verdict)
-        if isinstance(body, str):
-            body = body.encode()
-        raw_headers = tuple((str(k).lower().encode("latin-1"), str(v).encode("latin-1")) for k, v in headers)
-        if not any(k == b"content-length" for k, _ in raw_headers):
-            raw_headers += ((b"content-length", str(len(body)).encode()),)
-        if not isinstance(status, int) or not 100 <= status <= 599:
-            raise ValueError(f"status {status!r} is not an HTTP status")
-        return BlockResponse(status, raw_headers, bytes(body))
+        return _hook_response(*config.on_block(request, verdict))
     except Exception:
         # The hook is the user's code: its failure must not turn a block into a 500.
         logger.exception("botguard: on_block failed; sending the configured block response")
-        return config._block_response
+        return config._grpc_block_response if _is_grpc(request) else config._block_response
+
+
+def _hook_response(status: Any, headers: Any, body: Any) -> BlockResponse:
+    """Check and encode what an `on_block` hook returned; raise ValueError when it is unusable."""
+    if isinstance(status, bool) or not isinstance(status, int) or not 200 <= status <= 599:
+        raise ValueError(f"on_block: status {status!r} is not a final HTTP status (200-599)")
+    if isinstance(body, str):
+        body = body.encode()
+    elif isinstance(body, (bytearray, memoryview)):
+        body = bytes(body)
+    elif not isinstance(body, bytes):
+        raise ValueError(f"on_block: body must be bytes or str, not {type(body).__name__}")
+    if isinstance(headers, Mapping):
+        headers = headers.items()
+    raw: list[tuple[bytes, bytes]] = []
+    for name, value in headers:
+        key = _header_bytes(name).lower()
+        if key == b"content-length":
+            continue  # ours is always right; a hook's could truncate or hang the response
+        raw.append((key, _header_bytes(value)))
+    for key, value in raw:
+        if not key or any(c in key for c in b" \t\r\n\0:") or any(c in value for c in b"\r\n\0"):
+            # A header a server would refuse (or, worse, split into two): never sent.
+            raise ValueError(f"on_block: invalid header {key!r}: {value!r}")
+    raw.append((b"content-length", str(len(body)).encode()))
+    grpc = any(k == b"content-type" and v.lower().startswith(b"application/grpc") for k, v in raw)
+    trailers = tuple(name for name in GRPC_TRAILERS if any(k == name for k, _ in raw)) if grpc else ()
+    return BlockResponse(status, tuple(raw), body, trailers)
+
+
+def _header_bytes(value: Any) -> bytes:
+    if isinstance(value, bytes):
+        return value
+    return str(value).encode("latin-1")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Iterable
 
 import regex
@@ -19,6 +20,8 @@ MAX_UA_CHARS = 1024
 # UTF-8 needs at most 4 bytes a character, so this many bytes always hold MAX_UA_CHARS characters.
 _MAX_UA_BYTES = 4 * MAX_UA_CHARS
 _ASCII_WHITESPACE = " \t\n\v\f\r"
+# Tries for one search that timed out without using the CPU (see `PatternList.search`).
+_ATTEMPTS = 3
 _ASCII_WHITESPACE_BYTES = _ASCII_WHITESPACE.encode()
 
 
@@ -68,17 +71,31 @@ class PatternList:
     def __bool__(self) -> bool:
         return bool(self._compiled)
 
-    def search(self, text: str) -> Rule | None:
-        """The first rule found in `text`; a search that runs out of time counts as no match."""
+    def search(self, text: str) -> tuple[Rule | None, bool]:
+        """The first rule found in `text`, and whether a search ran out of time on the way.
+
+        A search that runs out of time counts as no match. The timeout is wall-clock time, so a
+        busy process can run a harmless pattern out of time too: callers must not cache a
+        decision that a timeout touched.
+        """
+        timed_out = False
         for compiled, rule in self._compiled:
-            try:
-                found = compiled.search(text, timeout=self.timeout)
-            except TimeoutError:
-                logger.warning(
-                    "botguard: %s[%d] %r gave up after %.3fs on a %d-character User-Agent; treated as no match",
-                    self.field, rule.index, rule.pattern, self.timeout, len(text),
-                )
-                continue
+            found = None
+            for attempt in range(_ATTEMPTS):
+                started = time.thread_time()
+                try:
+                    found = compiled.search(text, timeout=self.timeout)
+                except TimeoutError:
+                    # The timeout counts wall-clock time. A search that used little CPU was
+                    # waiting for the GIL under a threaded server, not backtracking: try again.
+                    if time.thread_time() - started < self.timeout / 2 and attempt + 1 < _ATTEMPTS:
+                        continue
+                    timed_out = True
+                    logger.warning(
+                        "botguard: %s[%d] %r gave up after %.3fs on a %d-character User-Agent; treated as no match",
+                        self.field, rule.index, rule.pattern, self.timeout, len(text),
+                    )
+                break
             if found is not None:
-                return rule
-        return None
+                return rule, timed_out
+        return None, timed_out

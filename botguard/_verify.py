@@ -755,12 +755,15 @@ class Verification:
             cache_size,
         )
 
-    def claim(self, text: str) -> _Claimed | None:
-        """The first verified crawler (in `verify` order) that `text` claims to be, or None."""
+    def claim(self, text: str) -> tuple[_Claimed | None, bool]:
+        """The first verified crawler (in `verify` order) `text` claims to be, and whether a search timed out."""
+        timed_out = False
         for entry in self.claimed:
-            if entry.patterns.search(text) is not None:
-                return entry
-        return None
+            rule, entry_timed_out = entry.patterns.search(text)
+            timed_out = timed_out or entry_timed_out
+            if rule is not None:
+                return entry, timed_out
+        return None, timed_out
 
     def _early(self, ip: str, entry: _Claimed) -> Outcome | None:
         if entry.ranges:

@@ -23,6 +23,8 @@ from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from ._config import BlockResponse, Config
 from ._django_checks import SETTING, check_settings, config_from_setting
 from ._errors import ConfigError
+from ._cache import peek_explanation
+from ._patterns import normalize_user_agent
 from ._guard import Decision, Guard
 from ._types import ConfigSource
 from ._verdict import Verdict
@@ -236,14 +238,17 @@ async def _verify_first(request: HttpRequest, guard: Guard) -> None:
     scope = getattr(request, "scope", None)
     if not (isinstance(scope, Mapping) and "headers" in scope):
         return
-    config = guard.current()[0]
+    config, cache = guard.current()
     verification = config._verification
     if verification is None:
         return
     values = [v for k, v in scope["headers"] if k == b"user-agent"]
     if len(values) == 1:
-        explanation = guard.decide(values, scope).explanation
-        if explanation is not None and explanation.crawler is not None:
+        # A look ahead, uncounted: the request is counted once, by the sync decision that follows.
+        # A User-Agent seen for the first time is judged here too (uncached): DNS must never
+        # run on the event loop, even once.
+        explanation = peek_explanation(cache, values[0]) or config.explain_text(normalize_user_agent(values[0]))
+        if explanation.crawler is not None:
             ip = client_ip_from_scope(scope, config._trusted_proxies, config._proxy_header)
             await verification.verify_async(ip, explanation.crawler)
 

@@ -187,13 +187,17 @@ def test_fastapi_add_middleware() -> None:
     assert curl.json() == {"verdict": "ALLOW"} and google.status_code == 403
 
 
-def _raw_request(base: str, lines: list[str]) -> bytes:
+def _raw_request(base: str, lines: list[str], until_head: bool = False) -> bytes:
+    """Send exactly these lines; read to the end (or, with `until_head`, to the end of the head:
+    a refused websocket handshake leaves the connection open)."""
     host, port = base.removeprefix("http://").split(":")
-    with socket.create_connection((host, int(port)), timeout=5) as sock:
+    with socket.create_connection((host, int(port)), timeout=10) as sock:
         sock.sendall(("\r\n".join(lines) + "\r\n\r\n").encode("latin-1"))
         chunks = []
         while chunk := sock.recv(65536):
             chunks.append(chunk)
+            if until_head and b"\r\n\r\n" in b"".join(chunks):
+                break
     return b"".join(chunks)
 
 
@@ -219,5 +223,12 @@ def test_websocket_under_real_uvicorn() -> None:
             "GET /ws HTTP/1.1", "Host: x", "Upgrade: websocket", "Connection: Upgrade",
             "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==", "Sec-WebSocket-Version: 13",
         ]
-        refused = _raw_request(base, handshake + [f"User-Agent: {GOOGLEBOT}"])
+        refused = _raw_request(base, handshake + [f"User-Agent: {GOOGLEBOT}"], until_head=True)
         assert refused.startswith(b"HTTP/1.1 403")
+
+
+def test_a_dict_config_is_settings_not_a_loader() -> None:
+    guarded = BotGuardMiddleware(ok_app, config={"deny": ["(?i)scrapy"], "builtin": None})  # type: ignore[arg-type]
+    assert run(guarded, http_scope(ua_headers("Scrapy/2.11"))).status == 403
+    with pytest.raises(ConfigError, match="unknown key"):
+        BotGuardMiddleware(ok_app, config={"denny": []})  # type: ignore[arg-type]

@@ -265,10 +265,11 @@ def test_spoofed_claim_gets_403_spoofed_and_is_logged(stub: StubResolver, caplog
         result = request(app, hostile, "203.0.113.9")
     assert result.status == 403 and not result.app_called
     assert result.json() == {"message": "Forbidden"} and result.headers[b"x-botguard"] == b"spoofed"
-    (record,) = [r for r in caplog.records if "SPOOFED" in r.getMessage()]
+    (record,) = [r for r in caplog.records if "verdict=spoofed" in r.getMessage()]
     line = record.getMessage()
-    assert "SPOOFED google claim from 203.0.113.9" in line and "no reverse name" in line
-    assert "\x1b" not in line and "\\x1b" in line and len(line) < 500
+    assert "blocked google claim from 203.0.113.9 (refuted: no reverse name) verdict=spoofed rule=verify[0]" in line
+    assert 'path="/"' in line and "category=search" in line
+    assert "\x1b" not in line and "\\x1b" in line and len(line) < 700
 
 
 def test_forward_mismatch_is_spoofed(stub: StubResolver) -> None:
@@ -735,3 +736,18 @@ def test_random_verification_settings_give_a_config_or_a_config_error(mapping: d
         assert str(exc)
     else:
         assert classify(GOOGLEBOT, config) in (Verdict.SPOOFED, Verdict.BOT)
+
+
+def test_metrics_count_a_proven_claim_as_allow_and_a_spoofed_one_as_spoofed(stub: StubResolver) -> None:
+    import botguard
+
+    def counts() -> tuple[int, int]:
+        requests = botguard.stats()["requests"]
+        return requests["allow"]["passed"], requests["spoofed"]["blocked"]
+
+    app = BotGuardMiddleware(ok_app, verify=("google",), resolver=stub)
+    allowed, spoofed = counts()
+    request(app, GOOGLEBOT, GOOGLE_IP)
+    request(app, GOOGLEBOT, "203.0.113.9")
+    request(app, GOOGLEBOT, "203.0.113.9")
+    assert counts() == (allowed + 1, spoofed + 2)
