@@ -116,7 +116,6 @@ DROPPED: dict[str, str] = {
 
 # Categories for isbot's patterns (isbot has none); unlisted ones are "other".
 ISBOT_CATEGORIES: dict[str, str] = {
-    "(?<!lib)http": "library",
     "^python": "library",
     "^php": "library",
     "^wget": "library",
