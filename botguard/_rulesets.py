@@ -345,9 +345,11 @@ class _LiteralEngine:
         self._always = tuple(sorted(always))
         self._short = short
         # A regex ending in a plain character and `$` ("...;$") can only match a text ending so.
-        self._ends = {
-            i: (found.group(1) or found.group(2)).lower() for i in always if (found := _PLAIN_END.search(self._rules[i].pattern)) is not None
-        }
+        self._ends: dict[int, str] = {}
+        for index in always:
+            tail = _PLAIN_END.search(self._rules[index].pattern)
+            if tail is not None:
+                self._ends[index] = (tail.group(1) or tail.group(2)).lower()
 
     def _regex(self, index: int) -> Any:
         compiled = self._compiled.get(index)
