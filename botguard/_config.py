@@ -10,7 +10,7 @@ from typing import Any
 
 from ._errors import ConfigError
 from ._patterns import PatternList
-from ._rulesets import BUILTIN_NAMES, Rule, RuleSet, builtin_ruleset
+from ._rulesets import BUILTIN_NAMES, CATEGORIES, Rule, RuleSet, builtin_ruleset
 from ._verdict import Verdict
 from ._verify import IPNetwork, Resolver, Verification, normalize_crawlers, normalize_ranges, parse_networks
 
@@ -36,7 +36,15 @@ _CODE_ONLY = frozenset({"on_block", "resolver"})
 
 @dataclass(frozen=True, slots=True)
 class Explanation:
-    """Why a User-Agent got its verdict: which list decided and which of its rules matched."""
+    """Why a User-Agent got its verdict: which list decided and which of its rules matched.
+
+        print(explain("curl/8.4.0"))
+        # BOT: builtin[12] '^curl/|^curl$|...' (botguard, library)
+
+    `list` is "allow", "deny", "builtin", "policy" (missing or empty User-Agent), or
+    "allow_categories" when a built-in rule matched but its category is admitted (verdict NONE);
+    None when nothing matched.
+    """
 
     verdict: Verdict
     list: str | None
@@ -47,13 +55,37 @@ class Explanation:
     # depends on the client's address, SPOOFED until a request proves it.
     crawler: str | None = None
 
+    @property
+    def category(self) -> str | None:
+        """The category of the deciding built-in rule ("search", "ai", "library", ...), else None."""
+        return None if self.rule is None else self.rule.category
+
+    def as_dict(self) -> dict[str, object]:
+        """A JSON-ready view: verdict name, list, and the rule's pattern, index, source and category."""
+        rule = self.rule
+        return {
+            "verdict": self.verdict.name,
+            "blocked": self.verdict.blocked,
+            "list": self.list,
+            "pattern": None if rule is None else rule.pattern,
+            "index": None if rule is None else rule.index,
+            "source": None if rule is None else rule.source,
+            "category": None if rule is None else rule.category,
+        }
+
     def __str__(self) -> str:
         if self.crawler is not None:
             state = "verified" if self.verdict is Verdict.ALLOW else "unverified"
             return f"{self.verdict.name}: claims to be {self.crawler} ({state}; verify[{self.rule.index if self.rule else 0}])"
-        if self.rule is None:
+        rule = self.rule
+        if rule is None:
             return f"{self.verdict.name}: no rule matched"
-        return f"{self.verdict.name}: {self.list}[{self.rule.index}] {self.rule.pattern!r} ({self.rule.source})"
+        origin = rule.source if rule.category is None else f"{rule.source}, {rule.category}"
+        where = "builtin" if self.list == "allow_categories" else self.list
+        text = f"{self.verdict.name}: {where}[{rule.index}] {rule.pattern!r} ({origin})"
+        if self.list == "allow_categories":
+            text += ", admitted by allow_categories"
+        return text
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,6 +180,10 @@ class Config:
         allow: regexes that admit a User-Agent before anything else is checked.
         deny: regexes that refuse a User-Agent (verdict DENY).
         builtin: the built-in bot list, "default", "kong", or None for none (verdict BOT).
+        allow_categories: categories of built-in rules to admit ("search", "seo", "ai", "library",
+            "monitor", "preview", "scanner", "feed", "archive", "other"): a User-Agent whose
+            deciding built-in rule has one of them gets NONE instead of BOT. `allow` and `deny`
+            still apply first.
         cache_size: verdicts kept per config (an LRU keyed by the raw header).
         match_timeout: seconds one `allow`/`deny` search may take before it counts as no match.
         monitor: decide and report, but never block.
@@ -180,6 +216,7 @@ class Config:
     allow: tuple[str, ...] = ()
     deny: tuple[str, ...] = ()
     builtin: str | None = "default"
+    allow_categories: tuple[str, ...] = ()
     cache_size: int = 10_000
     match_timeout: float = 0.05
     monitor: bool = False
@@ -207,6 +244,7 @@ class Config:
     _allow: PatternList = field(init=False, repr=False)
     _deny: PatternList = field(init=False, repr=False)
     _builtin: RuleSet | None = field(init=False, repr=False)
+    _allowed: frozenset[str] = field(init=False, repr=False)
     _block_response: BlockResponse = field(init=False, repr=False)
     _grpc_block_response: BlockResponse = field(init=False, repr=False)
     _verdict_header: bytes | None = field(init=False, repr=False)
@@ -222,6 +260,7 @@ class Config:
             set_(self, name, _pattern_tuple(name, getattr(self, name)))
         if self.builtin is not None and self.builtin not in BUILTIN_NAMES:
             raise ConfigError(f"builtin: unknown rule set {self.builtin!r}; choose one of {list(BUILTIN_NAMES)} or None")
+        set_(self, "allow_categories", _category_tuple(self.allow_categories))
         _check_int("cache_size", self.cache_size, low=1)
         if isinstance(self.match_timeout, bool) or not isinstance(self.match_timeout, (int, float)) or not (
             0 < self.match_timeout <= 10
@@ -248,6 +287,7 @@ class Config:
         set_(self, "_allow", PatternList("allow", self.allow, self.match_timeout))
         set_(self, "_deny", PatternList("deny", self.deny, self.match_timeout))
         set_(self, "_builtin", None if self.builtin is None else builtin_ruleset(self.builtin))
+        set_(self, "_allowed", frozenset(self.allow_categories))
         body = self.block_body.encode()
         set_(
             self,
@@ -366,6 +406,10 @@ class Config:
             if claim is not None:
                 return self._claim_answer(claim.crawler.name, timed_out)
         if self._builtin is not None and (rule := self._builtin.search(text)) is not None:
+            if rule.category in self._allowed:
+                # NONE, not ALLOW: an admitted category takes rules out of the built-in list; it is
+                # not an allow rule, so `deny` has already had its say.
+                return Explanation(Verdict.NONE, "allow_categories", rule, timed_out)
             return Explanation(Verdict.BOT, "builtin", rule, timed_out)
         return Explanation(Verdict.NONE, None, None, timed_out)
 
@@ -387,6 +431,16 @@ def _check_seconds(name: str, value: Any, *, low: float, high: float, open_low: 
     ):
         bound = f"({low:g}, {high:g}]" if open_low else f"[{low:g}, {high:g}]"
         raise ConfigError(f"{name}: expected seconds in {bound}, got {value!r}")
+
+
+def _category_tuple(value: Any) -> tuple[str, ...]:
+    if isinstance(value, (str, bytes)) or not isinstance(value, Iterable):
+        raise ConfigError(f"allow_categories: expected a list of category names, got {type(value).__name__}: {value!r}")
+    names = tuple(value)
+    for name in names:
+        if name not in CATEGORIES:
+            raise ConfigError(f"allow_categories: unknown category {name!r}; choose from {list(CATEGORIES)}")
+    return names
 
 
 def _check_int(name: str, value: Any, *, low: int, high: int | None = None) -> None:

@@ -1,22 +1,44 @@
 """Built-in rule sets: named, immutable lists of bot patterns, compiled once per process.
 
-A rule set is data behind one small interface, `RuleSet.search(text) -> Rule | None`, so that a
-faster engine or a larger list can replace one without touching the configs that name it.
+A rule set is data behind one small interface, `RuleSet.search(text) -> Rule | None`: the first
+rule of the list (lowest index) whose pattern is found in `text`. Two engines sit behind it:
+
+- Kong's fourteen regexes are searched one after another, as Kong does.
+- The default list (about 1,900 patterns) is split when it is built. Most patterns are literals,
+  or finite sets of literals such as `[wW]get` or `(sistrix|SISTRIX) [cC]rawler`; they go into one
+  Aho-Corasick automaton over the lower-cased User-Agent, with `^`/`$` anchors checked from the
+  match position. Every real regex gets a literal it cannot match without, found by reading its
+  parse tree, and runs only when the automaton saw that literal. A browser User-Agent, which
+  matches nothing, costs one pass of the automaton and nothing else.
+
+Exclusions (tokens known to belong to people, such as in-app browsers and phone models that
+contain "bot") are blanked out of the User-Agent before the rules see it, so a bot that names
+itself elsewhere in the same string is still caught.
 """
 
 from __future__ import annotations
 
 import functools
+import json
+import re
+import threading
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from importlib import resources
+from typing import Any, Final
 
+import ahocorasick
 import regex
 
-__all__ = ["BUILTIN_NAMES", "Rule", "RuleSet", "builtin_ruleset"]
+__all__ = ["BUILTIN_NAMES", "CATEGORIES", "Rule", "RuleSet", "builtin_ruleset", "literal_forms"]
+
+# The shared category vocabulary of built-in rules.
+CATEGORIES: Final = ("search", "seo", "ai", "library", "monitor", "preview", "scanner", "feed", "archive", "other")
 
 
 @dataclass(frozen=True, slots=True)
 class Rule:
-    """One pattern of a list, and where it came from."""
+    """One pattern of a list, where it came from, and what kind of bot it names."""
 
     pattern: str
     index: int
@@ -25,39 +47,469 @@ class Rule:
 
 
 class RuleSet:
-    """An ordered list of regexes searched in order; the first that matches wins."""
+    """An ordered list of rules behind one engine; the first rule (lowest index) that matches wins."""
 
-    __slots__ = ("name", "rules", "_compiled")
+    __slots__ = ("name", "rules", "_search")
 
-    def __init__(self, name: str, rules: tuple[Rule, ...]) -> None:
+    def __init__(self, name: str, rules: tuple[Rule, ...], search: Callable[[str], Rule | None]) -> None:
         self.name = name
         self.rules = rules
-        self._compiled = tuple((regex.compile(r.pattern), r) for r in rules)
+        self._search = search
+
+    def __len__(self) -> int:
+        return len(self.rules)
+
+    def __repr__(self) -> str:
+        return f"<RuleSet {self.name!r}: {len(self.rules)} rules>"
 
     def search(self, text: str) -> Rule | None:
         """The first rule whose pattern is found in `text`, or None."""
+        return self._search(text)
+
+
+# -- Kong: regexes in order ---------------------------------------------------------------------
+
+
+class _SequentialEngine:
+    """Search each regex in turn: Kong's own algorithm, kept for its fourteen rules."""
+
+    __slots__ = ("_compiled",)
+
+    def __init__(self, rules: Sequence[Rule], flags: int) -> None:
+        self._compiled = tuple((regex.compile(rule.pattern, flags), rule) for rule in rules)
+
+    def __call__(self, text: str) -> Rule | None:
         for compiled, rule in self._compiled:
             if compiled.search(text) is not None:
                 return rule
         return None
 
 
+# -- literal analysis ---------------------------------------------------------------------------
+
+try:  # The parser behind `re`: private, so anything unexpected falls back to "run the regex".
+    from re import _constants as _sre  # type: ignore[attr-defined]
+    from re import _parser as _sre_parse  # type: ignore[attr-defined]
+except ImportError:  # pragma: no cover - Python versions without these modules
+    _sre = _sre_parse = None
+
+# A pattern expanding to more literals than this is left to the regex engine.
+_MAX_EXPANSION = 64
+# Largest character class expanded into literals (after lower-casing): `[cC]` is one, `[a-z]` 26.
+_MAX_CLASS = 4
+_LOOKAROUND = regex.compile(r"\(\?<?[=!](?:[^()\\]|\\.)*\)")
+
+
+@dataclass(frozen=True, slots=True)
+class LiteralForm:
+    """What a pattern needs: `kind` is "any", "prefix", "suffix" or "exact" for a pattern that
+    is exactly a set of lower-case literals, or "regex" for one whose `literals` are only required
+    (any one of them must occur; none known means the regex always runs)."""
+
+    kind: str
+    literals: tuple[str, ...]
+
+
+def _expand(items: Iterable[tuple[Any, Any]]) -> list[str] | None:
+    """The lower-case strings a sequence of parse-tree nodes matches, or None if not a small finite set."""
+    out = [""]
+    for op, av in items:
+        if op is _sre.LITERAL:
+            alts = [chr(av).lower()]
+        elif op is _sre.IN:
+            chars: set[str] = set()
+            for item_op, item_av in av:
+                if item_op is _sre.LITERAL:
+                    chars.add(chr(item_av).lower())
+                elif item_op is _sre.RANGE and item_av[1] - item_av[0] < _MAX_CLASS:
+                    chars.update(chr(c).lower() for c in range(item_av[0], item_av[1] + 1))
+                else:
+                    return None
+            if len(chars) > _MAX_CLASS:
+                return None
+            alts = sorted(chars)
+        elif op is _sre.SUBPATTERN:
+            _group, add_flags, del_flags, sub = av
+            if add_flags or del_flags:
+                return None
+            found = _expand(sub)
+            if found is None:
+                return None
+            alts = found
+        elif op is _sre.BRANCH:
+            alts = []
+            for branch in av[1]:
+                found = _expand(branch)
+                if found is None:
+                    return None
+                alts.extend(found)
+        elif op in (_sre.MAX_REPEAT, _sre.MIN_REPEAT) and av[0] == 0 and av[1] == 1:
+            found = _expand(av[2])
+            if found is None:
+                return None
+            alts = ["", *found]
+        else:
+            return None
+        out = [head + tail for head in out for tail in alts]
+        if len(out) > _MAX_EXPANSION:
+            return None
+    return sorted(set(out))
+
+
+def _required(items: list[tuple[Any, Any]]) -> tuple[str, ...] | None:
+    """A set of literals one of which every match of `items` contains (the best found), or None."""
+    if len(items) == 1 and items[0][0] is _sre.BRANCH:
+        union: list[str] = []
+        for branch in items[0][1][1]:
+            found = _required(list(branch))
+            if found is None:
+                return None
+            union.extend(found)
+        return tuple(sorted(set(union)))
+    best: tuple[str, ...] | None = None
+    run: list[tuple[Any, Any]] = []
+
+    def consider(candidate: list[str] | None) -> None:
+        nonlocal best
+        if not candidate or "" in candidate:
+            return
+        # A literal containing another of the set adds nothing: the shorter one occurs whenever it does.
+        candidate = [c for c in candidate if not any(o != c and o in c for o in candidate)]
+        if best is None or (min(map(len, candidate)), -len(candidate)) > (min(map(len, best)), -len(best)):
+            best = tuple(candidate)
+
+    for item in [*items, (None, None)]:
+        if item[0] is not None and _expand([item]) is not None:
+            run.append(item)
+            continue
+        if run:
+            consider(_expand(run))
+            run = []
+        op, av = item
+        inner: tuple[str, ...] | None = None
+        if op is _sre.SUBPATTERN and not (av[1] or av[2]):
+            inner = _required(list(av[3]))
+        elif op in (_sre.MAX_REPEAT, _sre.MIN_REPEAT) and av[0] >= 1:
+            inner = _required(list(av[2]))
+        elif op is _sre.BRANCH:
+            inner = _required([item])
+        consider(None if inner is None else list(inner))
+    return best
+
+
+def literal_forms(pattern: str) -> LiteralForm:
+    """How the engine can match `pattern` case-insensitively: as literals, or as a regex with a prefilter.
+
+        literal_forms(r"[wW]get")       # LiteralForm(kind='any', literals=('wget',))
+        literal_forms(r"^curl")         # LiteralForm(kind='prefix', literals=('curl',))
+        literal_forms(r"(?<! cu)bots?")  # LiteralForm(kind='regex', literals=('bot',))
+    """
+    if _sre_parse is None:  # pragma: no cover
+        return LiteralForm("regex", ())
+    try:
+        items = list(_sre_parse.parse(pattern))
+    except Exception:  # noqa: BLE001 - any syntax `re` does not know (the regex module may)
+        items = None
+    if items is not None:
+        kind = "any"
+        body = items
+        begins = bool(body) and body[0] == (_sre.AT, _sre.AT_BEGINNING)
+        ends = bool(body) and body[-1] == (_sre.AT, _sre.AT_END)
+        body = body[1 if begins else 0 : len(body) - (1 if ends else 0)]
+        kind = {(False, False): "any", (True, False): "prefix", (False, True): "suffix", (True, True): "exact"}[
+            (begins, ends)
+        ]
+        found = _expand(body)
+        if found and "" not in found:
+            return LiteralForm(kind, tuple(found))
+    # Lookarounds consume nothing: removing them only widens the language, so whatever the
+    # widened pattern requires, the pattern requires too.
+    try:
+        relaxed = list(_sre_parse.parse(_LOOKAROUND.sub("", pattern)))
+    except Exception:  # noqa: BLE001
+        return LiteralForm("regex", ())
+    return LiteralForm("regex", _required(relaxed) or ())
+
+
+def rule_starts_anchored(pattern: str) -> bool:
+    """True when every match of `pattern` starts at the beginning of the text (it opens with `^`
+    and has no top-level alternation)."""
+    if not pattern.startswith("^"):
+        return False
+    depth, escaped, in_class = 0, False, False
+    for char in pattern:
+        if escaped:
+            escaped = False
+        elif char == "\\":
+            escaped = True
+        elif in_class:
+            in_class = char != "]"
+        elif char == "[":
+            in_class = True
+        elif char == "(":
+            depth += 1
+        elif char == ")":
+            depth -= 1
+        elif char == "|" and depth == 0:
+            return False
+    return True
+
+
+# -- the default engine -------------------------------------------------------------------------
+
+# A regex whose best required literal is shorter than this runs on every text instead: a one-letter
+# prefilter ("/", ";") would hit every User-Agent several times over.
+_MIN_PREFILTER = 3
+# Entry codes stored in the automaton, one tuple per literal: (code, rule index, literal length).
+_ANY, _PREFIX, _SUFFIX, _EXACT, _REGEX, _EXCLUDE = range(6)
+_NO_RULE: Final = 1 << 30
+_NOTHING: frozenset[int] = frozenset()
+_PLAIN_END = re.compile(r"(?:(?:^|[^\\])([A-Za-z0-9;,:/ _-])|\\([().;/-]))\$$")
+
+
+class _LiteralEngine:
+    """Aho-Corasick over the lower-cased text for literals and regex prefilters; regexes compiled lazily."""
+
+    __slots__ = (
+        "_rules", "_automaton", "_always", "_patterns", "_compiled", "_exclusions", "_lock",
+        "_case_sensitive", "_weak", "_browser", "_always_start", "_anchored", "_short", "_ends",
+    )
+
+    def __init__(
+        self,
+        rules: Sequence[Rule],
+        exclusions: Sequence[str],
+        *,
+        case_sensitive: frozenset[int] = frozenset(),
+        weak: frozenset[int] = frozenset(),
+        browser: str | None = None,
+    ) -> None:
+        self._rules = tuple(rules)
+        self._case_sensitive = case_sensitive
+        self._weak = weak
+        self._browser = None if browser is None else regex.compile(browser)
+        self._patterns: dict[int, str] = {}
+        self._compiled: dict[int, Any] = {}
+        self._lock = threading.Lock()
+        entries: dict[str, list[tuple[int, int, int]]] = {}
+        always: list[int] = []
+        anchored: list[int] = []
+        short: dict[int, tuple[str, ...]] = {}
+        codes = {"any": _ANY, "prefix": _PREFIX, "suffix": _SUFFIX, "exact": _EXACT}
+        for rule in self._rules:
+            form = literal_forms(rule.pattern)
+            if form.kind == "regex" or rule.index in case_sensitive:
+                self._patterns[rule.index] = rule.pattern
+                if rule.index not in case_sensitive and rule_starts_anchored(rule.pattern):
+                    anchored.append(rule.index)
+                    continue
+                if not form.literals or min(map(len, form.literals)) < _MIN_PREFILTER:
+                    always.append(rule.index)
+                    if form.literals:
+                        short[rule.index] = form.literals
+                    continue
+                for literal in form.literals:
+                    entries.setdefault(literal, []).append((_REGEX, rule.index, len(literal)))
+            else:
+                for literal in form.literals:
+                    entries.setdefault(literal, []).append((codes[form.kind], rule.index, len(literal)))
+        excluded: list[str] = []
+        for pattern in exclusions:
+            form = literal_forms(pattern)
+            if not form.literals:
+                raise ValueError(f"exclusion {pattern!r} needs a literal the engine can look for")
+            excluded.append(pattern)
+            for literal in form.literals:
+                entries.setdefault(literal, []).append((_EXCLUDE, -1, len(literal)))
+        self._exclusions = regex.compile("|".join(f"(?:{p})" for p in excluded), regex.IGNORECASE) if excluded else None
+        automaton = ahocorasick.Automaton()
+        for literal, found in entries.items():
+            automaton.add_word(literal, tuple(found))
+        automaton.make_automaton()
+        self._automaton = automaton
+        # Regexes that can only match at the start of the text are tried together first, as one
+        # anchored alternation: on a browser User-Agent it fails within a few characters.
+        # The stdlib `re` runs this one-position alternation about twice as fast as `regex`; a
+        # pattern `re` cannot compile runs on its own instead.
+        for index in list(anchored):
+            try:
+                re.compile(self._rules[index].pattern)
+            except re.error:
+                anchored.remove(index)
+                always.append(index)
+        self._anchored = tuple(anchored)
+        self._always_start = (
+            re.compile("|".join(f"(?:{self._rules[i].pattern})" for i in anchored), re.IGNORECASE) if anchored else None
+        )
+        # The rest run when one of their (short) literals is in the text, checked with `in`.
+        self._always = tuple(sorted(always))
+        self._short = short
+        # A regex ending in a plain character and `$` ("...;$") can only match a text ending so.
+        self._ends: dict[int, str] = {}
+        for index in always:
+            tail = _PLAIN_END.search(self._rules[index].pattern)
+            if tail is not None:
+                self._ends[index] = (tail.group(1) or tail.group(2)).lower()
+
+    def _regex(self, index: int) -> Any:
+        compiled = self._compiled.get(index)
+        if compiled is None:
+            # Compiled on first use: most regexes never meet a text holding their literal, and
+            # compiling them all would triple the cold start.
+            with self._lock:
+                compiled = self._compiled.get(index)
+                if compiled is None:
+                    flags = 0 if index in self._case_sensitive else regex.IGNORECASE
+                    compiled = self._compiled[index] = regex.compile(self._patterns[index], flags)
+        return compiled
+
+    def compile_all(self) -> None:
+        """Compile every regex now (tests use it to prove the whole list compiles)."""
+        for index in self._patterns:
+            self._regex(index)
+
+    def _scan(self, low: str, weak: frozenset[int]) -> tuple[int, list[int], bool, bool]:
+        """The best literal match, the regex candidates, and whether an exclusion or a weak rule was seen."""
+        best = _NO_RULE
+        candidates: list[int] = []
+        excluded = saw_weak = False
+        last = len(low) - 1
+        for end, found in self._automaton.iter(low):
+            for code, index, length in found:
+                if code == _EXCLUDE:
+                    excluded = True
+                    continue
+                if index in self._weak:
+                    saw_weak = True
+                    if index in weak:
+                        continue
+                if code == _ANY:
+                    if index < best:
+                        best = index
+                elif code == _REGEX:
+                    candidates.append(index)
+                elif code == _PREFIX:
+                    if end == length - 1 and index < best:
+                        best = index
+                elif code == _SUFFIX:
+                    if end == last and index < best:
+                        best = index
+                elif end == last and length == len(low) and index < best:
+                    best = index
+        for index in self._always:
+            literals = self._short.get(index)
+            tail = self._ends.get(index)
+            if (literals is None or any(literal in low for literal in literals)) and (tail is None or low.endswith(tail)):
+                if index in self._weak:
+                    saw_weak = True
+                    if index in weak:
+                        continue
+                candidates.append(index)
+        if self._always_start is not None and self._always_start.match(low) is not None:
+            for index in self._anchored:
+                if index in self._weak:
+                    saw_weak = True
+                    if index in weak:
+                        continue
+                candidates.append(index)
+        return best, candidates, excluded, saw_weak
+
+    def _first(self, text: str, low: str, best: int, candidates: list[int]) -> int:
+        for index in sorted(set(candidates)):
+            if index >= best:
+                break
+            target = text if index in self._case_sensitive else low
+            if self._regex(index).search(target) is not None:
+                return index
+        return best
+
+    def __call__(self, text: str) -> Rule | None:
+        low = text.lower()
+        best, candidates, excluded, saw_weak = self._scan(low, _NOTHING)
+        if candidates:
+            best = self._first(text, low, best, candidates)
+        if best == _NO_RULE:
+            # The common case, a browser that named nothing. Exclusions and the browser test only
+            # take matches away, so a text that matches nothing needs neither.
+            return None
+        if not (excluded or (saw_weak and best in self._weak)):
+            return self._rules[best]
+        # Weak rules (words that people's software also uses) do not count inside a well-formed
+        # browser User-Agent; named bots and bot words still do.
+        weak = self._weak if saw_weak and self._browser is not None and self._browser.match(low) else _NOTHING
+        if excluded and self._exclusions is not None:
+            # Only a text that matched something pays for the exclusions.
+            text = self._exclusions.sub(" ", text)
+            low = text.lower()
+        best, candidates, _, _ = self._scan(low, weak)
+        best = self._first(text, low, best, candidates)
+        return None if best == _NO_RULE else self._rules[best]
+
+
+# -- the named rule sets ------------------------------------------------------------------------
+
+
 def _kong() -> RuleSet:
     from .rules import kong
 
     rules = tuple(
-        Rule(pattern=p, index=i, source=kong.SOURCE, category=None)
-        for i, p in enumerate(kong.PATTERNS)
+        Rule(pattern=pattern, index=i, source=kong.SOURCE, category=category)
+        for i, (pattern, category) in enumerate(kong.RULES)
     )
-    return RuleSet("kong", rules)
+    return RuleSet("kong", rules, _SequentialEngine(rules, regex.ASCII))
 
 
-# "default" starts as Kong's list; the built-in rules issue replaces it with a larger engine.
-_FACTORIES = {"kong": _kong, "default": _kong}
+def _load_json(name: str) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads(resources.files("botguard.rules").joinpath(name).read_text("utf-8"))
+    return data
+
+
+def default_rules() -> tuple[Rule, ...]:
+    """The default list in priority order: botguard's named rules, crawler-user-agents, isbot,
+    botguard's generic rules."""
+    from .rules import botguard as own
+
+    rules: list[Rule] = []
+
+    def add(pattern: str, source: str, category: str) -> None:
+        rules.append(Rule(pattern=pattern, index=len(rules), source=source, category=category))
+
+    for pattern, category in own.NAMED:
+        add(pattern, own.SOURCE, category)
+    cua = _load_json("crawler_user_agents.json")
+    for entry in cua["patterns"]:
+        if entry["pattern"] not in own.DROPPED:
+            add(entry["pattern"], "crawler-user-agents", own.category_of_tags(entry["tags"]))
+    isbot = _load_json("isbot.json")
+    for pattern in isbot["patterns"]:
+        if pattern not in own.DROPPED:
+            add(pattern, "isbot", own.ISBOT_CATEGORIES.get(pattern, "other"))
+    for pattern, category in own.GENERIC:
+        add(pattern, own.SOURCE, category)
+    return tuple(rules)
+
+
+def _default() -> RuleSet:
+    from .rules import botguard as own
+
+    rules = default_rules()
+    engine = _LiteralEngine(
+        rules,
+        own.EXCLUSIONS,
+        # crawler-user-agents writes its patterns for case-sensitive matching ("Sonic" is a bot,
+        # "Panasonic" a phone); its own matcher is case-sensitive by default.
+        case_sensitive=frozenset(r.index for r in rules if r.source == "crawler-user-agents"),
+        weak=frozenset(r.index for r in rules if r.source == "isbot" and r.pattern in own.WEAK_ISBOT),
+        browser=own.BROWSER,
+    )
+    return RuleSet("default", rules, engine)
+
+
+_FACTORIES: dict[str, Callable[[], RuleSet]] = {"kong": _kong, "default": _default}
 BUILTIN_NAMES: tuple[str, ...] = tuple(sorted(_FACTORIES))
 
 
 @functools.cache
 def builtin_ruleset(name: str) -> RuleSet:
-    """The shared, compiled rule set called `name` (built on first use, then reused)."""
+    """The shared, compiled rule set called `name` (built on first use, then reused by every config)."""
     return _FACTORIES[name]()

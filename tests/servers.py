@@ -14,6 +14,8 @@ from pathlib import Path
 import httpx
 
 ROOT = Path(__file__).resolve().parent.parent
+# The readiness probe looks like a browser, so that no rule set refuses or counts it as a bot.
+PROBE_AGENT = "Mozilla/5.0 (X11; Linux x86_64; rv:120.0) Gecko/20100101 Firefox/120.0"
 
 
 def free_port(host: str = "127.0.0.1") -> int:
@@ -43,7 +45,7 @@ def wait_until_serving(url: str, proc: subprocess.Popen[bytes], timeout: float =
             out = proc.stdout.read().decode(errors="replace") if proc.stdout else ""
             raise RuntimeError(f"server exited with {proc.returncode}:\n{out}")
         try:
-            httpx.get(url, timeout=0.5, headers={"user-agent": "botguard-test-probe"})
+            httpx.get(url, timeout=0.5, headers={"user-agent": PROBE_AGENT})
             return
         except httpx.TransportError:
             time.sleep(0.05)

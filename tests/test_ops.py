@@ -421,7 +421,7 @@ def test_the_collector_registers_with_a_registry_of_your_own() -> None:
 
 def test_passed_requests_log_nothing_at_all(botlog: pytest.LogCaptureFixture) -> None:
     guarded = BotGuardMiddleware(ok_app, allow=["^curl/"])
-    for ua in (CHROME, "curl/8.4", f"fresh agent {id(guarded)}"):
+    for ua in (CHROME, "curl/8.4", f"{CHROME} {id(guarded)}"):
         run(guarded, http_scope(ua_headers(ua)))
     run(guarded, http_scope([]))
     assert lines(botlog) == []
@@ -485,7 +485,7 @@ def test_production_rollout_under_real_uvicorn(tmp_path: Path) -> None:
     """Monitor first, read the would-block lines, then enforce: the same agents, two configs."""
     log = tmp_path / "botguard.log"
     agents = {"browser": CHROME, "google": GOOGLEBOT, "scrapy": SCRAPY}
-    env = {"BOTGUARD_TEST_LOG": str(log), "BOTGUARD_TEST_CONFIG": json.dumps({"monitor": True, "deny": ["(?i)scrapy"]})}
+    env = {"BOTGUARD_TEST_LOG": str(log), "BOTGUARD_TEST_CONFIG": json.dumps({"monitor": True, "deny": ["(?i)scrapy"], "allow": ["^Prometheus/"]})}
     with serve_uvicorn("tests.ops_app:app", env=env) as base:
         seen = {name: httpx.get(base + "/", headers={"user-agent": ua}) for name, ua in agents.items()}
         assert {name: (r.status_code, r.json()["verdict"]) for name, r in seen.items()} == {
@@ -500,7 +500,7 @@ def test_production_rollout_under_real_uvicorn(tmp_path: Path) -> None:
     assert len(would) == 2 and all(line.startswith("INFO botguard: would block ") for line in would)
 
     log.write_text("")
-    env["BOTGUARD_TEST_CONFIG"] = json.dumps({"deny": ["(?i)scrapy"], "retry_after": 30, "verdict_header": "X-Bot-Verdict"})
+    env["BOTGUARD_TEST_CONFIG"] = json.dumps({"deny": ["(?i)scrapy"], "allow": ["^Prometheus/"], "retry_after": 30, "verdict_header": "X-Bot-Verdict"})
     with serve_uvicorn("tests.ops_app:app", env=env) as base:
         seen = {name: httpx.get(base + "/", headers={"user-agent": ua}) for name, ua in agents.items()}
         assert {name: r.status_code for name, r in seen.items()} == {"browser": 200, "google": 403, "scrapy": 403}

@@ -156,7 +156,7 @@ def test_config_argument_rules() -> None:
 def test_a_loader_is_asked_for_the_config_in_force() -> None:
     class Swappable:
         def __init__(self) -> None:
-            self.config = Config()
+            self.config = Config(builtin=None)
 
         def get(self) -> Config:
             return self.config
@@ -164,7 +164,7 @@ def test_a_loader_is_asked_for_the_config_in_force() -> None:
     loader = Swappable()
     guarded = BotGuardWSGIMiddleware(ok_app, config=loader)
     assert call(guarded, environ_for("FooFetcher/2.11")).code == 200
-    loader.config = Config(deny=["(?i)foofetcher"])
+    loader.config = Config(builtin=None, deny=["(?i)foofetcher"])
     assert call(guarded, environ_for("FooFetcher/2.11")).code == 403
 
 

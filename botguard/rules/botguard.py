@@ -1,0 +1,185 @@
+"""botguard's own rules: the named and generic patterns the public lists lack, the exclusions
+that keep people's browsers out of them, and the category of each source's patterns.
+
+All patterns are matched case-insensitively against the User-Agent, first match wins, in this
+order: `NAMED`, crawler-user-agents, isbot, `GENERIC`. Named rules come first so that the rule
+that decides, and so its category, is the most specific one known.
+
+Licence: MIT, like botguard.
+"""
+
+from __future__ import annotations
+
+SOURCE = "botguard"
+
+# crawler-user-agents tags -> botguard categories, most telling first (an entry may have two tags).
+_TAGS: tuple[tuple[str, str], ...] = (
+    ("ai-crawler", "ai"),
+    ("search-engine", "search"),
+    ("seo", "seo"),
+    ("http-library", "library"),
+    ("monitoring", "monitor"),
+    ("social-preview", "preview"),
+    ("scanner", "scanner"),
+    ("feed-reader", "feed"),
+    ("archiver", "archive"),
+    # Headless browsers, advertising verifiers and research crawlers are bots, but not of a kind a
+    # site would admit wholesale.
+    ("browser-automation", "other"),
+    ("advertising", "other"),
+    ("academic", "other"),
+)
+
+
+def category_of_tags(tags: list[str]) -> str:
+    """The botguard category of a crawler-user-agents entry, from its tags."""
+    for tag, category in _TAGS:
+        if tag in tags:
+            return category
+    return "other"
+
+
+# Bots the lists miss or name too loosely, and the HTTP libraries and tools whose category matters
+# for `allow_categories` (an API admitting "library" must see curl as a library, not a generic bot).
+NAMED: tuple[tuple[str, str], ...] = (
+    # AI crawlers and assistants
+    (r"\bgptbot\b", "ai"),
+    (r"chatgpt-user", "ai"),
+    (r"oai-searchbot", "ai"),
+    (r"claudebot|claude-user|claude-searchbot|claude-web|anthropic-ai", "ai"),
+    (r"perplexitybot|perplexity-user", "ai"),
+    (r"\bccbot\b", "ai"),
+    (r"bytespider", "ai"),
+    (r"google-extended|applebot-extended", "ai"),
+    (r"meta-externalagent|meta-externalfetcher|facebookbot", "ai"),
+    (r"amazonbot", "ai"),
+    (r"cohere-ai|cohere-training-data-crawler", "ai"),
+    (r"mistralai-user|duckassistbot|youbot\b|diffbot|timpibot|imagesiftbot|omgilibot|petalbot", "ai"),
+    # HTTP libraries, command-line clients and scripting runtimes
+    (r"^curl/|^curl$|\blibcurl\b|^php-curl-class", "library"),
+    (r"^wget/|^wget$|\bwget/\d", "library"),
+    (r"python-requests|python-httpx|python-urllib|\baiohttp/|\bhttpx/|\burllib3?/|^python/", "library"),
+    (r"go-http-client|^go \d|\bgo-resty/|\bfasthttp\b", "library"),
+    (r"\bokhttp/|apache-httpclient|^java/|\bjava/\d|jakarta commons-httpclient|\bhttpurlconnection\b", "library"),
+    (r"\baxios/|node-fetch|\bundici\b|\bnode\.js/|^node/|\bgot/\d|\bsuperagent/|\bneedle/", "library"),
+    (r"libwww-perl|\blwp::|\bmechanize\b|guzzlehttp|^php/|\bruby/\d|\bfaraday\b|rest-client/", "library"),
+    (r"^httpie/|^postmanruntime/|^insomnia/|\bpowershell/|\bwinhttp\b|^dart:io|\breqwest/|\bhyper/", "library"),
+    (r"\bscrapy\b|\bcolly\b|\bhttrack\b|\bheadlesschrome\b|\bphantomjs\b", "library"),
+)
+
+# Generic shapes, last: tokens that name a robot, and the bare "name/version" of scripts.
+GENERIC: tuple[tuple[str, str], ...] = (
+    (r"bot\b|bot[/_;:.-]|\bbot", "other"),
+    (r"crawl|spider|scrap(?:e|er|ing)\b|harvest|indexer|archiver", "other"),
+    (r"fetch(?:er)?\b|\bchecker\b|\bvalidator\b|\bmonitor(?:ing)?\b|uptime|\bprobe\b", "other"),
+    (r"\bhttp[ _-]?client\b|\bhttp[ _-]?lib\b", "library"),
+    (r"^[a-z][a-z0-9_.-]*/v?\d+(?:\.\d+)*$", "other"),
+)
+
+# Tokens of people's browsers and devices that the rules above would take for bots. Each is blanked
+# out of the User-Agent before the rules run.
+EXCLUSIONS: tuple[str, ...] = (
+    # The device model of an Android User-Agent ("; CUBOT_NOTE_S Build/", "; HTC Butterfly 2 Build/"):
+    # makers name phones freely, and no bot announces itself there.
+    r"; ?[^;()]{1,40}? build/",
+    r"\bcubot",  # CUBOT phones outside the Android model slot
+    r"googleapp/|\bgsa/\d",  # the Google app's webview
+    r"naver\(inapp;|\bnaver/\d",  # NAVER's in-app browser
+    r"musical_ly|bytedancewebview|\btrill_\d|\btiktok \d|\bjssdk/",  # TikTok's webviews
+    # Viber's app and in-app browser; its link previewer sends a bare "Viber" and still counts.
+    r"(?<=.)\bviber\b|^viber/\d",
+    r"\bsonic(?= slack_ssb/)",  # a feature token of Slack's desktop app, not the Sonic crawler
+    r"\bmozacfetch/",  # Firefox for Android fetching what a person opened (icons, shared pages)
+)
+
+# A well-formed browser User-Agent (matched at the start of the lower-cased text). Inside one,
+# isbot's patterns are weak evidence: they are words ("download", "proxy", "optimize") that
+# browser add-ons and toolbars also write. Named bots and bot words still count.
+BROWSER = (
+    r"mozilla/[45]\.0 \((?:windows|macintosh|x11|linux|iphone|ipad|ipod|android|mobile|tablet|bb10|kaios"
+    r"|playstation|nintendo|smart-?tv|web0s|tizen|cros|compatible; msie \d+\.\d+; windows)[^)]*\)"
+)
+# isbot's patterns that are ordinary words of people's software: toolbars and add-ons write them
+# into browser User-Agents ("GWX:DOWNLOADED", "MSN Optimized", "AutoProxy", "FirePHP/0.7").
+# Outside a browser User-Agent they still count.
+WEAK_ISBOT: frozenset[str] = frozenset({
+    "download", "optimize", "proxy", "agent\\b", "server", "discovery", "advisor", "splash", "sogou",
+    "(?:^|[^g])news(?!sapphire)", "(?<! channel/|google/)google(?!(?:wv|app|/google| pixel))", "tools",
+    "\\|", "library", "radar", "torrent", "firephp", "java(?!;)", "\\(\\)", "catch", "capture", "measure",
+    "insight", "detect", "url", "grab", "parser", "transcoder", "proxy", ";\\s\\w+;$", "^[<\\(;]",
+})
+
+# Source patterns left out, each with the reason, so a refresh keeps the decision visible.
+DROPPED: dict[str, str] = {
+    # isbot: Google Chrome Frame was a plug-in that ran Chrome inside Internet Explorer for people.
+    "chromeframe": "a browser plug-in, never a bot",
+    # isbot: any string of words, optionally with one version, is a bot. It takes every bare word
+    # ("HelloWorld") and junk from logs for a bot; `GENERIC` keeps the useful half, name/version.
+    r"^[\w \.\-\(?:\):%]+(?:/v?\d+(?:\.\d+)?(?:\.\d{1,10})*?)?(?:,|$)": "flags bare words and log junk",
+}
+
+# Categories for isbot's patterns (isbot has none); unlisted ones are "other".
+ISBOT_CATEGORIES: dict[str, str] = {
+    "^python": "library",
+    "^php": "library",
+    "^wget": "library",
+    "java(?!;)": "library",
+    "node\\b": "library",
+    "\\bperl\\b": "library",
+    "^apache/": "library",
+    "^jetty/": "library",
+    "^postman": "library",
+    "^rest": "library",
+    "library": "library",
+    "playwright": "other",
+    "selenium": "other",
+    "headless": "other",
+    "phantomjs": "other",
+    "pingdom": "monitor",
+    "statuscake": "monitor",
+    "24x7": "monitor",
+    "monitor\\b": "monitor",
+    "synthetic": "monitor",
+    "speedcurve": "monitor",
+    "pagespeed": "monitor",
+    "chrome-lighthouse": "monitor",
+    "ptst[ /]\\d": "monitor",
+    "uptime": "monitor",
+    "rigor": "monitor",
+    "iplabel": "monitor",
+    "dejaclick": "monitor",
+    "neustar wpm": "monitor",
+    "^blackbox exporter": "monitor",
+    "infrawatch": "monitor",
+    "preview": "preview",
+    "^facebook": "preview",
+    "^whatsapp": "preview",
+    "^snapchat": "preview",
+    "^discourse": "preview",
+    "^zoom marketplace/": "preview",
+    "(?<!cam)scan": "scanner",
+    "openvas": "scanner",
+    "burpcollaborator": "scanner",
+    "securityheaders": "scanner",
+    "hardenize\\b": "scanner",
+    "foregenix": "scanner",
+    "watchtowr": "scanner",
+    "^clamav[ /]": "scanner",
+    "feed": "feed",
+    "rss\\b": "feed",
+    "^rss": "feed",
+    "archive": "archive",
+    "httrack": "archive",
+    "^webcopier": "archive",
+    "^openai/": "ai",
+    "^claude-code/": "ai",
+    "cursor/": "ai",
+    "manus-user/": "ai",
+    "^sora ": "ai",
+    "^duckduckgo": "search",
+    "^yandex": "search",
+    "^yahoo": "search",
+    "sogou": "search",
+    "^\\w*search\\b": "search",
+    "(?<! channel/|google/)google(?!(?:wv|app|/google| pixel))": "search",
+}

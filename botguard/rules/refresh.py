@@ -1,0 +1,79 @@
+"""Refresh the vendored pattern lists from their maintained sources.
+
+    pip install -U crawler-user-agents          # the PyPI package of monperrus/crawler-user-agents
+    (cd "$(mktemp -d)" && npm pack isbot && tar xzf isbot-*.tgz && echo "$PWD/package")
+    python -m botguard.rules.refresh --isbot DIR_PRINTED_ABOVE
+    python benchmarks/accuracy.py               # then measure before committing the new lists
+
+Arguments:
+    --isbot: an unpacked isbot npm package (node reads its exported `list`); omit to keep isbot as is.
+    --skip-crawler-user-agents: keep the crawler-user-agents snapshot as it is.
+
+Only the patterns and their tags are kept; each file records the source, version and licence.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+from importlib import metadata, resources
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+
+
+def _write(name: str, payload: dict[str, object]) -> None:
+    path = HERE / name
+    path.write_text(json.dumps(payload, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    print(f"wrote {path.name}: {len(payload['patterns'])} patterns, version {payload['version']}")  # type: ignore[arg-type]
+
+
+def refresh_crawler_user_agents() -> None:
+    """Copy patterns and tags from the installed `crawler-user-agents` package."""
+    data = json.loads(resources.files("crawleruseragents").joinpath("crawler-user-agents.json").read_text("utf-8"))
+    _write(
+        "crawler_user_agents.json",
+        {
+            "source": "https://github.com/monperrus/crawler-user-agents (PyPI: crawler-user-agents)",
+            "version": metadata.version("crawler-user-agents"),
+            "license": "MIT",
+            "patterns": [{"pattern": entry["pattern"], "tags": entry.get("tags", [])} for entry in data],
+        },
+    )
+    dist = metadata.distribution("crawler-user-agents")
+    licence = next((f for f in dist.files or () if f.name == "LICENSE"), None)
+    if licence is not None:
+        (HERE / "LICENSE-crawler-user-agents.txt").write_text(licence.read_text("utf-8"), encoding="utf-8")
+
+
+def refresh_isbot(package_dir: Path) -> None:
+    """Read the exported pattern list of an unpacked isbot npm package with node."""
+    manifest = json.loads((package_dir / "package.json").read_text("utf-8"))
+    script = f"process.stdout.write(JSON.stringify(require({json.dumps(str(package_dir))}).list))"
+    patterns = json.loads(subprocess.run(["node", "-e", script], check=True, capture_output=True, text=True).stdout)
+    _write(
+        "isbot.json",
+        {
+            "source": "https://github.com/omrilotan/isbot (npm: isbot)",
+            "version": manifest["version"],
+            "license": manifest.get("license", "Unlicense"),
+            "patterns": patterns,
+        },
+    )
+    (HERE / "LICENSE-isbot.txt").write_text((package_dir / "LICENSE").read_text("utf-8"), encoding="utf-8")
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--isbot", type=Path, help="an unpacked isbot npm package")
+    parser.add_argument("--skip-crawler-user-agents", action="store_true")
+    args = parser.parse_args(argv)
+    if not args.skip_crawler_user_agents:
+        refresh_crawler_user_agents()
+    if args.isbot is not None:
+        refresh_isbot(args.isbot)
+
+
+if __name__ == "__main__":
+    main()

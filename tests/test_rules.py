@@ -1,0 +1,211 @@
+"""The built-in rule sets: Kong's exact list, the default list's sources and categories, the
+literal-prefiltered engine against a plain regex search, allow_categories and explain."""
+
+from __future__ import annotations
+
+import json
+import logging
+from importlib import resources
+
+import pytest
+import regex
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from botguard import Config, ConfigError, Verdict, classify, explain
+from botguard._patterns import backtracking_risk
+from botguard._rulesets import CATEGORIES, Rule, _LiteralEngine, builtin_ruleset, literal_forms
+from botguard.rules import botguard as own
+from botguard.rules import kong
+
+CHROME = (
+    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
+    "Chrome/120.0.0.0 Safari/537.36"
+)
+
+
+# -- Kong ----------------------------------------------------------------------------------------
+
+
+def test_kong_is_the_fourteen_rules_of_kong_2_2_1() -> None:
+    rules = builtin_ruleset("kong").rules
+    assert len(rules) == 14 == len(kong.PATTERNS)
+    assert [r.pattern for r in rules] == list(kong.PATTERNS)
+    assert {r.source for r in rules} == {"kong/rules.lua"}
+    # What PR #5772 added: the AWS S3 clients and WebPageTest, and Go/axios among the downloaders.
+    assert any("JetS3t" in p for p in kong.PATTERNS) and any("PTST" in p for p in kong.PATTERNS)
+    assert classify("aws-cli/2.15.0 Python/3.11.6 Linux/6.1", Config(builtin="kong")) is Verdict.BOT
+    assert classify("Go-http-client/1.1", Config(builtin="kong")) is Verdict.BOT
+    assert classify("curl/7.43.0", Config(builtin="kong")) is Verdict.NONE
+
+
+def test_kong_rules_are_case_sensitive_like_pcre() -> None:
+    assert classify("facebookexternalhit/1.1", Config(builtin="kong")) is Verdict.BOT
+    assert classify("FACEBOOKEXTERNALHIT/1.1", Config(builtin="kong")) is Verdict.NONE
+
+
+# -- the default list -----------------------------------------------------------------------------
+
+
+def test_default_list_records_its_sources() -> None:
+    for name in ("crawler_user_agents.json", "isbot.json"):
+        data = json.loads(resources.files("botguard.rules").joinpath(name).read_text("utf-8"))
+        assert data["version"] and data["license"] in ("MIT", "Unlicense") and data["source"].startswith("https://")
+    for name in ("LICENSE-crawler-user-agents.txt", "LICENSE-isbot.txt"):
+        assert resources.files("botguard.rules").joinpath(name).read_text("utf-8").strip()
+    rules = builtin_ruleset("default").rules
+    assert {r.source for r in rules} == {"botguard", "crawler-user-agents", "isbot"}
+    assert [r.index for r in rules] == list(range(len(rules)))
+    assert all(r.category in CATEGORIES for r in rules)
+
+
+def test_every_default_rule_compiles() -> None:
+    engine = builtin_ruleset("default")._search
+    assert isinstance(engine, _LiteralEngine)
+    engine.compile_all()
+
+
+@pytest.mark.parametrize(
+    ("user_agent", "category"),
+    [
+        ("Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)", "search"),
+        ("Mozilla/5.0 AppleWebKit/537.36 (KHTML, like Gecko; compatible; GPTBot/1.2; +https://openai.com/gptbot)", "ai"),
+        ("Mozilla/5.0 (compatible; ClaudeBot/1.0; +claudebot@anthropic.com)", "ai"),
+        ("curl/8.4.0", "library"),
+        ("python-requests/2.31.0", "library"),
+        ("Go-http-client/2.0", "library"),
+        ("Mozilla/5.0 (compatible; AhrefsBot/7.0; +http://ahrefs.com/robot/)", "seo"),
+        ("facebookexternalhit/1.1 (+http://www.facebook.com/externalhit_uatext.php)", "preview"),
+        ("Slackbot-LinkExpanding 1.0 (+https://api.slack.com/robots)", "preview"),
+        ("Pingdom.com_bot_version_1.4_(http://www.pingdom.com/)", "monitor"),
+        ("Mozilla/5.0 (compatible; SomeNewCrawler/0.1; +https://example.org/crawler)", "other"),
+    ],
+)
+def test_default_names_bots_and_their_categories(user_agent: str, category: str) -> None:
+    found = explain(user_agent)
+    assert found.verdict is Verdict.BOT and found.list == "builtin"
+    assert found.category == category, found
+
+
+@pytest.mark.parametrize(
+    "user_agent",
+    [
+        CHROME,
+        "Mozilla/5.0 (iPhone; CPU iPhone OS 17_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) "
+        "Version/17.1 Mobile/15E148 Safari/604.1",
+        "Mozilla/5.0 (X11; Ubuntu; Linux x86_64; rv:121.0) Gecko/20100101 Firefox/121.0",
+        # Exclusions: in-app browsers and phone models that the bot words would catch.
+        "Mozilla/5.0 (Linux; Android 9; CUBOT_X19 Build/PPR1.180610.011) AppleWebKit/537.36 (KHTML, like Gecko) "
+        "Chrome/120.0.6099.43 Mobile Safari/537.36",
+        "Mozilla/5.0 (Linux; Android 13; Pixel 7 Build/TQ3A.230901.001; wv) AppleWebKit/537.36 (KHTML, like Gecko) "
+        "Version/4.0 Chrome/120.0.6099.43 Mobile Safari/537.36 GSA/14.45.27.29.arm64",
+        "Mozilla/5.0 (iPhone; CPU iPhone OS 16_6 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) "
+        "Mobile/15E148 NAVER(inapp; search; 2000; 12.0.1)",
+        "Mozilla/5.0 (Linux; Android 12; SM-A515F Build/SP1A.210812.016; wv) AppleWebKit/537.36 (KHTML, like Gecko) "
+        "Version/4.0 Chrome/120.0.6099.43 Mobile Safari/537.36 musical_ly_2023109030 JsSdk/1.0",
+        # A browser add-on writing an ordinary word isbot lists ("download") stays a person.
+        "Mozilla/4.0 (compatible; MSIE 7.0; Windows NT 6.1; Trident/7.0; GWX:DOWNLOADED)",
+    ],
+)
+def test_default_lets_people_through(user_agent: str) -> None:
+    assert explain(user_agent).verdict is Verdict.NONE, explain(user_agent)
+
+
+def test_an_exclusion_hides_only_its_token() -> None:
+    # The model slot is blanked, but a bot naming itself elsewhere is still a bot.
+    hybrid = (
+        "Mozilla/5.0 (Linux; Android 6.0.1; CUBOT Build/MMB29P) AppleWebKit/537.36 (KHTML, like Gecko) "
+        "Chrome/120.0 Mobile Safari/537.36 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)"
+    )
+    assert explain(hybrid).category == "search"
+
+
+def test_case_of_crawler_user_agents_patterns_is_kept() -> None:
+    # "Sonic" is a bot in crawler-user-agents; "Panasonic" in a phone name is not.
+    phone = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Panasonic/1.0 Safari/537.36"
+    assert explain(phone).verdict is Verdict.NONE
+
+
+# -- the engine against a plain search ------------------------------------------------------------
+
+_PIECES = ["bot", "Bot", "crawl", "GoogleBot/", "spider", "curl/", "^", "wget", "Mozilla/5.0 ", "(", ")", ";", " ", "/1.0",
+           "x", "ABC", "fetch", "é", "sentry/", "YandexBot", "http://", "a", "1"]
+_PATTERNS = [r"googlebot/", r"^curl/", r"[wW]get", r"(sistrix|SISTRIX) [cC]rawler", r"(?<! cu)bots?(?:\b|_)",
+             r"spider$", r"^abc$", r"\bfetch\b", r"(^| )sentry\/", r"yandex(?:bot|images)", r"x{2,}1", r"^[^ ]{12,}$",
+             r"crawl", r"é"]
+
+
+@given(st.lists(st.sampled_from(_PIECES), max_size=12).map("".join), st.permutations(_PATTERNS))
+@settings(max_examples=400, deadline=None)
+def test_engine_finds_the_same_first_rule_as_a_plain_search(text: str, patterns: list[str]) -> None:
+    rules = [Rule(pattern=p, index=i, source="t", category="other") for i, p in enumerate(patterns)]
+    engine = _LiteralEngine(rules, ())
+    expected = next((r for r in rules if regex.search(r.pattern, text.lower(), regex.IGNORECASE)), None)
+    assert engine(text) == expected
+
+
+def test_literal_forms() -> None:
+    assert literal_forms(r"[wW]get").literals == ("wget",)
+    assert literal_forms(r"^curl").kind == "prefix"
+    assert literal_forms(r"spider$").kind == "suffix"
+    assert literal_forms(r"(sistrix|SISTRIX) [cC]rawler") == literal_forms("sistrix crawler")
+    form = literal_forms(r"(?<! cu)bots?(?:\b|_)")
+    assert form.kind == "regex" and form.literals == ("bot",)
+    # Escapes are read, never lower-cased as text: \S stays "not a space".
+    assert literal_forms(r"Spider\Sbot").kind == "regex"
+    assert literal_forms(r"a\.b").literals == ("a.b",)
+
+
+# -- allow_categories -----------------------------------------------------------------------------
+
+
+def test_allow_categories_admits_libraries_but_not_ai_crawlers() -> None:
+    api = Config(builtin="default", allow_categories=("library", "monitor"))
+    assert classify("curl/8.4.0", api) is Verdict.NONE
+    assert classify("python-requests/2.31.0", api) is Verdict.NONE
+    assert classify("Mozilla/5.0 (compatible; GPTBot/1.2; +https://openai.com/gptbot)", api) is Verdict.BOT
+    found = explain("curl/8.4.0", api)
+    assert (found.verdict, found.list, found.category) == (Verdict.NONE, "allow_categories", "library")
+    assert "admitted by allow_categories" in str(found)
+    # deny still applies: an admitted category is not an allow rule.
+    assert classify("curl/8.4.0", Config(allow_categories=("library",), deny=["^curl/"])) is Verdict.DENY
+
+
+def test_allow_categories_works_with_kong_too() -> None:
+    assert classify("Go-http-client/1.1", Config(builtin="kong", allow_categories=["library"])) is Verdict.NONE
+
+
+def test_allow_categories_is_validated() -> None:
+    with pytest.raises(ConfigError, match=r"^allow_categories: unknown category 'libary'"):
+        Config(allow_categories=("libary",))
+    with pytest.raises(ConfigError, match=r"^allow_categories: expected a list"):
+        Config(allow_categories="library")  # type: ignore[arg-type]
+    assert Config.from_mapping({"allow_categories": ["ai", "seo"]}).allow_categories == ("ai", "seo")
+
+
+def test_explanation_as_dict() -> None:
+    found = explain("Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)").as_dict()
+    assert found["verdict"] == "BOT" and found["blocked"] is True and found["category"] == "search"
+    assert found["source"] == "crawler-user-agents" and isinstance(found["index"], int) and found["pattern"]
+    assert explain(CHROME).as_dict()["pattern"] is None
+
+
+# -- backtracking warning -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("pattern", [r"(a+)+$", r"(a|a)*$", r"(a|ab)*c", r"(\w+\s?)*$"])
+def test_backtracking_patterns_are_warned_about(pattern: str, caplog: pytest.LogCaptureFixture) -> None:
+    assert backtracking_risk(pattern) is not None
+    with caplog.at_level(logging.WARNING, logger="botguard"):
+        Config(deny=[pattern], builtin=None)
+    assert "may backtrack" in caplog.text and "deny[0]" in caplog.text
+
+
+@pytest.mark.parametrize("pattern", [r"(?i)scrapy", r"^curl/", r"(foo|bar)+", r"\d+\.\d+", r"(?:ab|cd)*"])
+def test_ordinary_patterns_are_not_warned_about(pattern: str) -> None:
+    assert backtracking_risk(pattern) is None
+
+
+def test_rule_sets_are_built_once_and_shared() -> None:
+    assert Config()._builtin is Config()._builtin is builtin_ruleset("default")
+    assert len(own.NAMED) and len(own.GENERIC) and len(own.EXCLUSIONS)
