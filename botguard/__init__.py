@@ -10,6 +10,7 @@ from ._asgi import BotGuardMiddleware
 from ._cache import CacheInfo, cache_info, classify, explain
 from ._config import Config, Explanation
 from ._errors import ConfigError
+from ._loader import ConfigLoader
 from ._rulesets import Rule
 from ._verdict import Verdict
 
@@ -18,6 +19,7 @@ __all__ = [
     "CacheInfo",
     "Config",
     "ConfigError",
+    "ConfigLoader",
     "Explanation",
     "Rule",
     "Verdict",

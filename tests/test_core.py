@@ -27,6 +27,7 @@ def test_public_api_is_pinned() -> None:
             "CacheInfo",
             "Config",
             "ConfigError",
+            "ConfigLoader",
             "Explanation",
             "Rule",
             "Verdict",
