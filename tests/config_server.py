@@ -5,7 +5,7 @@ from __future__ import annotations
 import email.utils
 import hashlib
 import threading
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -26,7 +26,8 @@ class ConfigServer:
         self.gate = threading.Event()
         self.gate.set()
         self.answers: Counter[int] = Counter()
-        self.request_headers: list[dict[str, str]] = []
+        # The latest few only: the server runs in the tests' process, and the leak tests trace its memory.
+        self.request_headers: deque[dict[str, str]] = deque(maxlen=16)
         self.lock = threading.Lock()
         self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self._httpd.daemon_threads = True

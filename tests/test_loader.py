@@ -419,7 +419,7 @@ def test_url_identity_is_stable_and_the_etag_is_honoured(server: ConfigServer, c
             wait_idle(loader)
             assert loader.get() is first
         assert server.answers == {200: 1, 304: 3}
-        assert all("if-none-match" in h for h in server.request_headers[1:])
+        assert all("if-none-match" in h for h in list(server.request_headers)[1:])
 
 
 def test_url_without_validators_keeps_identity_by_digest(clock: FrozenClock) -> None:
