@@ -7,8 +7,11 @@ import json
 import logging
 import math
 import os
+import select
+import signal
 import threading
 import time
+import warnings
 import weakref
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -593,3 +596,28 @@ def test_a_closed_loader_keeps_its_config_and_stops_refreshing(server: ConfigSer
     clock.advance(100)
     assert loader.get() is config and loader.remaining() is None
     assert server.requests == 1
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
+def test_a_forked_worker_can_reload_even_if_the_fork_caught_a_check_in_flight(toml_file: Path) -> None:
+    # gunicorn --preload: the loader is built in the parent and forked into workers.
+    loader = ConfigLoader.from_file(toml_file, ttl=30)
+    read_end, write_end = os.pipe()
+    with loader._lock:  # a check in flight in the parent at the moment of the fork
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)  # "multi-threaded fork" on 3.12+
+            pid = os.fork()
+        if pid == 0:  # pragma: no cover - the child reports through the pipe
+            try:
+                write(toml_file, 'deny = ["(?i)curl"]\n')
+                os.write(write_end, loader.refresh().deny[0].encode())
+            finally:
+                os._exit(0)
+    os.close(write_end)
+    ready, _, _ = select.select([read_end], [], [], 30)
+    if not ready:  # the child is stuck on the lock it inherited: the bug this test is about
+        os.kill(pid, signal.SIGKILL)
+    with os.fdopen(read_end, "rb") as pipe:
+        answer = pipe.read() if ready else b""
+    os.waitpid(pid, 0)
+    assert answer == b"(?i)curl"
