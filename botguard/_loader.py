@@ -201,7 +201,8 @@ class ConfigLoader:
     def refresh(self) -> Config:
         """Check the source now, waiting for the answer (for tests and reload signals, not requests)."""
         with self._lock:
-            self._check()
+            if not self._closed:
+                self._check()
         return self._config
 
     def close(self) -> None:

@@ -394,6 +394,27 @@ def test_a_real_uvicorn_picks_up_a_file_change_and_survives_a_broken_file(served
         wait_for(lambda: client.get("/", headers={"user-agent": AGENT}).status_code == 200)
 
 
+def test_two_uvicorn_workers_each_load_and_both_converge(tmp_path: Path) -> None:
+    path = tmp_path / "botguard.toml"
+    write(path, "deny = []\n")
+    env = {"BOTGUARD_TEST_CONFIG": str(path), "BOTGUARD_TEST_TTL": "0.2"}
+    with serve_uvicorn("tests.loader_app:app", "--workers", "2", env=env) as base, httpx.Client(base_url=base) as client:
+
+        def answers(n: int) -> list[tuple[int, int | None]]:
+            # A new connection each time, so the kernel spreads them over both workers.
+            out = []
+            for _ in range(n):
+                response = client.get("/", headers={"user-agent": AGENT, "connection": "close"})
+                out.append((response.status_code, response.json().get("pid")))
+            return out
+
+        wait_for(lambda: len({pid for _, pid in answers(20)}) == 2)  # both workers are up and serving
+        write(path, 'deny = ["(?i)helloworld"]\n')
+        # Each worker checks its own file within one TTL; converged means no worker lets it through.
+        wait_for(lambda: {status for status, _ in answers(30)} == {403})
+        assert {status for status, _ in answers(30)} == {403}
+
+
 # --- URLs against a real server on 127.0.0.1 --------------------------------------------------------
 
 
