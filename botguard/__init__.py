@@ -13,6 +13,7 @@ from ._cache import CacheInfo, cache_info, classify, explain
 from ._config import Config, Explanation
 from ._errors import ConfigError
 from ._observe import stats
+from ._loader import ConfigLoader
 from ._rulesets import Rule
 from ._verdict import Verdict
 from ._verify import CRAWLERS, Crawler, Resolver
@@ -26,6 +27,7 @@ __all__ = [
     "Config",
     "ConfigError",
     "Crawler",
+    "ConfigLoader",
     "Explanation",
     "Resolver",
     "Rule",

@@ -12,6 +12,7 @@ from typing import Any
 from ._cache import default_config
 from ._config import Config
 from ._errors import ConfigError
+from ._loader import ConfigLoader
 from ._types import ConfigSource
 
 __all__ = ["SETTING", "config_from_setting", "check_settings"]
@@ -56,17 +57,10 @@ def _loader(source: str, value: Mapping[str, Any]) -> ConfigSource:
             f"with {source!r} the rules live in the {source}; unexpected key(s) {extra} "
             f"(a {source} loader takes {sorted(_LOADER_KEYS[source])})"
         )
-    try:
-        from ._loader import ConfigLoader  # type: ignore[import-not-found,unused-ignore]
-    except ImportError:
-        raise ConfigError(
-            f"{source!r} needs botguard's ConfigLoader (botguard._loader), which this installation of "
-            "botguard does not have; give the rules inline instead"
-        ) from None
     options = {key: value[key] for key in value if key != source}
     if source == "file":
-        return ConfigLoader.from_file(value["file"], **options)  # type: ignore[no-any-return,unused-ignore]
-    return ConfigLoader.from_url(value["url"], **options)  # type: ignore[no-any-return,unused-ignore]
+        return ConfigLoader.from_file(value["file"], **options)
+    return ConfigLoader.from_url(value["url"], **options)
 
 
 def check_settings(app_configs: Any = None, **kwargs: Any) -> list[Any]:

@@ -78,7 +78,7 @@ def record_reload(result: str, message: str = "") -> None:
     elif result == "unchanged":
         logger.debug("botguard: config unchanged: %s", message)
     else:
-        logger.info("botguard: config reloaded (%s): %s", result, message)
+        logger.info("botguard: config reloaded: %s", message)
 
 
 def stats() -> dict[str, Any]:

@@ -30,6 +30,7 @@ def test_public_api_is_pinned() -> None:
             "Config",
             "ConfigError",
             "Crawler",
+            "ConfigLoader",
             "Explanation",
             "Resolver",
             "Rule",

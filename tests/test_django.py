@@ -398,23 +398,6 @@ def test_django_example_under_gunicorn_wsgi() -> None:
         assert b" 403 " in raw_request(base, two_user_agents("/", CHROME, GOOGLEBOT)).split(b"\r\n", 1)[0]
 
 
-def _has_loader() -> bool:
-    try:
-        import botguard._loader  # noqa: F401
-    except ImportError:
-        return False
-    return True
-
-
-@pytest.mark.skipif(_has_loader(), reason="the loader has landed: see the test below")
-def test_file_and_url_settings_say_they_need_the_loader() -> None:
-    for setting in ({"file": "botguard.toml", "ttl": 30}, {"url": "http://127.0.0.1:9/rules.json"}):
-        with pytest.raises(botguard.ConfigError, match="needs botguard's ConfigLoader"):
-            config_from_setting(setting)
-        assert "ConfigLoader" in _check_messages(BOTGUARD=setting)
-
-
-@pytest.mark.skipif(not _has_loader(), reason="botguard._loader has not landed on this branch yet")
 def test_file_setting_uses_the_loader(tmp_path: Path) -> None:
     rules = tmp_path / "botguard.toml"
     rules.write_text('deny = ["(?i)firefox"]\n')

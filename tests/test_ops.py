@@ -369,7 +369,7 @@ def test_record_reload_counts_and_logs_by_result(botlog: pytest.LogCaptureFixtur
     after = botguard.stats()["config_reloads"]
     assert {k: after[k] - before.get(k, 0) for k in after} == {"changed": 1, "failed": 1, "unchanged": 1}
     levels = [(r.levelno, r.getMessage()) for r in botlog.records]
-    assert levels[0] == (logging.INFO, "botguard: config reloaded (changed): botguard.toml: 3 deny rules")
+    assert levels[0] == (logging.INFO, "botguard: config reloaded: botguard.toml: 3 deny rules")
     assert levels[1][0] == logging.WARNING and "keeping the last good config" in levels[1][1]
     assert levels[2][0] == logging.DEBUG
 

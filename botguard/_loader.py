@@ -1,0 +1,525 @@
+"""`ConfigLoader`: a config from a file, a URL or a dict, kept fresh, with a stable identity.
+
+Each `Config` owns a verdict cache, so a loader that handed out a new object for unchanged content
+would give every read a new cache: Kong 0.12.3's leak. A loader here builds a new `Config` only
+when the content's digest changes, and "keep forever" is `None`, never a number.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import math
+import os
+import threading
+import time
+import tomllib
+import weakref
+from collections.abc import Callable, Mapping
+from numbers import Real
+from pathlib import Path
+from types import ModuleType
+from typing import TYPE_CHECKING, Any, Protocol
+from urllib.parse import urlsplit, urlunsplit
+
+from ._observe import record_reload
+from ._config import _ALIASES, Config
+from ._errors import ConfigError
+
+if TYPE_CHECKING:
+    import httpx
+
+__all__ = ["ConfigLoader", "DEFAULT_TTL", "DEFAULT_TIMEOUT"]
+
+logger = logging.getLogger("botguard")
+
+DEFAULT_TTL = 30.0
+DEFAULT_TIMEOUT = 10.0
+Clock = Callable[[], float]
+
+
+def _record_reload(result: str, reason: str) -> None:
+    """Report one reload outcome: "changed", "unchanged" or "failed" (counted and logged by ops)."""
+    record_reload(result, reason)
+
+
+def _check_ttl(ttl: Any) -> float | None:
+    """`ttl` as seconds between checks, or None for "load once, keep forever" (None, 0 or infinity)."""
+    if isinstance(ttl, bool) or (ttl is not None and not isinstance(ttl, Real)):
+        raise ConfigError(f"ttl: expected seconds (a number) or None, got {ttl!r}")
+    if ttl is None:
+        return None
+    seconds = float(ttl)
+    if math.isnan(seconds) or seconds < 0:
+        raise ConfigError(f"ttl: expected seconds of at least 0 (0 or None: load once), got {ttl!r}")
+    # 0 is Kong's spelling of "forever". Kong stored it as a number and computed a negative
+    # remaining time from it; here forever is None, which no subtraction can produce.
+    if seconds == 0 or math.isinf(seconds):
+        return None
+    return seconds
+
+
+class _Source(Protocol):
+    """Where raw config bytes come from; `fetch` returns None when the source says "not modified"."""
+
+    name: str
+    background: bool
+
+    def fetch(self) -> tuple[bytes, object] | None: ...
+
+    def remember(self, token: object) -> None: ...
+
+    def parse(self, data: bytes) -> Any: ...
+
+    def close(self) -> None: ...
+
+    def after_fork(self) -> None: ...
+
+
+class ConfigLoader:
+    """Hands out the `Config` in force, re-checking its source at most once per `ttl` seconds.
+
+        loader = ConfigLoader.from_file("botguard.toml", ttl=30)
+        app = BotGuardMiddleware(app, config=loader)
+
+    Build one with `from_file`, `from_url` or `from_mapping`. `get()` returns the same object while
+    the content is unchanged; it never raises and never waits for the network. A failed reload
+    keeps the last good config, logs one warning on the `botguard` logger and is retried a `ttl` later.
+    """
+
+    __slots__ = (
+        "_config", "_due", "_ttl", "_clock", "_lock", "_source", "_raw_digest", "_digest", "_closed",
+        "__weakref__",
+    )
+
+    def __init__(self, source: _Source, *, ttl: float | None, clock: Clock = time.monotonic) -> None:
+        self._ttl = _check_ttl(ttl)
+        self._clock = clock
+        self._source = source
+        self._closed = False
+        # Held by whoever is checking the source; `get` never blocks on it.
+        self._lock = threading.Lock()
+        try:
+            fetched = source.fetch()
+            if fetched is None:
+                raise ConfigError(f"{source.name}: the source answered 'not modified' to a first request")
+            data, token = fetched
+            mapping = _unwrap_kong_plugin(source.parse(data))
+            self._digest = _canonical_digest(mapping)
+            self._config = _build(source.name, mapping)
+        except BaseException:
+            source.close()
+            raise
+        self._raw_digest = hashlib.sha256(data).digest()
+        source.remember(token)
+        self._due: float | None = None if self._ttl is None else clock() + self._ttl
+        _LIVE.add(self)
+
+    @classmethod
+    def from_file(
+        cls, path: str | os.PathLike[str], ttl: float | None = DEFAULT_TTL, *, clock: Clock = time.monotonic
+    ) -> ConfigLoader:
+        """A loader for a `.toml` or `.json` file, re-checked (one `os.stat`) at most every `ttl` seconds.
+
+            loader = ConfigLoader.from_file("botguard.toml", ttl=30)
+
+        Arguments:
+            path: the file; its extension, `.toml` or `.json`, picks the parser.
+            ttl: seconds between checks; None or 0 loads once and keeps the config forever.
+            clock: a monotonic clock in seconds (tests pass a frozen one).
+
+        The file is re-read only when its mtime, size or inode changed, and a new `Config` is built
+        only when the settings changed. Replace the file atomically (write, then rename) so a
+        reader never sees half of it; a half-written file is a failed reload, not a crash.
+        """
+        return cls(_FileSource(path), ttl=ttl, clock=clock)
+
+    @classmethod
+    def from_url(
+        cls,
+        url: str,
+        ttl: float | None = DEFAULT_TTL,
+        client: httpx.Client | None = None,
+        headers: Mapping[str, str] | None = None,
+        *,
+        timeout: float = DEFAULT_TIMEOUT,
+        clock: Clock = time.monotonic,
+    ) -> ConfigLoader:
+        """A loader for JSON served over HTTP(S), refreshed in a background thread every `ttl` seconds.
+
+            loader = ConfigLoader.from_url("https://rules.internal/botguard.json", ttl=60,
+                                           headers={"Authorization": "Bearer ..."})
+
+        Arguments:
+            url: an `http://` or `https://` URL answering a JSON object of `Config` fields.
+            ttl: seconds between refreshes; None or 0 loads once and keeps the config forever.
+            client: an `httpx.Client` to use (yours to close); None makes one the loader owns.
+            headers: extra request headers, such as a bearer token.
+            timeout: seconds a request may take (connect, read, write and pool each).
+            clock: a monotonic clock in seconds (tests pass a frozen one).
+
+        The first load happens here and raises `ConfigError` on any failure. Refreshes send
+        `If-None-Match`/`If-Modified-Since`, so an unchanged config costs the server a 304.
+        """
+        return cls(_UrlSource(url, client, headers, timeout), ttl=ttl, clock=clock)
+
+    @classmethod
+    def from_mapping(cls, mapping: Mapping[str, Any]) -> ConfigLoader:
+        """A loader that always returns the one `Config` built from `mapping`.
+
+            loader = ConfigLoader.from_mapping({"deny": ["(?i)scrapy"]})
+        """
+        return cls(_MappingSource(mapping), ttl=None)
+
+    @property
+    def ttl(self) -> float | None:
+        """Seconds between checks of the source; None means loaded once, kept forever."""
+        return self._ttl
+
+    @property
+    def source(self) -> str:
+        """The file path or URL (without credentials or query string) the config comes from."""
+        return self._source.name
+
+    def remaining(self) -> float | None:
+        """Seconds until the next check is due (0 or less: due now); None: never."""
+        due = self._due
+        return None if due is None else due - self._clock()
+
+    def get(self) -> Config:
+        """The config in force: one clock read and a comparison unless a check is due."""
+        due = self._due
+        if due is None or self._clock() < due:
+            return self._config
+        return self._when_due()
+
+    def refresh(self) -> Config:
+        """Check the source now, waiting for the answer (for tests and reload signals, not requests)."""
+        with self._lock:
+            if not self._closed:
+                self._check()
+        return self._config
+
+    def close(self) -> None:
+        """Stop refreshing and close the HTTP client the loader made (not one you passed in)."""
+        self._closed = True
+        self._due = None
+        with self._lock:
+            self._source.close()
+
+    def __enter__(self) -> ConfigLoader:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"ConfigLoader({self._source.name!r}, ttl={self._ttl!r})"
+
+    def _when_due(self) -> Config:
+        # Whoever finds the check due first does it; everyone else keeps the current config
+        # rather than wait, so only one check is ever in flight.
+        if not self._lock.acquire(blocking=False):
+            return self._config
+        ttl = self._ttl
+        if ttl is None or self._closed:
+            self._lock.release()
+            return self._config
+        if not self._source.background:
+            try:
+                self._check()
+            finally:
+                self._due = self._clock() + ttl
+                self._lock.release()
+            return self._config
+        self._due = self._clock() + ttl
+        try:
+            threading.Thread(target=self._check_in_background, name="botguard-config-refresh", daemon=True).start()
+        except RuntimeError:  # interpreter shutting down: keep serving what we have
+            self._lock.release()
+        return self._config
+
+    def _check_in_background(self) -> None:
+        try:
+            self._check()
+        finally:
+            if self._ttl is not None and not self._closed:
+                # Counted from the end, so a slow server is not asked again straight away.
+                self._due = self._clock() + self._ttl
+            self._lock.release()
+
+    def _check(self) -> None:
+        """Fetch, compare digests, build a new config only for new content; the lock is held."""
+        source = self._source
+        try:
+            fetched = source.fetch()
+            if fetched is None:
+                _record_reload("unchanged", f"{source.name}: not modified")
+                return
+            data, token = fetched
+            raw_digest = hashlib.sha256(data).digest()
+            if raw_digest == self._raw_digest:
+                source.remember(token)
+                _record_reload("unchanged", f"{source.name}: same content")
+                return
+            mapping = _unwrap_kong_plugin(source.parse(data))
+            digest = _canonical_digest(mapping)
+            if digest != self._digest:
+                config = _build(source.name, mapping)
+                self._config = config
+                self._digest = digest
+                result, reason = "changed", f"{source.name}: new settings in force"
+            else:
+                result, reason = "unchanged", f"{source.name}: same settings, reformatted"
+            self._raw_digest = raw_digest
+            source.remember(token)
+            _record_reload(result, reason)
+        except ConfigError as exc:
+            _record_reload("failed", str(exc))
+        except Exception as exc:  # the source is outside our control: nothing may reach a request
+            _record_reload("failed", f"{source.name}: {type(exc).__name__}: {exc}")
+
+
+def _build(name: str, mapping: Any) -> Config:
+    try:
+        return Config.from_mapping(mapping)
+    except ConfigError as exc:
+        raise ConfigError(f"{name}: {exc}") from None
+
+
+def _canonical_digest(mapping: Any) -> bytes:
+    """A digest of the settings themselves: key order, layout and Kong's aliases do not count."""
+    if isinstance(mapping, Mapping):
+        renamed = {_ALIASES.get(key, key): value for key, value in mapping.items()}
+        # A key given under both names is an error `Config.from_mapping` reports; keep both here.
+        if len(renamed) == len(mapping):
+            mapping = renamed
+    text = json.dumps(mapping, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=repr)
+    return hashlib.sha256(text.encode()).digest()
+
+
+def _unwrap_kong_plugin(mapping: Any) -> Any:
+    """The `config` of a Kong bot-detection plugin entity (as Kong's Admin API returns it), else `mapping`.
+
+    Kong's JSON writes an unset list as null and, in older versions, an empty one as `{}`.
+    """
+    if not (isinstance(mapping, dict) and mapping.get("name") == "bot-detection" and isinstance(mapping.get("config"), dict)):
+        return mapping
+    settings: dict[str, Any] = {}
+    for key, value in mapping["config"].items():
+        if value is None:
+            continue
+        settings[key] = [] if value == {} else value
+    return settings
+
+
+def _parse_json(name: str, data: bytes) -> Any:
+    try:
+        mapping = json.loads(data)
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{name}: not UTF-8 text: {exc}") from None
+    except json.JSONDecodeError as exc:
+        raise ConfigError(f"{name}: not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}") from None
+    if not isinstance(mapping, dict):
+        raise ConfigError(f"{name}: expected a JSON object of settings, got {type(mapping).__name__}")
+    return mapping
+
+
+def _parse_toml(name: str, data: bytes) -> Any:
+    if not data.strip():
+        # Valid TOML (no settings), but far more often a file caught between truncate and write:
+        # ask for a comment if the defaults are really meant.
+        raise ConfigError(f"{name}: the file is empty (half-written?); for the defaults, write a comment in it")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{name}: not UTF-8 text: {exc}") from None
+    try:
+        # tomllib's message ends with "(at line L, column C)".
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{name}: not valid TOML: {exc}") from None
+
+
+_PARSERS: dict[str, Callable[[str, bytes], Any]] = {".toml": _parse_toml, ".json": _parse_json}
+
+
+class _FileSource:
+    """A local file: one `os.stat` a check, a read only when the stat says it changed."""
+
+    background = False
+
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        if not isinstance(path, (str, os.PathLike)):
+            raise ConfigError(f"path: expected a file path, got {path!r}")
+        self.path = Path(path)
+        self.name = str(path)
+        parser = _PARSERS.get(self.path.suffix.lower())
+        if parser is None:
+            raise ConfigError(f"{self.name}: unknown config format {self.path.suffix!r}; use .toml or .json")
+        self._parser = parser
+        self._known: object = None
+
+    def fetch(self) -> tuple[bytes, object] | None:
+        try:
+            if _signature(os.stat(self.path)) == self._known:
+                return None
+            with open(self.path, "rb") as file:
+                before = _signature(os.fstat(file.fileno()))
+                data = file.read()
+                after = _signature(os.fstat(file.fileno()))
+        except FileNotFoundError:
+            raise ConfigError(f"{self.name}: no such file") from None
+        except IsADirectoryError:
+            raise ConfigError(f"{self.name}: is a directory, not a file") from None
+        except OSError as exc:
+            raise ConfigError(f"{self.name}: cannot read: {exc.strerror or exc}") from None
+        if before != after or len(data) != before[1]:
+            # A writer is still at work; the next check reads the finished file.
+            raise ConfigError(f"{self.name}: changed while being read (write, then rename, to replace it)")
+        return data, after
+
+    def remember(self, token: object) -> None:
+        self._known = token
+
+    def parse(self, data: bytes) -> Any:
+        return self._parser(self.name, data)
+
+    def close(self) -> None:
+        pass
+
+    def after_fork(self) -> None:
+        pass
+
+
+def _signature(st: os.stat_result) -> tuple[int, int, int, int, int]:
+    # ctime as well as mtime: `cp -p` and `rsync -t` keep the mtime but not the ctime.
+    return (st.st_mtime_ns, st.st_size, st.st_ino, st.st_dev, st.st_ctime_ns)
+
+
+def _import_httpx() -> ModuleType:
+    # Imported on first use: only URL loaders need httpx (the "remote" extra).
+    try:
+        import httpx
+    except ImportError:  # pragma: no cover - depends on the installation
+        raise ConfigError("ConfigLoader.from_url needs httpx: pip install 'botguard[remote]'") from None
+    return httpx
+
+
+class _UrlSource:
+    """JSON over HTTP(S) with conditional requests; fetched off the request path."""
+
+    background = True
+    name: str
+    url: str
+    _httpx: ModuleType
+    _timeout: float
+    _owns_client: bool
+    _headers: dict[str, str]
+    _client: httpx.Client
+    _validators: dict[str, str]
+
+    def __init__(self, url: str, client: httpx.Client | None, headers: Mapping[str, str] | None, timeout: float) -> None:
+        if not isinstance(url, str):
+            raise ConfigError(f"url: expected a string, got {url!r}")
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ConfigError(f"url: expected an http:// or https:// URL, got {url!r}")
+        if isinstance(timeout, bool) or not isinstance(timeout, Real) or not 0 < float(timeout) < math.inf:
+            raise ConfigError(f"timeout: expected seconds greater than 0, got {timeout!r}")
+        if headers is not None and not isinstance(headers, Mapping):
+            raise ConfigError(f"headers: expected a mapping of header names to values, got {headers!r}")
+        try:
+            port = parts.port
+        except ValueError:
+            raise ConfigError(f"url: not a valid port in {url!r}") from None
+        self._httpx = _import_httpx()
+        self.url = url
+        # Logs must not carry the password or a token in the query string.
+        host = f"[{parts.hostname}]" if ":" in parts.hostname else parts.hostname
+        self.name = urlunsplit((parts.scheme, host + (f":{port}" if port else ""), parts.path, "", ""))
+        self._headers = dict(headers or {})
+        self._timeout = float(timeout)
+        self._owns_client = client is None
+        self._client = client if client is not None else self._new_client()
+        self._validators = {}
+
+    def _new_client(self) -> httpx.Client:
+        client: httpx.Client = self._httpx.Client(timeout=self._timeout, follow_redirects=True)
+        return client
+
+    def fetch(self) -> tuple[bytes, object] | None:
+        headers = {**self._headers, **self._validators}
+        try:
+            response = self._client.get(self.url, headers=headers, timeout=self._timeout)
+        except self._httpx.TimeoutException:
+            raise ConfigError(f"{self.name}: no answer within {self._timeout:g}s") from None
+        except self._httpx.HTTPError as exc:
+            raise ConfigError(f"{self.name}: {type(exc).__name__}: {exc}") from None
+        if response.status_code == 304 and self._validators:
+            return None
+        if response.status_code != 200:
+            raise ConfigError(f"{self.name}: HTTP {response.status_code} {response.reason_phrase}".rstrip())
+        validators = {}
+        if etag := response.headers.get("etag"):
+            validators["If-None-Match"] = etag
+        if modified := response.headers.get("last-modified"):
+            validators["If-Modified-Since"] = modified
+        return response.content, validators
+
+    def remember(self, token: object) -> None:
+        assert isinstance(token, dict)
+        self._validators = token
+
+    def parse(self, data: bytes) -> Any:
+        return _parse_json(self.name, data)
+
+    def close(self) -> None:
+        if self._owns_client:
+            self._client.close()
+
+    def after_fork(self) -> None:
+        if self._owns_client:
+            # The parent's pooled connections are the parent's: never write to them from here.
+            self._client = self._new_client()
+
+
+class _MappingSource:
+    """A dict given in code: read once."""
+
+    background = False
+
+    def __init__(self, mapping: Mapping[str, Any]) -> None:
+        self.name = "<mapping>"
+        self._mapping = mapping
+
+    def fetch(self) -> tuple[bytes, object] | None:
+        return b"", None  # read once: the bytes' digest is never compared
+
+    def remember(self, token: object) -> None:
+        pass
+
+    def parse(self, data: bytes) -> Any:
+        return self._mapping
+
+    def close(self) -> None:
+        pass
+
+    def after_fork(self) -> None:
+        pass
+
+
+# Loaders alive in this process, so a forked worker (gunicorn --preload) can reset them: a
+# refresh thread running at fork time does not exist in the child, but its held lock would.
+_LIVE: weakref.WeakSet[ConfigLoader] = weakref.WeakSet()
+
+
+def _reset_after_fork() -> None:
+    for loader in list(_LIVE):
+        loader._lock = threading.Lock()
+        loader._source.after_fork()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_reset_after_fork)

@@ -1,0 +1,650 @@
+"""ConfigLoader: files and URLs, identity while unchanged, TTL edges on a frozen clock, failures kept out of requests."""
+
+from __future__ import annotations
+
+import gc
+import json
+import logging
+import math
+import os
+import select
+import signal
+import threading
+import time
+import warnings
+import weakref
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from botguard import BotGuardMiddleware, Config, ConfigError, ConfigLoader, Verdict, cache_info, classify
+
+from .asgi_harness import http_scope, ok_app, run, ua_headers
+from .config_server import ConfigServer, config_server
+from .servers import serve_uvicorn
+
+# Passes the built-in lists, refused by the test files' deny rules.
+AGENT = "Mozilla/5.0 (X11; Linux x86_64) HelloWorld/1.0"
+CHROME = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36"
+
+
+class FrozenClock:
+    """A monotonic clock that moves only when told to."""
+
+    def __init__(self, now: float = 1000.0) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
+def write(path: Path, text: str) -> None:
+    """Replace `path` atomically, the way the README tells users to."""
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(text)
+    os.replace(tmp, path)
+
+
+def bump_mtime(path: Path) -> None:
+    st = path.stat()
+    os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns + 1_000_000_000))
+
+
+def reloads(caplog: pytest.LogCaptureFixture, level: int) -> list[str]:
+    return [
+        r.getMessage()
+        for r in caplog.records
+        if r.name == "botguard" and r.levelno == level and r.getMessage().startswith("botguard: config ")
+    ]
+
+
+@pytest.fixture
+def clock() -> FrozenClock:
+    return FrozenClock()
+
+
+@pytest.fixture
+def toml_file(tmp_path: Path) -> Path:
+    path = tmp_path / "botguard.toml"
+    write(path, 'deny = ["(?i)helloworld"]\nbuiltin = "kong"\n')
+    return path
+
+
+# --- files ------------------------------------------------------------------------------------
+
+
+def test_from_file_reads_toml_and_json_by_extension(tmp_path: Path) -> None:
+    toml = tmp_path / "a.toml"
+    write(toml, 'allow = ["^curl/"]\ndeny = ["(?i)helloworld"]\nmonitor = true\n')
+    js = tmp_path / "a.JSON"
+    write(js, json.dumps({"allow": ["^curl/"], "deny": ["(?i)helloworld"], "monitor": True}))
+    for path in (toml, js, str(toml)):
+        config = ConfigLoader.from_file(path).get()
+        assert isinstance(config, Config)
+        assert (config.allow, config.deny, config.monitor) == (("^curl/",), ("(?i)helloworld",), True)
+        assert classify(AGENT, config) is Verdict.DENY
+
+
+def test_kong_plugin_config_migrates_as_it_is(tmp_path: Path) -> None:
+    # A bot-detection plugin as Kong's Admin API returns it: entity keys, `{}` for an empty list.
+    entity = {
+        "id": "0f4c1e0d-4b5a-4c1f-9d3e-2b7a1c9e8f00",
+        "name": "bot-detection",
+        "enabled": True,
+        "created_at": 1514000000000,
+        "config": {"whitelist": {}, "blacklist": ["(?i)helloworld", "HelloWorld"]},
+    }
+    path = tmp_path / "kong-plugin.json"
+    write(path, json.dumps(entity))
+    config = ConfigLoader.from_file(path, ttl=None).get()
+    assert config.allow == () and config.deny == ("(?i)helloworld", "HelloWorld")
+    # and the bare Kong config, whitelist/blacklist as TOML
+    kong_toml = tmp_path / "kong.toml"
+    write(kong_toml, 'whitelist = ["facebookexternalhit/1.1"]\nblacklist = ["HelloWorld"]\n')
+    config = ConfigLoader.from_file(kong_toml).get()
+    assert config.allow == ("facebookexternalhit/1.1",) and config.deny == ("HelloWorld",)
+    assert ConfigLoader.from_mapping(entity).get().deny == ("(?i)helloworld", "HelloWorld")
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("missing.toml", None, "missing.toml: no such file"),
+        ("rules.yaml", "deny: []", "rules.yaml: unknown config format '.yaml'; use .toml or .json"),
+        ("bad.toml", 'deny = ["a"]\nbuiltin = \n', "bad.toml: not valid TOML: Invalid value (at line 2, column 11)"),
+        ("bad.json", '{"deny": ["a"],\n "builtin": }', "bad.json: not valid JSON: Expecting value at line 2, column 13"),
+        ("list.json", '["a"]', "list.json: expected a JSON object of settings, got list"),
+        ("regex.toml", 'deny = ["ok", "(unclosed"]', "regex.toml: deny[1]: not a valid regex: '(unclosed'"),
+        ("typo.toml", 'deny = []\nblaclist = ["x"]', "typo.toml: unknown key(s) ['blaclist']"),
+        ("binary.json", b"\xff\xfe{", "binary.json: not UTF-8 text"),
+        ("binary.toml", b"deny = ['\xff']", "binary.toml: not UTF-8 text"),
+    ],
+)
+def test_a_bad_file_at_start_is_a_config_error_naming_it(
+    tmp_path: Path, name: str, content: str | bytes | None, message: str
+) -> None:
+    path = tmp_path / name
+    if isinstance(content, str):
+        path.write_text(content)
+    elif content is not None:
+        path.write_bytes(content)
+    with pytest.raises(ConfigError) as info:
+        ConfigLoader.from_file(path, ttl=30)
+    assert str(info.value).startswith(str(path))
+    assert message in str(info.value)
+
+
+def test_a_directory_is_not_a_config_file(tmp_path: Path) -> None:
+    (tmp_path / "conf.toml").mkdir()
+    with pytest.raises(ConfigError, match=r"conf\.toml: is a directory"):
+        ConfigLoader.from_file(tmp_path / "conf.toml")
+
+
+@pytest.mark.parametrize("ttl", [-1, -0.001, -math.inf, math.nan, True, False, "30", b"30", [30], object()])
+def test_bad_ttl_is_a_config_error(toml_file: Path, ttl: Any) -> None:
+    with pytest.raises(ConfigError, match="ttl: expected"):
+        ConfigLoader.from_file(toml_file, ttl=ttl)
+
+
+@pytest.mark.parametrize("ttl", [None, 0, 0.0, math.inf])
+def test_ttl_none_zero_and_infinity_mean_load_once_keep_forever(
+    toml_file: Path, clock: FrozenClock, ttl: float | None
+) -> None:
+    loader = ConfigLoader.from_file(toml_file, ttl=ttl, clock=clock)
+    first = loader.get()
+    assert loader.ttl is None and loader.remaining() is None
+    write(toml_file, 'deny = ["(?i)curl"]\n')
+    for jump in (0, 1e-9, 1, 3600, 1e12, 1e300):
+        clock.now = 1000.0 + jump
+        assert loader.get() is first
+    clock.now = -1e300  # a clock going backwards cannot make forever due either
+    assert loader.get() is first
+
+
+@pytest.mark.parametrize(
+    ("ttl", "offset", "due"),
+    [
+        (30, 0.0, True),  # remaining exactly 0: due, never "forever"
+        (30, -1e-9, False),  # just above 0 remaining
+        (30, 1e-9, True),  # just below 0 remaining
+        (0.5, 0.0, True),
+        (0.5, -2**-40, False),
+        (0.5, 2**-40, True),
+    ],
+)
+def test_exact_ttl_boundaries_on_a_frozen_clock(
+    toml_file: Path, clock: FrozenClock, ttl: float, offset: float, due: bool
+) -> None:
+    loader = ConfigLoader.from_file(toml_file, ttl=ttl, clock=clock)
+    first = loader.get()
+    write(toml_file, 'deny = ["(?i)curl"]\n')
+    clock.now = 1000.0 + ttl + offset
+    remaining = loader.remaining()
+    assert remaining is not None
+    assert (remaining <= 0) is due
+    if offset == 0:
+        assert remaining == 0
+    second = loader.get()
+    assert (second is not first) is due
+    assert second.deny == (("(?i)curl",) if due else ("(?i)helloworld",))
+
+
+def test_remaining_is_counted_from_the_last_check(toml_file: Path, clock: FrozenClock) -> None:
+    loader = ConfigLoader.from_file(toml_file, ttl=10, clock=clock)
+    assert loader.remaining() == 10
+    clock.advance(4)
+    assert loader.remaining() == 6
+    clock.advance(100)  # long overdue: one check, then a full TTL again
+    loader.get()
+    assert loader.remaining() == 10
+
+
+def test_not_due_means_no_look_at_the_file(toml_file: Path, clock: FrozenClock) -> None:
+    loader = ConfigLoader.from_file(toml_file, ttl=30, clock=clock)
+    first = loader.get()
+    toml_file.unlink()  # even a vanished file goes unnoticed until the TTL is up
+    clock.advance(29.5)
+    assert loader.get() is first
+
+
+def test_same_bytes_and_same_settings_keep_the_same_object(
+    toml_file: Path, clock: FrozenClock, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG, logger="botguard")
+    loader = ConfigLoader.from_file(toml_file, ttl=1, clock=clock)
+    first = loader.get()
+    rewrites = [
+        None,  # mtime bumped, same bytes
+        'deny = ["(?i)helloworld"]\nbuiltin = "kong"\n',  # rewritten (new inode), same bytes
+        'builtin   = "kong"\n\n# reordered, commented\ndeny = [ "(?i)helloworld", ]\n',  # same settings
+        'blacklist = ["(?i)helloworld"]\nbuiltin = "kong"\n',  # Kong's alias for the same list
+    ]
+    for text in rewrites:
+        if text is None:
+            bump_mtime(toml_file)
+        else:
+            write(toml_file, text)
+        clock.advance(1)
+        assert loader.get() is first
+    assert reloads(caplog, logging.DEBUG) == [
+        f"botguard: config unchanged: {toml_file}: same content",
+        f"botguard: config unchanged: {toml_file}: same content",
+        f"botguard: config unchanged: {toml_file}: same settings, reformatted",
+        f"botguard: config unchanged: {toml_file}: same settings, reformatted",
+    ]
+    clock.advance(1)  # nothing touched: the stat alone says so
+    assert loader.get() is first
+    assert reloads(caplog, logging.DEBUG)[-1] == f"botguard: config unchanged: {toml_file}: not modified"
+    assert not reloads(caplog, logging.WARNING) and not reloads(caplog, logging.INFO)
+
+
+def test_changed_content_gives_a_new_object_and_releases_the_old_with_its_cache(
+    toml_file: Path, clock: FrozenClock, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="botguard")
+    gc.collect()
+    base = cache_info().caches
+    loader = ConfigLoader.from_file(toml_file, ttl=5, clock=clock)
+    guarded = BotGuardMiddleware(ok_app, config=loader)
+    assert run(guarded, http_scope(ua_headers(AGENT))).status == 403
+    assert cache_info().caches == base + 1
+    old = weakref.ref(loader.get())
+
+    write(toml_file, 'deny = ["(?i)curl"]\nbuiltin = "kong"\n')
+    clock.advance(5)
+    assert run(guarded, http_scope(ua_headers(AGENT))).status == 200
+    assert run(guarded, http_scope(ua_headers("curl/8.5.0"))).status == 403
+    gc.collect()
+    assert old() is None
+    assert cache_info().caches == base + 1
+    assert reloads(caplog, logging.INFO) == [f"botguard: config reloaded: {toml_file}: new settings in force"]
+
+
+BROKEN = [
+    ("deleted", None, "no such file"),
+    ("half-written TOML", 'deny = ["(?i)hellow', "not valid TOML"),
+    ("bad regex", 'deny = ["(unclosed"]', "deny[0]: not a valid regex"),
+    ("unknown key", 'deny = []\nblock_stauts = 404', "unknown key(s) ['block_stauts']"),
+    ("bad value", 'deny = []\nblock_status = 200', "block_status: expected a whole number"),
+    ("empty", "", "the file is empty"),  # valid TOML, but most often a half-written file
+    ("comment only", "# botguard's defaults\n", None),  # the defaults, meant: a real change
+]
+
+
+@pytest.mark.parametrize(("case", "text", "reason"), BROKEN, ids=[c for c, _, _ in BROKEN])
+def test_a_failed_reload_keeps_the_last_good_config_warns_once_and_retries_next_ttl(
+    toml_file: Path, clock: FrozenClock, caplog: pytest.LogCaptureFixture, case: str, text: str | None, reason: str | None
+) -> None:
+    caplog.set_level(logging.INFO, logger="botguard")
+    loader = ConfigLoader.from_file(toml_file, ttl=10, clock=clock)
+    guarded = BotGuardMiddleware(ok_app, config=loader)
+    good = loader.get()
+    if text is None:
+        toml_file.unlink()
+    else:
+        toml_file.write_text(text)  # in place, not atomic: what a careless editor does
+    clock.advance(10)
+    results = [run(guarded, http_scope(ua_headers(AGENT))).status for _ in range(5)]
+    if reason is None:
+        assert loader.get() is not good and results == [200] * 5
+        return
+    assert results == [403] * 5 and loader.get() is good
+    warnings = reloads(caplog, logging.WARNING)
+    assert len(warnings) == 1, warnings
+    assert warnings[0].startswith("botguard: config reload failed, keeping the last good config: " + str(toml_file))
+    assert reason in warnings[0]
+    clock.advance(9)  # not due yet: no retry, no second warning
+    loader.get()
+    assert len(reloads(caplog, logging.WARNING)) == 1
+    clock.advance(1)  # the next TTL retries, fails again, says so once more
+    loader.get()
+    assert len(reloads(caplog, logging.WARNING)) == 2
+    write(toml_file, 'deny = ["(?i)curl"]\n')
+    clock.advance(10)
+    assert loader.get() is not good and loader.get().deny == ("(?i)curl",)
+    assert reloads(caplog, logging.INFO)[-1].endswith("new settings in force")
+
+
+def test_get_is_safe_from_many_threads_while_the_file_changes(tmp_path: Path) -> None:
+    path = tmp_path / "botguard.json"
+    write(path, json.dumps({"deny": ["v0"]}))
+    loader = ConfigLoader.from_file(path, ttl=1e-6)  # the real clock: nearly every get is due
+    histories: list[list[int]] = []
+    errors: list[BaseException] = []
+    stop = threading.Event()
+
+    def reader() -> None:
+        history = [0]
+        try:
+            while not stop.is_set():
+                version = int(loader.get().deny[0][1:])
+                if version != history[-1]:
+                    history.append(version)
+        except BaseException as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+        histories.append(history)
+
+    threads = [threading.Thread(target=reader) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for version in range(1, 11):
+        write(path, json.dumps({"deny": [f"v{version}"]}))
+        assert loader.refresh().deny == (f"v{version}",)
+    stop.set()
+    for thread in threads:
+        thread.join()
+    assert not errors
+    # No thread ever went back to an older config once it had seen a newer one.
+    assert all(history == sorted(history) for history in histories), histories
+    assert loader.get().deny == ("v10",)
+
+
+# --- from_mapping and the middleware --------------------------------------------------------------
+
+
+def test_from_mapping_is_one_object_forever() -> None:
+    loader = ConfigLoader.from_mapping({"blacklist": ["(?i)helloworld"]})
+    assert loader.ttl is None and loader.get() is loader.get()
+    assert loader.get().deny == ("(?i)helloworld",)
+    with pytest.raises(ConfigError, match="unknown key"):
+        ConfigLoader.from_mapping({"denny": []})
+    with pytest.raises(ConfigError, match="expected a table of settings"):
+        ConfigLoader.from_mapping(["deny"])  # type: ignore[arg-type]
+
+
+def test_the_middleware_resolves_the_cache_only_when_the_object_changes(toml_file: Path, clock: FrozenClock) -> None:
+    loader = ConfigLoader.from_file(toml_file, ttl=1, clock=clock)
+    guarded = BotGuardMiddleware(ok_app, config=loader)
+    before = cache_info()
+    for _ in range(50):
+        bump_mtime(toml_file)
+        clock.advance(1)
+        result = run(guarded, http_scope(ua_headers(CHROME)))
+        assert result.status == 200 and result.scope["state"]["botguard"] is Verdict.NONE
+    after = cache_info()
+    assert after.misses - before.misses == 1 and after.hits - before.hits == 49
+
+
+@pytest.fixture
+def served_file(tmp_path: Path) -> Iterator[tuple[Path, str]]:
+    path = tmp_path / "botguard.toml"
+    write(path, 'deny = ["(?i)curl"]\n')
+    with serve_uvicorn("tests.loader_app:app", env={"BOTGUARD_TEST_CONFIG": str(path), "BOTGUARD_TEST_TTL": "0.05"}) as base:
+        yield path, base
+
+
+def wait_for(condition: Callable[[], bool], timeout: float = 20.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError("condition not met in time")
+        time.sleep(0.02)
+
+
+def test_a_real_uvicorn_picks_up_a_file_change_and_survives_a_broken_file(served_file: tuple[Path, str]) -> None:
+    path, base = served_file
+    with httpx.Client(base_url=base) as client:
+        assert client.get("/", headers={"user-agent": AGENT}).status_code == 200
+        write(path, 'deny = ["(?i)helloworld"]\n')
+        wait_for(lambda: client.get("/", headers={"user-agent": AGENT}).status_code == 403)
+        path.write_text('deny = ["(?i)helloworld"')  # broken: the last good config stays
+        statuses = {client.get("/", headers={"user-agent": AGENT}).status_code for _ in range(40)}
+        assert statuses == {403}
+        write(path, "deny = []\n")
+        wait_for(lambda: client.get("/", headers={"user-agent": AGENT}).status_code == 200)
+
+
+def test_two_uvicorn_workers_each_load_and_both_converge(tmp_path: Path) -> None:
+    path = tmp_path / "botguard.toml"
+    write(path, "deny = []\n")
+    env = {"BOTGUARD_TEST_CONFIG": str(path), "BOTGUARD_TEST_TTL": "0.2"}
+    with serve_uvicorn("tests.loader_app:app", "--workers", "2", env=env) as base, httpx.Client(base_url=base) as client:
+
+        def answers(n: int) -> list[tuple[int, int | None]]:
+            # A new connection each time, so the kernel spreads them over both workers.
+            out = []
+            for _ in range(n):
+                response = client.get("/", headers={"user-agent": AGENT, "connection": "close"})
+                out.append((response.status_code, response.json().get("pid")))
+            return out
+
+        wait_for(lambda: len({pid for _, pid in answers(20)}) == 2)  # both workers are up and serving
+        write(path, 'deny = ["(?i)helloworld"]\n')
+        # Each worker checks its own file within one TTL; converged means no worker lets it through.
+        wait_for(lambda: {status for status, _ in answers(30)} == {403})
+        assert {status for status, _ in answers(30)} == {403}
+
+
+# --- URLs against a real server on 127.0.0.1 --------------------------------------------------------
+
+
+def good_json(*deny: str) -> bytes:
+    return json.dumps({"deny": list(deny), "builtin": "kong"}).encode()
+
+
+@pytest.fixture
+def server() -> Iterator[ConfigServer]:
+    with config_server(good_json("(?i)helloworld")) as running:
+        yield running
+
+
+def wait_idle(loader: ConfigLoader) -> None:
+    """Until the background refresh, if any, has finished."""
+    wait_for(lambda: not loader._lock.locked())
+
+
+def test_url_identity_is_stable_and_the_etag_is_honoured(server: ConfigServer, clock: FrozenClock) -> None:
+    with ConfigLoader.from_url(server.url, ttl=60, clock=clock) as loader:
+        first = loader.get()
+        assert first.deny == ("(?i)helloworld",)
+        for _ in range(3):
+            clock.advance(60)
+            assert loader.get() is first  # due: the refresh starts, the answer is not awaited
+            wait_idle(loader)
+            assert loader.get() is first
+        assert server.answers == {200: 1, 304: 3}
+        assert all("if-none-match" in h for h in list(server.request_headers)[1:])
+
+
+def test_url_without_validators_keeps_identity_by_digest(clock: FrozenClock) -> None:
+    with config_server(good_json("x"), etag=False) as server, ConfigLoader.from_url(server.url, ttl=1, clock=clock) as loader:
+        first = loader.get()
+        server.set_body(json.dumps({"builtin": "kong", "deny": ["x"]}, indent=2).encode())  # same settings
+        for _ in range(3):
+            assert loader.refresh() is first
+        assert server.answers == {200: 4}
+        assert "if-none-match" not in server.request_headers[-1]
+
+
+def test_url_last_modified_gives_304(clock: FrozenClock) -> None:
+    with config_server(good_json("x"), etag=False, last_modified=True) as server:
+        with ConfigLoader.from_url(server.url, ttl=1, clock=clock) as loader:
+            first = loader.get()
+            assert loader.refresh() is first
+            assert server.answers == {200: 1, 304: 1}
+            assert server.request_headers[-1]["if-modified-since"].endswith("GMT")
+            server.set_body(good_json("y"))
+            assert loader.refresh().deny == ("y",)
+
+
+def test_url_change_is_picked_up_and_the_old_config_released(server: ConfigServer, clock: FrozenClock) -> None:
+    with ConfigLoader.from_url(server.url, ttl=5, clock=clock) as loader:
+        guarded = BotGuardMiddleware(ok_app, config=loader)
+        assert run(guarded, http_scope(ua_headers(AGENT))).status == 403
+        old = weakref.ref(loader.get())
+        server.set_body(good_json("(?i)curl"))
+        clock.advance(5)
+        loader.get()
+        wait_idle(loader)
+        assert run(guarded, http_scope(ua_headers(AGENT))).status == 200
+        assert run(guarded, http_scope(ua_headers("curl/8.5.0"))).status == 403
+        gc.collect()
+        assert old() is None
+
+
+def test_get_never_waits_for_the_network_and_one_refresh_is_in_flight(server: ConfigServer, clock: FrozenClock) -> None:
+    with ConfigLoader.from_url(server.url, ttl=5, clock=clock) as loader:
+        first = loader.get()
+        server.set_body(good_json("(?i)curl"))
+        server.gate.clear()  # the server hangs until we let it answer
+        clock.advance(5)
+        results = []
+        for _ in range(200):
+            results.append(loader.get())
+            clock.advance(5)  # due again and again while the refresh hangs
+        assert all(config is first for config in results)
+        server.gate.set()
+        wait_for(lambda: loader.get() is not first)
+        assert loader.get().deny == ("(?i)curl",)
+        assert server.requests == 2  # the first load, and one refresh despite 200 due gets
+
+
+@pytest.mark.parametrize("failure", ["http 503", "http 404", "bad json", "bad regex", "timeout", "server down"])
+def test_url_outage_keeps_the_last_good_config(
+    failure: str, clock: FrozenClock, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="botguard")
+    server = ConfigServer(good_json("(?i)helloworld"))
+    server.start()
+    try:
+        loader = ConfigLoader.from_url(server.url, ttl=5, clock=clock, timeout=0.3)
+        guarded = BotGuardMiddleware(ok_app, config=loader)
+        good = loader.get()
+        if failure.startswith("http"):
+            server.status = int(failure.split()[1])
+        elif failure == "bad json":
+            server.set_body(b'{"deny": ["x"],')
+        elif failure == "bad regex":
+            server.set_body(good_json("(unclosed"))
+        elif failure == "timeout":
+            server.gate.clear()
+        else:
+            server.stop()
+        clock.advance(5)
+        assert run(guarded, http_scope(ua_headers(AGENT))).status == 403
+        wait_idle(loader)
+        assert run(guarded, http_scope(ua_headers(AGENT))).status == 403
+        assert loader.get() is good
+        warnings = reloads(caplog, logging.WARNING)
+        assert len(warnings) == 1, warnings
+        expected = {
+            "http 503": "HTTP 503 Service Unavailable",
+            "http 404": "HTTP 404 Not Found",
+            "bad json": "at line 1, column 16",
+            "bad regex": "deny[0]: not a valid regex",
+            "timeout": "no answer within 0.3s",
+            "server down": "ConnectError",
+        }[failure]
+        assert server.url in warnings[0] and expected in warnings[0]
+        if failure != "server down":
+            server.status = None
+            server.gate.set()
+            server.set_body(good_json("(?i)curl"))
+            clock.advance(5)
+            loader.get()
+            wait_idle(loader)
+            assert loader.get().deny == ("(?i)curl",)
+            assert reloads(caplog, logging.INFO)[-1].endswith("new settings in force")
+        loader.close()
+    finally:
+        if failure != "server down":
+            server.stop()
+
+
+def test_url_headers_are_sent_and_start_failures_are_config_errors(server: ConfigServer) -> None:
+    server.required_headers = {"Authorization": "Bearer s3cret"}
+    with pytest.raises(ConfigError, match=r"botguard\.json: HTTP 401"):
+        ConfigLoader.from_url(server.url)
+    with ConfigLoader.from_url(server.url, ttl=30, headers={"Authorization": "Bearer s3cret"}) as loader:
+        assert loader.get().deny == ("(?i)helloworld",)
+    server.required_headers = {}
+    server.set_body(b"[1, 2]")
+    with pytest.raises(ConfigError, match="expected a JSON object of settings, got list"):
+        ConfigLoader.from_url(server.url)
+
+
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [
+        ("ftp://example.com/x.json", "expected an http:// or https:// URL"),
+        ("file:///etc/botguard.json", "expected an http:// or https:// URL"),
+        ("http:///x.json", "expected an http:// or https:// URL"),
+        ("http://127.0.0.1:99999/x.json", "not a valid port"),
+    ],
+)
+def test_bad_urls_are_config_errors(url: str, message: str) -> None:
+    with pytest.raises(ConfigError, match=message):
+        ConfigLoader.from_url(url)
+
+
+def test_a_server_down_at_start_is_a_config_error() -> None:
+    server = ConfigServer(b"{}")
+    url = server.url
+    server.stop()  # bound, then closed: nothing listens there any more
+    with pytest.raises(ConfigError, match="ConnectError"):
+        ConfigLoader.from_url(url, timeout=2)
+
+
+def test_logs_and_repr_never_show_credentials(server: ConfigServer) -> None:
+    port = server.url.split(":")[2].split("/")[0]
+    url = f"http://user:pw@127.0.0.1:{port}/botguard.json?token=s3cret"
+    with ConfigLoader.from_url(url) as loader:
+        assert loader.source == f"http://127.0.0.1:{port}/botguard.json"
+        assert "s3cret" not in repr(loader) and "pw" not in repr(loader)
+
+
+def test_a_client_you_pass_is_used_and_left_open(server: ConfigServer) -> None:
+    client = httpx.Client(headers={"X-Team": "edge"})
+    with ConfigLoader.from_url(server.url, ttl=30, client=client) as loader:
+        assert loader.get().deny == ("(?i)helloworld",)
+    assert server.request_headers[-1]["x-team"] == "edge"
+    assert not client.is_closed
+    client.close()
+
+
+def test_bad_timeout_and_headers_are_config_errors(server: ConfigServer) -> None:
+    for timeout in (0, -1, math.inf, True, "5"):
+        with pytest.raises(ConfigError, match="timeout"):
+            ConfigLoader.from_url(server.url, timeout=timeout)  # type: ignore[arg-type]
+    with pytest.raises(ConfigError, match="headers"):
+        ConfigLoader.from_url(server.url, headers=["Authorization"])  # type: ignore[arg-type]
+
+
+def test_a_closed_loader_keeps_its_config_and_stops_refreshing(server: ConfigServer, clock: FrozenClock) -> None:
+    loader = ConfigLoader.from_url(server.url, ttl=1, clock=clock)
+    config = loader.get()
+    loader.close()
+    clock.advance(100)
+    assert loader.get() is config and loader.remaining() is None
+    assert server.requests == 1
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
+def test_a_forked_worker_can_reload_even_if_the_fork_caught_a_check_in_flight(toml_file: Path) -> None:
+    # gunicorn --preload: the loader is built in the parent and forked into workers.
+    loader = ConfigLoader.from_file(toml_file, ttl=30)
+    read_end, write_end = os.pipe()
+    with loader._lock:  # a check in flight in the parent at the moment of the fork
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)  # "multi-threaded fork" on 3.12+
+            pid = os.fork()
+        if pid == 0:  # pragma: no cover - the child reports through the pipe
+            try:
+                write(toml_file, 'deny = ["(?i)curl"]\n')
+                os.write(write_end, loader.refresh().deny[0].encode())
+            finally:
+                os._exit(0)
+    os.close(write_end)
+    ready, _, _ = select.select([read_end], [], [], 30)
+    if not ready:  # the child is stuck on the lock it inherited: the bug this test is about
+        os.kill(pid, signal.SIGKILL)
+    with os.fdopen(read_end, "rb") as pipe:
+        answer = pipe.read() if ready else b""
+    os.waitpid(pid, 0)
+    assert answer == b"(?i)curl"
