@@ -21,8 +21,12 @@ pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }
 trap cleanup EXIT
 
+# Pin the servers to one core and wrk to the other, so they do not trade places mid-run.
+pin_server=""; pin_client=""
+if command -v taskset >/dev/null && [ "$(nproc)" -ge 2 ]; then pin_server="taskset -c 1"; pin_client="taskset -c 0"; fi
+
 start() {  # app port
-  "$PY" -m uvicorn "benchmarks.load_apps:$1" --host 127.0.0.1 --port "$2" --log-level warning --no-access-log &
+  $pin_server "$PY" -m uvicorn "benchmarks.load_apps:$1" --host 127.0.0.1 --port "$2" --log-level warning --no-access-log &
   pids+=($!)
 }
 start bare $port_bare
@@ -32,7 +36,7 @@ for port in $port_bare $port_guarded; do
 done
 
 run() {  # port script -> requests/s
-  wrk -t1 -c32 -d"${SECONDS_PER_RUN}s" -s "benchmarks/$2" "http://127.0.0.1:$1/" | tee -a /tmp/botguard-load.log |
+  $pin_client wrk -t1 -c32 -d"${SECONDS_PER_RUN}s" -s "benchmarks/$2" "http://127.0.0.1:$1/" | tee -a /tmp/botguard-load.log |
     awk '/Requests\/sec/ {print $2}'
 }
 

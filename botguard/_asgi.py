@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ._config import BlockResponse, Config
-from ._guard import Guard
+from ._guard import Guard, user_agent_values
 from ._types import ASGIApp, ConfigSource, Message, Receive, Scope, Send
 from ._verify import client_ip_from_scope
 
@@ -37,7 +37,7 @@ class BotGuardMiddleware:
         if kind != "http" and kind != "websocket":
             await self.app(scope, receive, send)
             return
-        values = [v for k, v in scope["headers"] if k == b"user-agent"]
+        values = user_agent_values(scope["headers"])
         decision = self.guard.decide(values, scope)
         if decision.pending:
             # A claim to be a verified crawler: prove it by the client's address (DNS off the loop).

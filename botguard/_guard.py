@@ -7,7 +7,7 @@ Adapters translate their protocol into a list of raw User-Agent values and a req
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any, ClassVar, Final
 
 from ._cache import (
@@ -34,7 +34,7 @@ from ._types import ConfigSource
 from ._verdict import Verdict
 from ._verify import Outcome
 
-__all__ = ["Guard", "Decision", "PendingDecision"]
+__all__ = ["Guard", "Decision", "PendingDecision", "user_agent_values"]
 
 logger = logging.getLogger("botguard")
 # A module constant: reading a member off an Enum class costs more than the comparison.
@@ -44,7 +44,11 @@ _SPOOFED: Final = Verdict.SPOOFED
 
 class Decision:
     """What to do with one request: its verdict (None for a rejected duplicate) and the answer
-    to send instead of calling the app (None to pass)."""
+    to send instead of calling the app (None to pass).
+
+    `explanation` says why, for blocks and crawler claims; a passing request gets a prebuilt,
+    shared decision without one (the adapters need only the verdict to pass a request on).
+    """
 
     __slots__ = ("verdict", "explanation", "response", "config")
     # True for a claim to be a verified crawler, which the adapter settles with the client's
@@ -58,6 +62,32 @@ class Decision:
         self.verdict: Verdict | None = None if explanation is None else explanation.verdict
         self.response = response
         self.config = config
+
+    @classmethod
+    def passing(cls, verdict: Verdict, config: Config) -> Decision:
+        """A prebuilt answer for requests that pass with `verdict` (no explanation: it is shared)."""
+        decision = cls(None, None, config)
+        decision.verdict = verdict
+        return decision
+
+
+def _passing_decisions(config: Config) -> tuple[Decision, ...]:
+    # One shared Decision per verdict, indexed by its code: a passing request allocates nothing.
+    return tuple(Decision.passing(verdict, config) for verdict in Verdict)
+
+
+# The config in force, its verdict cache and its passing decisions, swapped whole (one
+# assignment, so a thread never sees a config paired with another config's cache).
+InForce = tuple[Config, VerdictLRU, tuple[Decision, ...]]
+
+
+def user_agent_values(headers: Iterable[tuple[bytes, bytes]]) -> list[bytes]:
+    """Every `User-Agent` value of an ASGI header list, in arrival order (usually one)."""
+    values: list[bytes] = []
+    for name, value in headers:
+        if name == b"user-agent":
+            values.append(value)
+    return values
 
 
 class PendingDecision(Decision):
@@ -98,16 +128,18 @@ class Guard:
         else:
             self._source = resolved
             first = _checked(resolved.get())
-        # The config in force and its cache, resolved once and swapped whole (one assignment,
-        # so a thread never sees a config paired with another config's cache).
-        self._current: tuple[Config, VerdictLRU] = (first, verdict_cache(first))
+        self._current: InForce = (first, verdict_cache(first), _passing_decisions(first))
 
     def current(self) -> tuple[Config, VerdictLRU]:
         """The config in force and its verdict cache (a `botguard.testing` override comes first)."""
+        config, cache, _ = self._in_force()
+        return config, cache
+
+    def _in_force(self) -> InForce:
         if OVERRIDES.count:
             override: tuple[Config, VerdictLRU] | None = forced(self)
             if override is not None:
-                return override
+                return (*override, _passing_decisions(override[0]))  # tests only: built each time
         if self._source is None:
             return self._current
         try:
@@ -117,7 +149,8 @@ class Guard:
             return self._current
         current = self._current
         if current[0] is not config:
-            current = self._current = (_checked(config), verdict_cache(config))
+            checked = _checked(config)
+            current = self._current = (checked, verdict_cache(checked), _passing_decisions(checked))
         return current
 
     def decide(self, values: list[bytes], request: Any, path: str | None = None) -> Decision:
@@ -129,7 +162,7 @@ class Guard:
             path: the request path for the log line; None reads it from `request` (only when
                 there is a line to write, so passing requests never pay for it).
         """
-        config, cache = self.current()
+        config, cache, passes = self._in_force()
         # Counting is part of the lookup (one locked section): a request is counted as passed,
         # blocked or monitored from its verdict and `config.monitor`, exactly as decided below.
         if len(values) == 1:
@@ -143,7 +176,7 @@ class Guard:
             explanation = request_explanation(config, cache, values[0])
         verdict = explanation.verdict
         if verdict < _DENY:
-            return Decision(explanation, None, config)
+            return passes[verdict]
         if verdict is _SPOOFED:
             # Counted (and logged) once settled. Prebuilt, no on_block call yet: an adapter that
             # does not settle claims refuses them.
@@ -151,7 +184,7 @@ class Guard:
         user_agent = values[0] if values else None
         if config.monitor:
             log_block("would block", verdict, explanation, _path(path, request), user_agent)
-            return Decision(explanation, None, config)
+            return passes[verdict]
         log_block("blocked", verdict, explanation, _path(path, request), user_agent)
         return Decision(explanation, _block_response(config, request, verdict), config)
 

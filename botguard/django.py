@@ -25,7 +25,7 @@ from ._django_checks import SETTING, check_settings, config_from_setting
 from ._errors import ConfigError
 from ._cache import peek_explanation
 from ._patterns import normalize_user_agent
-from ._guard import Decision, Guard
+from ._guard import Decision, Guard, user_agent_values
 from ._types import ConfigSource
 from ._verdict import Verdict
 from ._verify import client_ip_from_environ, client_ip_from_scope
@@ -213,7 +213,7 @@ def _decide(request: HttpRequest, guard: Guard) -> HttpResponse | None:
     scope = getattr(request, "scope", None)
     if isinstance(scope, Mapping) and "headers" in scope:
         # ASGI: the raw headers, so duplicates are seen (Django's META has joined them).
-        values = [v for k, v in scope["headers"] if k == b"user-agent"]
+        values = user_agent_values(scope["headers"])
         decision = guard.decide(values, scope)
         if decision.pending:
             config = decision.config
@@ -242,7 +242,7 @@ async def _verify_first(request: HttpRequest, guard: Guard) -> None:
     verification = config._verification
     if verification is None:
         return
-    values = [v for k, v in scope["headers"] if k == b"user-agent"]
+    values = user_agent_values(scope["headers"])
     if len(values) == 1:
         # A look ahead, uncounted: the request is counted once, by the sync decision that follows.
         # A User-Agent seen for the first time is judged here too (uncached): DNS must never

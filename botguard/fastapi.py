@@ -18,7 +18,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from ._config import BlockResponse, Config
-from ._guard import Guard
+from ._guard import Guard, user_agent_values
 from ._types import ConfigSource
 from ._verdict import Verdict
 from ._verify import client_ip_from_scope
@@ -84,7 +84,7 @@ class BotGuard:
 
     async def __call__(self, request: Request, response: Response) -> Verdict:
         scope = request.scope
-        values = [v for k, v in scope["headers"] if k == b"user-agent"]
+        values = user_agent_values(scope["headers"])
         decision = self.guard.decide(values, scope)
         if decision.pending:
             config = decision.config
