@@ -73,7 +73,13 @@ GENERIC: tuple[tuple[str, str], ...] = (
     (r"crawl|spider|scrap(?:e|er|ing)\b|harvest|indexer|archiver", "other"),
     (r"fetch(?:er)?\b|\bchecker\b|\bvalidator\b|\bmonitor(?:ing)?\b|uptime|\bprobe\b", "other"),
     (r"\bhttp[ _-]?client\b|\bhttp[ _-]?lib\b", "library"),
-    (r"^[a-z][a-z0-9_.-]*/v?\d+(?:\.\d+)*$", "other"),
+    # A bare "name/version" is a script, unless the name is a browser's (people's software and
+    # privacy tools send "Firefox/58.0" alone; text-mode browsers send nothing else).
+    (
+        r"^(?!(?:mozilla|firefox|iceweasel|seamonkey|chrome|chromium|safari|opera|w3m|lynx|links|elinks"
+        r"|netsurf|dillo|konqueror|apple-ip(?:hone|od|ad)\w*|windows-media-player)/)[a-z][a-z0-9_.-]*/v?\d+(?:\.\d+)*$",
+        "other",
+    ),
 )
 
 # Tokens of people's browsers and devices that the rules above would take for bots. Each is blanked
@@ -90,6 +96,11 @@ EXCLUSIONS: tuple[str, ...] = (
     r"(?<=.)\bviber\b|^viber/\d",
     r"\bsonic(?= slack_ssb/)",  # a feature token of Slack's desktop app, not the Sonic crawler
     r"\bmozacfetch/",  # Firefox for Android fetching what a person opened (icons, shared pages)
+    r"speedmode; proxy;",  # UC Mini, a proxy browser for people on slow networks
+    r"\bblackboard/\d",  # Blackboard's mobile app (its SafeAssign crawler names no version)
+    r"safari(?: |%20)technology(?: |%20)preview",  # Apple's preview build of Safari
+    r"java_runtime_version=",  # Nokia Series 40 phones' browser
+    r"embedded web browser from: http://bsalsa\.com/",  # a toolkit that embeds Internet Explorer in apps
 )
 
 # A well-formed browser User-Agent (matched at the start of the lower-cased text). Inside one,
