@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 
 from starlette.applications import Starlette
@@ -27,8 +28,10 @@ def _guarded() -> BotGuardMiddleware:
     rules = os.environ.get("BOTGUARD_RULES")
     if not rules:
         return BotGuardMiddleware(Starlette(routes=[Route("/", home)]))
-    from botguard import ConfigLoader  # type: ignore[attr-defined]
+    from botguard import ConfigLoader
 
+    # Reload outcomes are INFO (changed) and WARNING (failed): show both.
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s %(message)s")
     ttl = float(os.environ.get("BOTGUARD_TTL", "1"))
     return BotGuardMiddleware(Starlette(routes=[Route("/", home)]), config=ConfigLoader.from_file(rules, ttl=ttl))
 

@@ -44,10 +44,12 @@ printf 'deny = ["(?i)version-final"]\n' > "$rules"
 wait $load
 after=$(rss)
 sleep "$(awk -v t="$TTL" 'BEGIN {print t * 3}')"
-final=$(curl -s -o /dev/null -w '%{http_code}' -A 'Mozilla/5.0 version-final' "http://127.0.0.1:$PORT/")
-older=$(curl -s -o /dev/null -w '%{http_code}' -A "Mozilla/5.0 version-$last_valid" "http://127.0.0.1:$PORT/")
+browser="Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36"
+final=$(curl -s -o /dev/null -w '%{http_code}' -A "$browser version-final" "http://127.0.0.1:$PORT/")
+older=$(curl -s -o /dev/null -w '%{http_code}' -A "$browser version-$last_valid" "http://127.0.0.1:$PORT/")
 cat "$work/wrk.log" | grep -E "requests in|Requests/sec|unexpected statuses|Socket errors" || true
-echo "reload warnings logged: $(grep -c 'keeping the last good config\|WARNING' "$work/server.log" || true)"
+echo "failed reloads logged (one warning each, the last good config kept): $(grep -c 'reload failed' "$work/server.log" || true)"
+echo "reloads that changed the rules: $(grep -c 'config reloaded' "$work/server.log" || true)"
 echo "final rules in force: version-final -> $final (want 403), version-$last_valid -> $older (want 200)"
 echo "RSS before the rewrites: $before KiB, after: $after KiB"
 grep -q "unexpected statuses: 0" "$work/wrk.log" && [ "$final" = 403 ] && [ "$older" = 200 ] && ! grep -q "Socket errors" "$work/wrk.log"
