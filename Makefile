@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test test-slow typecheck bench clean
+.PHONY: demo test typecheck bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -23,11 +23,10 @@ demo: $(STAMP)
 	@echo
 	$(BIN)/python -m uvicorn examples.starlette_app:app --host 127.0.0.1 --port 8000
 
+# The type check first, so that pytest's summary is the last line.
 test: $(STAMP)
+	$(BIN)/python -m mypy
 	$(BIN)/python -m pytest -q
-
-test-slow: $(STAMP)
-	$(BIN)/python -m pytest -q -m slow
 
 typecheck: $(STAMP)
 	$(BIN)/python -m mypy
@@ -35,6 +34,8 @@ typecheck: $(STAMP)
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache
 
+# The short benchmarks; the long runs (load.sh, soak.sh, reload_under_load.sh, leak.py) are in the README.
 bench: $(STAMP)
 	$(BIN)/python benchmarks/accuracy.py
 	$(BIN)/python benchmarks/speed.py
+	$(BIN)/python benchmarks/overhead.py
