@@ -5,9 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from ._config import BlockResponse, Config
-from ._guard import Guard, user_agent_values
+from ._guard import Guard
 from ._types import ASGIApp, ConfigSource, Message, Receive, Scope, Send
-from ._verify import client_ip_from_scope
 
 __all__ = ["BotGuardMiddleware"]
 
@@ -37,13 +36,10 @@ class BotGuardMiddleware:
         if kind != "http" and kind != "websocket":
             await self.app(scope, receive, send)
             return
-        values = user_agent_values(scope["headers"])
-        decision = self.guard.decide(values, scope)
+        decision = self.guard.decide_scope(scope)
         if decision.pending:
             # A claim to be a verified crawler: prove it by the client's address (DNS off the loop).
-            config = decision.config
-            ip = client_ip_from_scope(scope, config._trusted_proxies, config._proxy_header)
-            decision = await self.guard.settle_async(decision, scope, ip, values[0])
+            decision = await self.guard.settle_scope(decision, scope)
         header = decision.config._verdict_header
         response = decision.response
         if response is None:

@@ -122,15 +122,7 @@ def cached_explanation(config: Config, cache: VerdictLRU, raw: str | bytes) -> E
         else:
             _counts[0] += 1
             return found
-    start = perf_counter()
-    found = config.explain_text(normalize_user_agent(raw))
-    elapsed = perf_counter() - start
-    with _lock:
-        if not found.timed_out:
-            cache[raw] = found
-        _timing_counts[bisect.bisect_left(DECISION_BOUNDS, elapsed)] += 1
-        _timing_total[0] += elapsed
-    return found
+    return _decide_and_store(config, cache, raw, count_request=False)
 
 
 def request_explanation(config: Config, cache: VerdictLRU, raw: str | bytes) -> Explanation:
@@ -144,6 +136,11 @@ def request_explanation(config: Config, cache: VerdictLRU, raw: str | bytes) -> 
             _counts[0] += 1
             _requests[2 * found.verdict + config.monitor] += 1
             return found
+    return _decide_and_store(config, cache, raw, count_request=True)
+
+
+def _decide_and_store(config: Config, cache: VerdictLRU, raw: str | bytes, *, count_request: bool) -> Explanation:
+    """The miss path: decide, time it, and cache the decision unless a regex timeout touched it."""
     start = perf_counter()
     found = config.explain_text(normalize_user_agent(raw))
     elapsed = perf_counter() - start
@@ -152,7 +149,8 @@ def request_explanation(config: Config, cache: VerdictLRU, raw: str | bytes) -> 
             cache[raw] = found
         _timing_counts[bisect.bisect_left(DECISION_BOUNDS, elapsed)] += 1
         _timing_total[0] += elapsed
-        _requests[2 * found.verdict + config.monitor] += 1
+        if count_request:
+            _requests[2 * found.verdict + config.monitor] += 1
     return found
 
 

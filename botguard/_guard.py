@@ -32,9 +32,9 @@ from ._observe import log_block, request_path, safe_text
 from ._override import OVERRIDES, forced
 from ._types import ConfigSource
 from ._verdict import Verdict
-from ._verify import Outcome
+from ._verify import Outcome, client_ip_from_environ, client_ip_from_scope
 
-__all__ = ["Guard", "Decision", "PendingDecision", "user_agent_values"]
+__all__ = ["Guard", "Decision", "PendingDecision", "user_agent_values", "wsgi_header_bytes"]
 
 logger = logging.getLogger("botguard")
 # A module constant: reading a member off an Enum class costs more than the comparison.
@@ -79,6 +79,15 @@ def _passing_decisions(config: Config) -> tuple[Decision, ...]:
 # The config in force, its verdict cache and its passing decisions, swapped whole (one
 # assignment, so a thread never sees a config paired with another config's cache).
 InForce = tuple[Config, VerdictLRU, tuple[Decision, ...]]
+
+
+def wsgi_header_bytes(value: str) -> bytes:
+    """A WSGI header value as the bytes on the wire, so it decodes and caches as under ASGI."""
+    # PEP 3333 hands headers over as latin-1 "bytes in a str": encoding them back gives the bytes.
+    try:
+        return value.encode("latin-1")
+    except UnicodeEncodeError:  # a server outside the PEP passed real text; UTF-8 reads back as it
+        return value.encode("utf-8", "surrogateescape")
 
 
 def user_agent_values(headers: Iterable[tuple[bytes, bytes]]) -> list[bytes]:
@@ -206,6 +215,28 @@ class Guard:
         assert config._verification is not None
         outcome = await config._verification.verify_async(ip, crawler)
         return _settled(config, crawler, request, ip, outcome, user_agent, path)
+
+
+    def decide_scope(self, scope: Mapping[str, Any]) -> Decision:
+        """Judge an ASGI request by its headers; a crawler claim comes back pending."""
+        return self.decide(user_agent_values(scope["headers"]), scope)
+
+    def decide_environ(self, environ: Mapping[str, Any]) -> Decision:
+        """Judge a WSGI request by its environ; a crawler claim comes back pending."""
+        value = environ.get("HTTP_USER_AGENT")
+        return self.decide([] if value is None else [wsgi_header_bytes(value)], environ)
+
+    async def settle_scope(self, decision: Decision, scope: Mapping[str, Any]) -> Decision:
+        """A pending ASGI decision settled by the client's address, DNS off the event loop."""
+        config = decision.config
+        ip = client_ip_from_scope(scope, config._trusted_proxies, config._proxy_header)
+        return await self.settle_async(decision, scope, ip, user_agent_values(scope["headers"])[0])
+
+    def settle_environ(self, decision: Decision, environ: Mapping[str, Any]) -> Decision:
+        """A pending WSGI decision settled by the client's address (blocks at most `verify_timeout`)."""
+        config = decision.config
+        ip = client_ip_from_environ(environ, config._trusted_proxies, config._proxy_header)
+        return self.settle(decision, environ, ip, environ.get("HTTP_USER_AGENT") or "")
 
 
 def _claim_of(decision: Decision) -> tuple[Config, str]:

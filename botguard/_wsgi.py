@@ -17,7 +17,6 @@ from typing import Any
 from ._config import BlockResponse, Config
 from ._guard import Guard
 from ._types import ConfigSource, Environ, StartResponse, WSGIApp
-from ._verify import client_ip_from_environ
 
 __all__ = ["BotGuardWSGIMiddleware"]
 
@@ -43,14 +42,11 @@ class BotGuardWSGIMiddleware:
         self.guard = Guard(config, fields)
 
     def __call__(self, environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
-        value = environ.get("HTTP_USER_AGENT")
-        decision = self.guard.decide([] if value is None else [_raw(value)], environ)
+        decision = self.guard.decide_environ(environ)
         if decision.pending:
             # A claim to be a verified crawler: prove it by the client's address (blocks this
             # worker thread at most `verify_timeout`, once per address per TTL).
-            config = decision.config
-            ip = client_ip_from_environ(environ, config._trusted_proxies, config._proxy_header)
-            decision = self.guard.settle(decision, environ, ip, value or "")
+            decision = self.guard.settle_environ(decision, environ)
         header = decision.config._verdict_header
         response = decision.response
         if response is None:
@@ -65,15 +61,6 @@ class BotGuardWSGIMiddleware:
             headers.append((header.decode("latin-1"), _verdict_name(decision.verdict)))
         start_response(status, headers)
         return [response.body]
-
-
-def _raw(value: str) -> bytes:
-    # PEP 3333 hands headers over as latin-1 "bytes in a str": encoding them back gives the bytes
-    # on the wire, so a UTF-8 agent decodes as it does under ASGI and shares the same cache key.
-    try:
-        return value.encode("latin-1")
-    except UnicodeEncodeError:  # a server outside the PEP passed real text; UTF-8 reads back as it
-        return value.encode("utf-8", "surrogateescape")
 
 
 @lru_cache(maxsize=64)

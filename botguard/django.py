@@ -28,7 +28,7 @@ from ._patterns import normalize_user_agent
 from ._guard import Decision, Guard, user_agent_values
 from ._types import ConfigSource
 from ._verdict import Verdict
-from ._verify import client_ip_from_environ, client_ip_from_scope
+from ._verify import client_ip_from_scope
 
 __all__ = ["BotGuardMiddleware", "exempt", "rules"]
 
@@ -213,22 +213,17 @@ def _decide(request: HttpRequest, guard: Guard) -> HttpResponse | None:
     scope = getattr(request, "scope", None)
     if isinstance(scope, Mapping) and "headers" in scope:
         # ASGI: the raw headers, so duplicates are seen (Django's META has joined them).
-        values = user_agent_values(scope["headers"])
-        decision = guard.decide(values, scope)
+        decision = guard.decide_scope(scope)
         if decision.pending:
             config = decision.config
             ip = client_ip_from_scope(scope, config._trusted_proxies, config._proxy_header)
             # Under ASGI `_verify_first` has awaited the lookup already: this finds it cached.
-            decision = guard.settle(decision, scope, ip, values[0])
+            decision = guard.settle(decision, scope, ip, user_agent_values(scope["headers"])[0])
     else:
-        value = request.META.get("HTTP_USER_AGENT")
-        raw = None if value is None else _latin1(value)
         environ = getattr(request, "environ", request.META)
-        decision = guard.decide([] if raw is None else [raw], environ)
+        decision = guard.decide_environ(environ)
         if decision.pending:
-            config = decision.config
-            ip = client_ip_from_environ(request.META, config._trusted_proxies, config._proxy_header)
-            decision = guard.settle(decision, environ, ip, raw or b"")
+            decision = guard.settle_environ(decision, environ)
     _record(request, guard, decision)
     return None if decision.response is None else _http_response(decision.response)
 
@@ -251,14 +246,6 @@ async def _verify_first(request: HttpRequest, guard: Guard) -> None:
         if explanation.crawler is not None:
             ip = client_ip_from_scope(scope, config._trusted_proxies, config._proxy_header)
             await verification.verify_async(ip, explanation.crawler)
-
-
-def _latin1(value: str) -> bytes:
-    # WSGI hands headers over as latin-1 text: back to the bytes on the wire, as under ASGI.
-    try:
-        return value.encode("latin-1")
-    except UnicodeEncodeError:
-        return value.encode("utf-8", "surrogateescape")
 
 
 def _record(request: Any, guard: Guard, decision: Decision) -> None:

@@ -18,10 +18,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from ._config import BlockResponse, Config
-from ._guard import Guard, user_agent_values
+from ._guard import Guard
 from ._types import ConfigSource
 from ._verdict import Verdict
-from ._verify import client_ip_from_scope
 
 __all__ = ["BotGuard", "BotGuardBlocked"]
 
@@ -84,12 +83,9 @@ class BotGuard:
 
     async def __call__(self, request: Request, response: Response) -> Verdict:
         scope = request.scope
-        values = user_agent_values(scope["headers"])
-        decision = self.guard.decide(values, scope)
+        decision = self.guard.decide_scope(scope)
         if decision.pending:
-            config = decision.config
-            ip = client_ip_from_scope(scope, config._trusted_proxies, config._proxy_header)
-            decision = await self.guard.settle_async(decision, scope, ip, values[0])
+            decision = await self.guard.settle_scope(decision, scope)
         header = decision.config._verdict_header
         verdict = decision.verdict
         if decision.response is None:
