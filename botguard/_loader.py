@@ -39,11 +39,6 @@ DEFAULT_TIMEOUT = 10.0
 Clock = Callable[[], float]
 
 
-def _record_reload(result: str, reason: str) -> None:
-    """Report one reload outcome: "changed", "unchanged" or "failed" (counted and logged by ops)."""
-    record_reload(result, reason)
-
-
 def _check_ttl(ttl: Any) -> float | None:
     """`ttl` as seconds between checks, or None for "load once, keep forever" (None, 0 or infinity)."""
     if isinstance(ttl, bool) or (ttl is not None and not isinstance(ttl, Real)):
@@ -255,13 +250,13 @@ class ConfigLoader:
         try:
             fetched = source.fetch()
             if fetched is None:
-                _record_reload("unchanged", f"{source.name}: not modified")
+                record_reload("unchanged", f"{source.name}: not modified")
                 return
             data, token = fetched
             raw_digest = hashlib.sha256(data).digest()
             if raw_digest == self._raw_digest:
                 source.remember(token)
-                _record_reload("unchanged", f"{source.name}: same content")
+                record_reload("unchanged", f"{source.name}: same content")
                 return
             mapping = _unwrap_kong_plugin(source.parse(data))
             digest = _canonical_digest(mapping)
@@ -274,11 +269,11 @@ class ConfigLoader:
                 result, reason = "unchanged", f"{source.name}: same settings, reformatted"
             self._raw_digest = raw_digest
             source.remember(token)
-            _record_reload(result, reason)
+            record_reload(result, reason)
         except ConfigError as exc:
-            _record_reload("failed", str(exc))
+            record_reload("failed", str(exc))
         except Exception as exc:  # the source is outside our control: nothing may reach a request
-            _record_reload("failed", f"{source.name}: {type(exc).__name__}: {exc}")
+            record_reload("failed", f"{source.name}: {type(exc).__name__}: {exc}")
 
 
 def _build(name: str, mapping: Any) -> Config:
