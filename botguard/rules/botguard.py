@@ -73,6 +73,20 @@ GENERIC: tuple[tuple[str, str], ...] = (
     (r"crawl|spider|scrap(?:e|er|ing)\b|harvest|indexer|archiver", "other"),
     (r"fetch(?:er)?\b|\bchecker\b|\bvalidator\b|\bmonitor(?:ing)?\b|uptime|\bprobe\b", "other"),
     (r"\bhttp[ _-]?client\b|\bhttp[ _-]?lib\b", "library"),
+    # Google's special-purpose agents, which write browser-shaped strings where isbot's "google"
+    # word does not count (Google documents each of them); last, so a list that knows one better
+    # (crawler-user-agents' tags) gives its category first
+    (
+        r"duplexweb-google|google page speed|google_partner_monitoring|googleother|google-inspectiontool"
+        r"|google-read-aloud|storebot-google|google-site-verification|apis-google|feedfetcher-google"
+        r"|adsbot-google|mediapartners-google|google-adwords|googleproducer|google favicon|google web preview"
+        r"|google-amphtml|google-structured-data|google-pagerenderer|google-safety|google-apps-script"
+        r"|google search console",
+        "other",
+    ),
+    (r"screenshot|thumbnail|webthumb|snapshot", "preview"),
+    (r"\bdcv\b", "scanner"),  # certificate authorities' domain control validation
+    (r"\blinks? ?(?:checker|valet|sleuth|resolver|expander|validator)|\bpage ?valet|unshorten", "other"),
     # A bare "name/version" is a script, unless the name is a browser's (people's software and
     # privacy tools send "Firefox/58.0" alone; text-mode browsers send nothing else).
     (
