@@ -209,3 +209,19 @@ def test_ordinary_patterns_are_not_warned_about(pattern: str) -> None:
 def test_rule_sets_are_built_once_and_shared() -> None:
     assert Config()._builtin is Config()._builtin is builtin_ruleset("default")
     assert len(own.NAMED) and len(own.GENERIC) and len(own.EXCLUSIONS)
+
+
+# -- Kong's list: the prefiltered sequential search against Kong's plain one ----------------------
+
+_KONG_PIECES = ["Mozilla/5.0 ", "(compatible; ", "Googlebot", "/2.1", "Bot", "bot", "spider", "Spider", "crawl",
+                "Crawler", "archiver", "Indexer", "scraper", "curl/7.43.0", " PTST/1.0", "facebookexternalhit/1.1",
+                "Pingdom.com_bot_version_1.4", "okhttp/4.9", "boto3/1.2.3", "CUBOT", "MSIE 6.0; ", " MSIECrawler",
+                "/", " ", ";", ")", "x", "1", "the "]
+
+
+@given(st.lists(st.sampled_from(_KONG_PIECES), max_size=10).map("".join))
+@settings(max_examples=500, deadline=None)
+def test_kong_engine_finds_kongs_first_rule(text: str) -> None:
+    expected = next((i for i, (p, _) in enumerate(kong.RULES) if regex.search(p, text, regex.ASCII)), None)
+    found = builtin_ruleset("kong").search(text)
+    assert (None if found is None else found.index) == expected
