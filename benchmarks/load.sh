@@ -17,8 +17,9 @@ command -v wrk >/dev/null || { echo "wrk not found: apt-get install wrk" >&2; ex
 
 port_bare=18081
 port_guarded=18082
+log=$(mktemp)
 pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -f "$log"; }
 trap cleanup EXIT
 
 # Pin the servers to one core and wrk to the other, so they do not trade places mid-run.
@@ -36,11 +37,10 @@ for port in $port_bare $port_guarded; do
 done
 
 run() {  # port script -> requests/s
-  $pin_client wrk -t1 -c32 -d"${SECONDS_PER_RUN}s" -s "benchmarks/$2" "http://127.0.0.1:$1/" | tee -a /tmp/botguard-load.log |
+  $pin_client wrk -t1 -c32 -d"${SECONDS_PER_RUN}s" -s "benchmarks/$2" "http://127.0.0.1:$1/" | tee -a "$log" |
     awk '/Requests\/sec/ {print $2}'
 }
 
-: > /tmp/botguard-load.log
 declare -A ratios
 for scenario in same_ua unique_ua; do
   ratios[$scenario]=""
@@ -52,7 +52,7 @@ for scenario in same_ua unique_ua; do
     ratios[$scenario]+="$ratio "
   done
 done
-grep -h "unexpected statuses" /tmp/botguard-load.log | sort | uniq -c
+grep -h "unexpected statuses" "$log" | sort | uniq -c
 for scenario in same_ua unique_ua; do
   median=$(tr ' ' '\n' <<<"${ratios[$scenario]}" | grep . | sort -n | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}')
   echo "median ratio guarded/bare, $scenario: $median"

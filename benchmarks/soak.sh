@@ -14,12 +14,13 @@ command -v wrk >/dev/null || { echo "wrk not found: apt-get install wrk" >&2; ex
 
 "$PY" -m uvicorn benchmarks.load_apps:guarded --host 127.0.0.1 --port $PORT --log-level warning --no-access-log &
 server=$!
-trap 'kill $server 2>/dev/null || true; wait 2>/dev/null || true' EXIT
+segment_log=$(mktemp)
+trap 'kill $server 2>/dev/null || true; wait 2>/dev/null || true; rm -f "$segment_log"' EXIT
 for _ in $(seq 100); do curl -s -o /dev/null "http://127.0.0.1:$PORT/" && break; sleep 0.1; done
 
 rss() { awk '/VmRSS/ {print $2}' "/proc/$server/status"; }
 segment() {  # seconds -> requests served
-  wrk -t1 -c32 -d"$1s" -s benchmarks/soak_ua.lua "http://127.0.0.1:$PORT/" | tee /tmp/botguard-soak-segment.log |
+  wrk -t1 -c32 -d"$1s" -s benchmarks/soak_ua.lua "http://127.0.0.1:$PORT/" | tee "$segment_log" |
     awk '/requests in/ {print $1}'
 }
 echo "RSS at start: $(rss) KiB"
@@ -29,7 +30,7 @@ echo "after warm-up ($done_requests requests): RSS $warm KiB"
 while (( done_requests < TOTAL )); do
   n=$(segment 30)
   done_requests=$((done_requests + n))
-  grep -q "unexpected statuses: 0" /tmp/botguard-soak-segment.log || { echo "unexpected statuses:"; cat /tmp/botguard-soak-segment.log; exit 1; }
+  grep -q "unexpected statuses: 0" "$segment_log" || { echo "unexpected statuses:"; cat "$segment_log"; exit 1; }
   echo "after $done_requests requests: RSS $(rss) KiB"
 done
 end=$(rss)
