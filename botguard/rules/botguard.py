@@ -86,6 +86,18 @@ GENERIC: tuple[tuple[str, str], ...] = (
     ),
     (r"screenshot|thumbnail|webthumb|snapshot", "preview"),
     (r"\bdcv\b", "scanner"),  # certificate authorities' domain control validation
+    (r"\bobservatory/|security\.heimdall", "scanner"),
+    (r"google-searchbyimage|binglocalsearch", "search"),
+    # Runtimes, build tools and clients that name themselves, and Perl modules ("WWW::Document/0.02")
+    (r"\bcpython/|\bdart:io\b|^kubectl/|^ureq/|^gradle/|^apache ant/|^[a-z]+(?:::[a-z]+)+/", "library"),
+    (r"\bextractor\b", "other"),  # e-mail and content harvesters
+    (r"wkhtmlto(?:pdf|image)", "preview"),  # headless page-to-PDF/image renderers
+    # Office programs fetching a link in a document (Outlook's own mail client string is a person's)
+    (
+        r"^microsoft office (?:word|excel|powerpoint|onenote|visio|access|mobile)\b"
+        r"|^mozilla/5\.0 \(macintosh; intel mac os x\) (?:word|excel|powerpoint)/",
+        "preview",
+    ),
     (r"\blinks? ?(?:checker|valet|sleuth|resolver|expander|validator)|\bpage ?valet|unshorten", "other"),
     # A bare "name/version" is a script, unless the name is a browser's (people's software and
     # privacy tools send "Firefox/58.0" alone; text-mode browsers send nothing else).
