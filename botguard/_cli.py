@@ -148,12 +148,12 @@ def _scan(args: argparse.Namespace, out: TextIO) -> int:
         return EXIT_OK
     out.write(f"{total} requests\n\nverdicts:\n")
     for name, count in report["verdicts"].items():  # type: ignore[attr-defined]
-        out.write(f"  {name:<6} {count:>9}  {_share(count, total)}\n")
+        out.write(f"  {name:<8} {count:>7}  {_share(count, total)}\n")
     out.write("\nmatched built-in categories (blocked, or admitted by allow_categories):\n")
     if not categories:
         out.write("  (none)\n")
     for name, count in categories.most_common():
-        out.write(f"  {name:<8} {count:>9}  {_share(count, total)}\n")
+        out.write(f"  {name:<8} {count:>7}  {_share(count, total)}\n")
     for title, counter in (("top blocked agents", blocked), ("top allowed agents", passed)):
         out.write(f"\n{title}:\n")
         if not counter:
