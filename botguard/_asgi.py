@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ._config import BlockResponse, Config
-from ._guard import Guard
+from ._guard import Guard, user_agent_values
 from ._types import ASGIApp, ConfigSource, Message, Receive, Scope, Send
 
 __all__ = ["BotGuardMiddleware"]
@@ -36,7 +36,8 @@ class BotGuardMiddleware:
         if kind != "http" and kind != "websocket":
             await self.app(scope, receive, send)
             return
-        decision = self.guard.decide_scope(scope)
+        # `Guard.decide_scope`, spelled out: one call fewer on every request.
+        decision = self.guard.decide(user_agent_values(scope["headers"]), scope)
         if decision.pending:
             # A claim to be a verified crawler: prove it by the client's address (DNS off the loop).
             decision = await self.guard.settle_scope(decision, scope)

@@ -171,7 +171,11 @@ class Guard:
             path: the request path for the log line; None reads it from `request` (only when
                 there is a line to write, so passing requests never pay for it).
         """
-        config, cache, passes = self._in_force()
+        # The static config without an override, inline: this is every request's path.
+        if self._source is None and not OVERRIDES.count:
+            config, cache, passes = self._current
+        else:
+            config, cache, passes = self._in_force()
         # Counting is part of the lookup (one locked section): a request is counted as passed,
         # blocked or monitored from its verdict and `config.monitor`, exactly as decided below.
         if len(values) == 1:
