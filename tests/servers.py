@@ -18,6 +18,20 @@ ROOT = Path(__file__).resolve().parent.parent
 PROBE_AGENT = "Mozilla/5.0 (X11; Linux x86_64; rv:120.0) Gecko/20100101 Firefox/120.0"
 
 
+def raw_request(base: str, lines: list[str], until_head: bool = False) -> bytes:
+    """Send exactly these request lines (so a header can be repeated) and read the whole answer,
+    or with `until_head` only its head (a refused websocket handshake leaves the connection open)."""
+    host, port = base.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=10) as sock:
+        sock.sendall(("\r\n".join(lines) + "\r\n\r\n").encode("latin-1"))
+        chunks = []
+        while chunk := sock.recv(65536):
+            chunks.append(chunk)
+            if until_head and b"\r\n\r\n" in b"".join(chunks):
+                break
+    return b"".join(chunks)
+
+
 def free_port(host: str = "127.0.0.1") -> int:
     with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as sock:
         sock.bind((host, 0))

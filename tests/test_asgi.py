@@ -3,23 +3,20 @@
 from __future__ import annotations
 
 import asyncio
-import socket
 
 import httpx
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from starlette.applications import Starlette
-from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse
-from starlette.routing import Route, WebSocketRoute
-from starlette.websockets import WebSocket
+from starlette.routing import Route
 
 from botguard import BotGuardMiddleware, Config, ConfigError, Verdict
 
 from .asgi_harness import http_scope, ok_app, run, ua_headers
-from .servers import serve_uvicorn
+from .servers import raw_request, serve_uvicorn
 
 CHROME = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36"
 GOOGLEBOT = "Googlebot/2.1 (+http://www.google.com/bot.html)"
@@ -188,20 +185,6 @@ def test_fastapi_add_middleware() -> None:
     assert curl.json() == {"verdict": "ALLOW"} and google.status_code == 403
 
 
-def _raw_request(base: str, lines: list[str], until_head: bool = False) -> bytes:
-    """Send exactly these lines; read to the end (or, with `until_head`, to the end of the head:
-    a refused websocket handshake leaves the connection open)."""
-    host, port = base.removeprefix("http://").split(":")
-    with socket.create_connection((host, int(port)), timeout=10) as sock:
-        sock.sendall(("\r\n".join(lines) + "\r\n\r\n").encode("latin-1"))
-        chunks = []
-        while chunk := sock.recv(65536):
-            chunks.append(chunk)
-            if until_head and b"\r\n\r\n" in b"".join(chunks):
-                break
-    return b"".join(chunks)
-
-
 def test_example_app_under_real_uvicorn() -> None:
     with serve_uvicorn("examples.starlette_app:app") as base:
         browser = httpx.get(base + "/", headers={"user-agent": CHROME})
@@ -209,11 +192,11 @@ def test_example_app_under_real_uvicorn() -> None:
         bot = httpx.get(base + "/", headers={"user-agent": GOOGLEBOT})
         assert bot.status_code == 403 and bot.json() == {"message": "Forbidden"}
         assert bot.headers["cache-control"] == "no-store"
-        doubled = _raw_request(
+        doubled = raw_request(
             base, ["GET / HTTP/1.1", "Host: x", f"User-Agent: {CHROME}", f"User-Agent: {CHROME}", "Connection: close"]
         )
         assert doubled.startswith(b"HTTP/1.1 400") and b"Only one User-Agent header allowed" in doubled
-        binary = _raw_request(base, ["GET / HTTP/1.1", "Host: x", "User-Agent: \xe9\xff Googlebot/2.1", "Connection: close"])
+        binary = raw_request(base, ["GET / HTTP/1.1", "Host: x", "User-Agent: \xe9\xff Googlebot/2.1", "Connection: close"])
         assert binary.startswith(b"HTTP/1.1 403")
 
 
@@ -224,7 +207,7 @@ def test_websocket_under_real_uvicorn() -> None:
             "GET /ws HTTP/1.1", "Host: x", "Upgrade: websocket", "Connection: Upgrade",
             "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==", "Sec-WebSocket-Version: 13",
         ]
-        refused = _raw_request(base, handshake + [f"User-Agent: {GOOGLEBOT}"], until_head=True)
+        refused = raw_request(base, handshake + [f"User-Agent: {GOOGLEBOT}"], until_head=True)
         assert refused.startswith(b"HTTP/1.1 403")
 
 

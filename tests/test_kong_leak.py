@@ -24,7 +24,7 @@ import pytest
 from botguard import BotGuardMiddleware, ConfigLoader, cache_info
 
 from .asgi_harness import ok_app
-from .config_server import ConfigServer, config_server
+from .config_server import config_server
 from .kong_reference import KongArithmeticLoader
 from .test_loader import wait_idle
 

@@ -25,7 +25,7 @@ from botguard._observe import LOG_CHARS, record_reload, safe_text
 from botguard.prometheus import BotguardCollector
 
 from .asgi_harness import http_scope, ok_app, run, ua_headers
-from .servers import free_port, serve, serve_uvicorn
+from .servers import free_port, raw_request, serve, serve_uvicorn
 
 CHROME = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36"
 GOOGLEBOT = "Googlebot/2.1 (+http://www.google.com/bot.html)"
@@ -525,9 +525,8 @@ def test_policies_and_html_page_under_real_uvicorn() -> None:
             assert empty.headers["content-type"] == "text/html; charset=utf-8"
             first = client.get("/", headers=[("user-agent", CHROME), ("user-agent", GOOGLEBOT)])
             assert first.status_code == 200 and first.json() == {"verdict": "NONE"}
-        from .test_asgi import _raw_request
 
-        no_header = _raw_request(base, ["GET / HTTP/1.1", "Host: x", "Connection: close"])
+        no_header = raw_request(base, ["GET / HTTP/1.1", "Host: x", "Connection: close"])
         assert no_header.startswith(b"HTTP/1.1 403") and HTML.encode() in no_header
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import socket
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -12,7 +11,7 @@ from socketserver import ThreadingMixIn
 from typing import Any
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
-from .servers import free_port, wait_until_serving
+from .servers import free_port, raw_request, wait_until_serving
 
 
 @dataclass
@@ -73,17 +72,6 @@ def call(app: Any, environ: dict[str, Any]) -> WSGIResult:
             close()
     result.app_called = bool(environ.get("_app_called"))
     return result
-
-
-def raw_request(base: str, lines: list[str]) -> bytes:
-    """Send exactly these request lines (so a header can be repeated) and read the whole answer."""
-    host, port = base.removeprefix("http://").split(":")
-    with socket.create_connection((host, int(port)), timeout=10) as sock:
-        sock.sendall(("\r\n".join(lines) + "\r\n\r\n").encode("latin-1"))
-        chunks = []
-        while chunk := sock.recv(65536):
-            chunks.append(chunk)
-    return b"".join(chunks)
 
 
 def two_user_agents(path: str, first: str, second: str, host: str = "127.0.0.1") -> list[str]:
