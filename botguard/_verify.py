@@ -765,7 +765,10 @@ class Verification:
                 return entry, timed_out
         return None, timed_out
 
-    def _early(self, ip: str, entry: _Claimed) -> Outcome | None:
+    def _early(self, ip: str | None, entry: _Claimed) -> Outcome | None:
+        """The outcome when it needs no DNS (no address, or the published ranges settle it), else None."""
+        if ip is None:
+            return Outcome(False, "client address unknown")
         if entry.ranges:
             address = parse_ip(ip)
             if address is not None and address in entry.ranges:
@@ -777,21 +780,19 @@ class Verification:
     def verify_sync(self, ip: str | None, name: str) -> Outcome:
         """Whether the claim to be crawler `name` from `ip` is proven, blocking at most the timeout."""
         entry = self.names[name]
-        if ip is None:
-            return Outcome(False, "client address unknown")
         early = self._early(ip, entry)
         if early is not None:
             return early
+        assert ip is not None  # `_early` answers for a missing address
         return entry.judge(ip, self.verifier.lookup_sync(ip))
 
     async def verify_async(self, ip: str | None, name: str) -> Outcome:
         """Whether the claim to be crawler `name` from `ip` is proven, awaiting at most the timeout."""
         entry = self.names[name]
-        if ip is None:
-            return Outcome(False, "client address unknown")
         early = self._early(ip, entry)
         if early is not None:
             return early
+        assert ip is not None  # `_early` answers for a missing address
         return entry.judge(ip, await self.verifier.lookup_async(ip))
 
 
