@@ -88,10 +88,8 @@ class QuietHandler(WSGIRequestHandler):
 
 
 @contextlib.contextmanager
-def serve_wsgiref(app: Any) -> Iterator[str]:
-    """Serve a WSGI app with the standard library's threaded wsgiref server on 127.0.0.1."""
-    port = free_port()
-    server = make_server("127.0.0.1", port, app, server_class=ThreadingWSGIServer, handler_class=QuietHandler)
+def _serving(server: Any, port: int) -> Iterator[str]:
+    """Run a threaded server's `serve_forever` in a thread; yield its URL; shut it down after."""
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
     thread.start()
     try:
@@ -102,21 +100,19 @@ def serve_wsgiref(app: Any) -> Iterator[str]:
         thread.join(timeout=10)
 
 
-@contextlib.contextmanager
-def serve_werkzeug(app: Any) -> Iterator[str]:
+def serve_wsgiref(app: Any) -> contextlib.AbstractContextManager[str]:
+    """Serve a WSGI app with the standard library's threaded wsgiref server on 127.0.0.1."""
+    port = free_port()
+    server = make_server("127.0.0.1", port, app, server_class=ThreadingWSGIServer, handler_class=QuietHandler)
+    return _serving(server, port)
+
+
+def serve_werkzeug(app: Any) -> contextlib.AbstractContextManager[str]:
     """Serve a WSGI app with werkzeug's threaded development server (what `flask run` uses)."""
     from werkzeug.serving import make_server as make_werkzeug_server
 
     port = free_port()
-    server = make_werkzeug_server("127.0.0.1", port, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=10)
+    return _serving(make_werkzeug_server("127.0.0.1", port, app, threaded=True), port)
 
 
 __all__ = [
