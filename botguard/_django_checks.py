@@ -20,7 +20,7 @@ __all__ = ["SETTING", "config_from_setting", "check_settings"]
 SETTING = "BOTGUARD"
 MIDDLEWARE_PATH = "botguard.django.BotGuardMiddleware"
 # The keys that turn the setting into a loader, and what each loader takes besides its source.
-_LOADER_KEYS = {"file": frozenset({"file", "ttl"}), "url": frozenset({"url", "ttl", "headers"})}
+_LOADER_KEYS = {"file": frozenset({"file", "ttl"}), "url": frozenset({"url", "ttl", "headers", "timeout", "max_bytes"})}
 
 
 def config_from_setting(value: Any) -> Config | ConfigSource:
