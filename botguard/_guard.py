@@ -7,6 +7,7 @@ Adapters translate their protocol into a list of raw User-Agent values and a req
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import Iterable, Mapping
 from typing import Any, ClassVar, Final
 
@@ -265,7 +266,19 @@ def _settled(
     log_block(detail, Verdict.SPOOFED, spoofed, _path(path, request), user_agent)
     if config.monitor:
         return Decision(spoofed, None, config)
-    return Decision(spoofed, _block_response(config, request, Verdict.SPOOFED), config)
+    response = _block_response(config, request, Verdict.SPOOFED)
+    if outcome.busy:
+        response = _retry_later(response, config)
+    return Decision(spoofed, response, config)
+
+
+def _retry_later(response: BlockResponse, config: Config) -> BlockResponse:
+    """The refusal of a claim botguard could not check now, telling the client when to come back."""
+    if any(name == b"retry-after" for name, _ in response.headers):
+        return response
+    # By then the lookup this claim started has answered (and is cached) or given up.
+    seconds = config.retry_after if config.retry_after is not None else max(1, math.ceil(config.verify_timeout))
+    return BlockResponse(response.status, (*response.headers, (b"retry-after", str(seconds).encode())), response.body, response.trailers)
 
 
 def _reject_duplicate(
