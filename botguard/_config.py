@@ -12,7 +12,7 @@ from ._errors import ConfigError
 from ._patterns import PatternList
 from ._rulesets import BUILTIN_NAMES, CATEGORIES, Rule, RuleSet, builtin_ruleset
 from ._verdict import Verdict
-from ._verify import IPNetwork, Resolver, Verification, normalize_crawlers, normalize_ranges, parse_networks
+from .verify import IPNetwork, Resolver, Verification, normalize_crawlers, normalize_ranges, parse_networks
 
 __all__ = ["Config", "Explanation", "BlockResponse", "POLICY_RULES", "grpc_response", "GRPC_TRAILERS"]
 
