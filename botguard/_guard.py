@@ -34,7 +34,7 @@ from ._override import OVERRIDES, forced
 from ._request import Request
 from ._types import ConfigSource
 from ._verdict import Verdict
-from ._verify import Outcome, client_ip
+from .verify import Outcome, client_ip
 
 __all__ = ["Guard", "Decision"]
 
