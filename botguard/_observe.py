@@ -54,7 +54,7 @@ def verdict_label(verdict: Verdict | None) -> str:
 def possible_actions(label: str) -> tuple[str, ...]:
     """The actions a verdict can get: "passed" below DENY (none, allow), else "blocked" or "monitored"."""
     verdict = Verdict.__members__.get(label.upper())
-    if verdict is not None and verdict < Verdict.DENY:
+    if verdict is not None and not verdict.blocked:
         return ACTIONS[:1]
     return ACTIONS[1:]
 
@@ -97,7 +97,7 @@ def stats() -> dict[str, Any]:
     for verdict in (*Verdict, None):
         slot = _cache.REJECTED_SLOT if verdict is None else int(verdict)
         enforced, monitored = slots[2 * slot], slots[2 * slot + 1]
-        if verdict is not None and verdict < Verdict.DENY:
+        if verdict is not None and not verdict.blocked:
             requests[verdict_label(verdict)] = {"passed": enforced + monitored, "blocked": 0, "monitored": 0}
         else:
             requests[verdict_label(verdict)] = {"passed": 0, "blocked": enforced, "monitored": monitored}
