@@ -20,18 +20,12 @@ from ._cache import (
     request_explanation,
     verdict_cache,
 )
-from ._config import (
-    DUPLICATE_GRPC_RESPONSE,
-    DUPLICATE_RESPONSE,
-    GRPC_TRAILERS,
-    BlockResponse,
-    Config,
-    Explanation,
-)
+from ._config import Config, Explanation
 from ._errors import ConfigError
 from ._observe import log_block, safe_text, verdict_label
 from ._override import OVERRIDES, forced
 from ._request import Request
+from ._responses import DUPLICATE_GRPC_RESPONSE, DUPLICATE_RESPONSE, BlockResponse, hook_response, with_header
 from ._types import ConfigSource
 from ._verdict import Verdict
 from .verify import Outcome, client_ip
@@ -119,20 +113,14 @@ def _in_force(config: Config) -> InForce:
             plain, grpc = DUPLICATE_RESPONSE, DUPLICATE_GRPC_RESPONSE
         else:
             plain, grpc = config._block_response, config._grpc_block_response
-        responses[verdict, False] = _with_header(plain, header)
-        responses[verdict, True] = _with_header(grpc, header)
+        responses[verdict, False] = with_header(plain, header)
+        responses[verdict, True] = with_header(grpc, header)
     return InForce(config, verdict_cache(config), passing, monitored, responses)
 
 
 def _verdict_header(config: Config, verdict: Verdict | None) -> tuple[bytes, bytes] | None:
     name = config._verdict_header
     return None if name is None else (name, verdict_label(verdict).encode())
-
-
-def _with_header(response: BlockResponse, header: tuple[bytes, bytes] | None) -> BlockResponse:
-    if header is None:
-        return response
-    return BlockResponse(response.status, (*response.headers, header), response.body, response.trailers)
 
 
 def resolve_config(config: Config | ConfigSource | None, fields: dict[str, Any]) -> Config | ConfigSource:
@@ -321,44 +309,10 @@ def _block_response(
 ) -> BlockResponse:
     if config.on_block is not None:
         try:
-            response = _hook_response(*config.on_block(request.native, verdict))
+            response = hook_response(*config.on_block(request.native, verdict))
         except Exception:
             # The hook is the user's code: its failure must not turn a block into a 500.
             logger.exception("botguard: on_block failed; sending the configured block response")
         else:
-            return _with_header(response, _verdict_header(config, verdict))
+            return with_header(response, _verdict_header(config, verdict))
     return responses[verdict, request.grpc]
-
-
-def _hook_response(status: Any, headers: Any, body: Any) -> BlockResponse:
-    """Check and encode what an `on_block` hook returned; raise ValueError when it is unusable."""
-    if isinstance(status, bool) or not isinstance(status, int) or not 200 <= status <= 599:
-        raise ValueError(f"on_block: status {status!r} is not a final HTTP status (200-599)")
-    if isinstance(body, str):
-        body = body.encode()
-    elif isinstance(body, (bytearray, memoryview)):
-        body = bytes(body)
-    elif not isinstance(body, bytes):
-        raise ValueError(f"on_block: body must be bytes or str, not {type(body).__name__}")
-    if isinstance(headers, Mapping):
-        headers = headers.items()
-    raw: list[tuple[bytes, bytes]] = []
-    for name, value in headers:
-        key = _header_bytes(name).lower()
-        if key == b"content-length":
-            continue  # ours is always right; a hook's could truncate or hang the response
-        raw.append((key, _header_bytes(value)))
-    for key, value in raw:
-        if not key or any(c in key for c in b" \t\r\n\0:") or any(c in value for c in b"\r\n\0"):
-            # A header a server would refuse (or, worse, split into two): never sent.
-            raise ValueError(f"on_block: invalid header {key!r}: {value!r}")
-    raw.append((b"content-length", str(len(body)).encode()))
-    grpc = any(k == b"content-type" and v.lower().startswith(b"application/grpc") for k, v in raw)
-    trailers = tuple(name for name in GRPC_TRAILERS if any(k == name for k, _ in raw)) if grpc else ()
-    return BlockResponse(status, tuple(raw), body, trailers)
-
-
-def _header_bytes(value: Any) -> bytes:
-    if isinstance(value, bytes):
-        return value
-    return str(value).encode("latin-1")

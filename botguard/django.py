@@ -19,11 +19,12 @@ from asgiref.sync import iscoroutinefunction, markcoroutinefunction
 from django.core.exceptions import ImproperlyConfigured
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 
-from ._config import BlockResponse, Config
+from ._config import Config
 from ._django_checks import SETTING, config_from_setting
 from ._errors import ConfigError
 from ._guard import Decision, Guard
 from ._request import Request, environ_request, scope_request
+from ._responses import BlockResponse
 from ._types import ConfigSource
 
 __all__ = ["BotGuardMiddleware", "exempt", "rules"]
