@@ -12,12 +12,12 @@ from collections.abc import Mapping
 from typing import Any
 
 from ._cache import (
+    REQUESTS,
     VerdictLRU,
     cached_explanation,
     count_request,
     default_config,
     recount_request,
-    request_explanation,
     verdict_cache,
 )
 from ._config import Config, Explanation
@@ -81,18 +81,21 @@ class InForce:
 
     # A class with slots, not a NamedTuple: unpacking a tuple subclass is not specialised by
     # the interpreter and cost about 30 ns a request in benchmarks/overhead.py.
-    __slots__ = ("config", "cache", "passing", "monitored", "responses")
+    __slots__ = ("config", "cache", "counts", "passing", "monitored", "responses")
 
     def __init__(
         self,
         config: Config,
         cache: VerdictLRU,
+        counts: list[int] | None,
         passing: tuple[Decision | None, ...],
         monitored: tuple[Decision, ...],
         responses: Mapping[tuple[Verdict | None, bool], BlockResponse],
     ) -> None:
         self.config = config
         self.cache = cache
+        # The config's row of the request counters (`REQUESTS.row`), bumped by the cache lookup.
+        self.counts = counts
         # Indexed by verdict code: a shared Decision for a verdict that passes, None for one that
         # blocks. One index answers both "does it pass?" and "with what?", and a passing request
         # allocates nothing.
@@ -115,7 +118,7 @@ def _in_force(config: Config) -> InForce:
             plain, grpc = config._block_response, config._grpc_block_response
         responses[verdict, False] = with_header(plain, header)
         responses[verdict, True] = with_header(grpc, header)
-    return InForce(config, verdict_cache(config), passing, monitored, responses)
+    return InForce(config, verdict_cache(config), REQUESTS.row(config.monitor), passing, monitored, responses)
 
 
 def _verdict_header(config: Config, verdict: Verdict | None) -> tuple[bytes, bytes] | None:
@@ -204,14 +207,14 @@ class Guard:
         # Counting is part of the lookup (one locked section): a request is counted as passed,
         # blocked or monitored from its verdict and `config.monitor`, exactly as decided below.
         if len(values) == 1:
-            explanation = request_explanation(config, current.cache, values[0])
+            explanation = cached_explanation(config, current.cache, values[0], current.counts)
         elif not values:
             explanation = config.explain_text(None)
             count_request(explanation.verdict, config.monitor)
         elif config.duplicate_ua == "reject":
             return _reject_duplicate(current, request)
         else:
-            explanation = request_explanation(config, current.cache, values[0])
+            explanation = cached_explanation(config, current.cache, values[0], current.counts)
         verdict = explanation.verdict
         decision = current.passing[verdict]
         if decision is not None:
