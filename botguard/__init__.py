@@ -6,8 +6,9 @@
 
 from __future__ import annotations
 
+import importlib as _importlib
 import importlib.metadata as _metadata
-import importlib.util as _importlib_util
+from typing import Any as _Any
 
 from ._asgi import BotGuardMiddleware
 from ._cache import CacheInfo, cache_info, classify, explain
@@ -57,7 +58,10 @@ for _name in __all__:
         _public.__module__ = __name__
 del _name, _public
 
-# Metrics cost nothing without prometheus_client: the collector module is imported only when
-# it is installed, and it reads the counters only when scraped.
-if _importlib_util.find_spec("prometheus_client") is not None:
-    from . import prometheus as _prometheus  # noqa: F401  (registers the collector)
+
+def __getattr__(name: str) -> _Any:
+    # `botguard.prometheus.register()` after a plain `import botguard`: the submodule (and
+    # prometheus_client) is imported on first use, never by `import botguard` itself.
+    if name == "prometheus":
+        return _importlib.import_module(".prometheus", __name__)
+    raise AttributeError(f"module 'botguard' has no attribute {name!r}")
