@@ -7,6 +7,7 @@ Adapters build a `Request` (`_request.py`), call `Guard.decide`, settle a crawle
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import math
 from collections.abc import Mapping
@@ -29,7 +30,7 @@ from ._config import (
     Config,
     Explanation,
 )
-from ._errors import ConfigError
+from ._errors import ConfigError, unknown_names
 from ._observe import log_block, safe_text, verdict_label
 from ._override import OVERRIDES, forced
 from ._request import Request
@@ -139,6 +140,10 @@ def _with_header(response: BlockResponse, header: tuple[bytes, bytes] | None) ->
 def resolve_config(config: Config | ConfigSource | None, fields: dict[str, Any]) -> Config | ConfigSource:
     """The `config` argument of a middleware, or a `Config` built from its keyword arguments."""
     if fields:
+        valid = {f.name for f in dataclasses.fields(Config) if f.init}
+        unknown = [name for name in fields if name not in valid]
+        if unknown:  # a typo: a TypeError from deep inside the dataclass would not say which
+            raise unknown_names("field", unknown, valid)
         if config is not None:
             raise ConfigError(f"give either config= or the fields {sorted(fields)}, not both")
         return Config(**fields)
