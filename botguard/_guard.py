@@ -201,7 +201,7 @@ class Guard:
         try:
             config = self._source.get()
         except Exception:
-            logger.exception("botguard: the config source failed; keeping the last good config")
+            logger.exception("the config source failed; keeping the last good config")
             return self._current
         current = self._current
         if current.config is not config:
@@ -342,7 +342,7 @@ def _block_response(
             response = _hook_response(*config.on_block(request.native, verdict))
         except Exception:
             # The hook is the user's code: its failure must not turn a block into a 500.
-            logger.exception("botguard: on_block failed; sending the configured block response")
+            logger.exception("on_block failed; sending the configured block response")
         else:
             return _with_header(response, _verdict_header(config, verdict))
     return responses[verdict, request.grpc]
