@@ -39,7 +39,9 @@ class BotGuardMiddleware:
     request raises it.
     """
 
-    def __init__(self, app: ASGIApp, config: Config | ConfigSource | None = None, **fields: Any) -> None:
+    # `app` positional-only: so type checkers accept the class where Starlette and FastAPI expect
+    # a middleware factory (`Middleware(BotGuardMiddleware, deny=[...])`, `add_middleware`).
+    def __init__(self, app: ASGIApp, /, config: Config | ConfigSource | None = None, **fields: Any) -> None:
         self.app = app
         try:
             self.guard = Guard(config, fields)
