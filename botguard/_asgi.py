@@ -7,10 +7,11 @@ from types import FrameType
 from typing import Any
 
 from . import _observe
-from ._config import BlockResponse, Config
+from ._config import Config
 from ._errors import ConfigError
 from ._guard import Guard
 from ._request import scope_request
+from ._responses import BlockResponse
 from ._types import ASGIApp, ConfigSource, Message, Receive, Scope, Send
 
 __all__ = ["BotGuardMiddleware"]
