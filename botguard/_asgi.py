@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from ._config import BlockResponse, Config
+from ._config import Config
 from ._guard import Guard
 from ._request import scope_request
+from ._responses import BlockResponse
 from ._types import ASGIApp, ConfigSource, Message, Receive, Scope, Send
 
 __all__ = ["BotGuardMiddleware"]
