@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, Final
 
 from . import _cache
@@ -25,8 +25,10 @@ __all__ = [
     "possible_actions",
     "record_reload",
     "request_path",
+    "at_shutdown",
     "safe_text",
     "set_multiprocess_dir",
+    "shutting_down",
     "stats",
     "verdict_label",
 ]
@@ -60,7 +62,7 @@ def verdict_label(verdict: Verdict | None) -> str:
 def possible_actions(label: str) -> tuple[str, ...]:
     """The actions a verdict can get: "passed" below DENY (none, allow), else "blocked" or "monitored"."""
     verdict = Verdict.__members__.get(label.upper())
-    if verdict is not None and verdict < Verdict.DENY:
+    if verdict is not None and not verdict.blocked:
         return ACTIONS[:1]
     return ACTIONS[1:]
 
@@ -87,6 +89,23 @@ def record_reload(result: str, message: str = "") -> None:
         logger.info("config reloaded: %s", message)
 
 
+_at_shutdown: list[Callable[[], object]] = []
+
+
+def at_shutdown(hook: Callable[[], object]) -> None:
+    """Call `hook` when a server announces that this process stops (the ASGI lifespan shutdown)."""
+    _at_shutdown.append(hook)
+
+
+def shutting_down() -> None:
+    """The server is stopping this process: run the hooks (they must be quick and must not fail)."""
+    for hook in list(_at_shutdown):
+        try:
+            hook()
+        except Exception:
+            logger.exception("a shutdown hook failed")
+
+
 def set_multiprocess_dir(path: str | None) -> None:
     """Record where the counters are copied for prometheus_client's multiprocess mode (`stats()` says it)."""
     _multiprocess_dir[0] = path
@@ -107,13 +126,10 @@ def stats() -> dict[str, Any]:
     (result -> count), `decision_seconds` (the miss-path decision time histogram: `buckets`
     upper bound -> cumulative count, `count`, `sum` in seconds).
     """
-    slots = _cache.request_counts()
     # Built from the enum, so a verdict added later is counted without an edit here.
     requests = {}
-    for verdict in (*Verdict, None):
-        slot = _cache.REJECTED_SLOT if verdict is None else int(verdict)
-        enforced, monitored = slots[2 * slot], slots[2 * slot + 1]
-        if verdict is not None and verdict < Verdict.DENY:
+    for verdict, (enforced, monitored) in _cache.REQUESTS.snapshot().items():
+        if verdict is not None and not verdict.blocked:
             requests[verdict_label(verdict)] = {"passed": enforced + monitored, "blocked": 0, "monitored": 0}
         else:
             requests[verdict_label(verdict)] = {"passed": 0, "blocked": enforced, "monitored": monitored}
