@@ -28,11 +28,12 @@ from ._config import (
     Explanation,
 )
 from ._errors import ConfigError
+from ._forged import BrowserClaim, HeaderGetter, forged_reason, origin_security
 from ._observe import log_block, request_path, safe_text
 from ._override import OVERRIDES, forced
 from ._types import ConfigSource
 from ._verdict import Verdict
-from ._verify import Outcome, client_ip_from_environ, client_ip_from_scope
+from ._verify import Outcome, client_ip_from_environ, client_ip_from_scope, parse_ip
 
 __all__ = ["Guard", "Decision", "PendingDecision", "user_agent_values", "wsgi_header_bytes"]
 
@@ -189,7 +190,15 @@ class Guard:
             explanation = request_explanation(config, cache, values[0])
         verdict = explanation.verdict
         if verdict < _DENY:
-            return passes[verdict]
+            # `browser` is set only under `check_headers`: without it, this is the whole cost.
+            if explanation.browser is None:
+                return passes[verdict]
+            forged = _forged(config, explanation.browser, request)
+            if forged is None:
+                return passes[verdict]
+            # Counted as NONE by the lookup (the verdict of its User-Agent).
+            recount_request(verdict, Verdict.FORGED, config.monitor)
+            explanation, verdict = forged, Verdict.FORGED
         if verdict is _SPOOFED:
             # Counted (and logged) once settled. Prebuilt, no on_block call yet: an adapter that
             # does not settle claims refuses them.
@@ -241,6 +250,64 @@ class Guard:
         config = decision.config
         ip = client_ip_from_environ(environ, config._trusted_proxies, config._proxy_header)
         return self.settle(decision, environ, ip, environ.get("HTTP_USER_AGENT") or "")
+
+
+def _forged(config: Config, claim: BrowserClaim, request: Any) -> Explanation | None:
+    """FORGED, when the request's other headers contradict the browser its User-Agent claims."""
+    if isinstance(request, Mapping) and "headers" in request:
+        header, security = _scope_view(request, config)
+    elif isinstance(request, Mapping):
+        header, security = _environ_view(request, config)
+    else:
+        return None
+    reason = forged_reason(claim, header, security)
+    return None if reason is None else Explanation(Verdict.FORGED, "headers", None, browser=claim, reason=reason)
+
+
+def _scope_view(scope: Mapping[str, Any], config: Config) -> tuple[HeaderGetter, int]:
+    headers: dict[bytes, bytes] = dict(scope["headers"])
+
+    def header(name: str) -> str | None:
+        value = headers.get(name.encode())
+        return None if value is None else value.decode("latin-1")
+
+    client = scope.get("client")
+    peer = client[0] if client else None
+    trusted = _from_trusted(peer, config)
+    security = origin_security(
+        scope.get("scheme", "http"),
+        header("host"),
+        peer,
+        header("x-forwarded-proto") if trusted else None,
+        header("x-forwarded-host") if trusted else None,
+        trusted,
+    )
+    return header, security
+
+
+def _environ_view(environ: Mapping[str, Any], config: Config) -> tuple[HeaderGetter, int]:
+    def header(name: str) -> str | None:
+        value = environ.get("HTTP_" + name.upper().replace("-", "_"))
+        return None if value is None else str(value)
+
+    peer = environ.get("REMOTE_ADDR")
+    trusted = _from_trusted(peer, config)
+    security = origin_security(
+        str(environ.get("wsgi.url_scheme", "http")),
+        header("host"),
+        peer,
+        header("x-forwarded-proto") if trusted else None,
+        header("x-forwarded-host") if trusted else None,
+        trusted,
+    )
+    return header, security
+
+
+def _from_trusted(peer: str | None, config: Config) -> bool:
+    if not config._trusted_proxies or peer is None:
+        return False
+    ip = parse_ip(peer)
+    return ip is not None and any(ip in network for network in config._trusted_proxies)
 
 
 def _claim_of(decision: Decision) -> tuple[Config, str]:
