@@ -30,7 +30,10 @@ from botguard import BotGuardMiddleware, BotGuardWSGIMiddleware, Config, Verdict
 _records: list[dict[str, Any]] = []
 _lock = threading.Lock()
 # The headers a record keeps, to show why a request was refused.
-_SHOWN = ("accept", "accept-language", "sec-fetch-site", "sec-fetch-mode", "sec-fetch-dest", "sec-ch-ua", "origin")
+_SHOWN = (
+    "accept", "accept-language", "accept-encoding", "sec-fetch-site", "sec-fetch-mode", "sec-fetch-dest",
+    "sec-ch-ua", "sec-ch-ua-platform", "origin", "upgrade", "host",
+)
 
 
 def _record(method: str, path: str, verdict: Verdict | None, headers: Mapping[str, str]) -> None:
