@@ -231,8 +231,9 @@ def explain(
     claim = explanation.browser
     if headers is None or claim is None:
         return explanation
-    named = {str(name).lower(): str(value) for name, value in (headers.items() if isinstance(headers, Mapping) else headers)}
-    reason = forged_reason(claim, named.get, _origin_security(origin))
+    pairs = headers.items() if isinstance(headers, Mapping) else headers
+    named: dict[bytes, bytes | str] = {str(name).lower().encode("latin-1"): str(value) for name, value in pairs}
+    reason = forged_reason(claim, named, _origin_security(origin))
     return explanation if reason is None else Explanation(Verdict.FORGED, "headers", None, browser=claim, reason=reason)
 
 

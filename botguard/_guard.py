@@ -28,7 +28,7 @@ from ._config import (
     Explanation,
 )
 from ._errors import ConfigError
-from ._forged import BrowserClaim, HeaderGetter, forged_reason, origin_security
+from ._forged import HTTPS, BrowserClaim, Headers, forged_reason, origin_security
 from ._observe import log_block, request_path, safe_text
 from ._override import OVERRIDES, forced
 from ._types import ConfigSource
@@ -254,60 +254,55 @@ class Guard:
 
 def _forged(config: Config, claim: BrowserClaim, request: Any) -> Explanation | None:
     """FORGED, when the request's other headers contradict the browser its User-Agent claims."""
-    if isinstance(request, Mapping) and "headers" in request:
-        header, security = _scope_view(request, config)
-    elif isinstance(request, Mapping):
-        header, security = _environ_view(request, config)
-    else:
+    # `dict` first: a scope and an environ are dicts, and the ABC check costs more than the rest.
+    if not isinstance(request, (dict, Mapping)):
         return None
-    reason = forged_reason(claim, header, security)
+    raw = request.get("headers")
+    if raw is not None:
+        # ASGI: one C-level pass over the header list, then dict lookups.
+        headers: Headers = dict(raw)
+        if request.get("scheme") in _SECURE_SCHEMES and not config._trusted_proxies:
+            security = HTTPS
+        else:
+            client = request.get("client")
+            security = _security(str(request.get("scheme", "http")), headers, client[0] if client else None, config)
+    else:
+        headers = {name: str(request[key]) for name, key in _ENVIRON_KEYS.items() if key in request}
+        security = _security(str(request.get("wsgi.url_scheme", "http")), headers, request.get("REMOTE_ADDR"), config)
+    reason = forged_reason(claim, headers, security)
     return None if reason is None else Explanation(Verdict.FORGED, "headers", None, browser=claim, reason=reason)
 
 
-def _scope_view(scope: Mapping[str, Any], config: Config) -> tuple[HeaderGetter, int]:
-    headers: dict[bytes, bytes] = dict(scope["headers"])
+_SECURE_SCHEMES: Final = ("https", "wss")
 
-    def header(name: str) -> str | None:
-        value = headers.get(name.encode())
-        return None if value is None else value.decode("latin-1")
 
-    client = scope.get("client")
-    peer = client[0] if client else None
-    trusted = _from_trusted(peer, config)
-    security = origin_security(
-        scope.get("scheme", "http"),
-        header("host"),
+def _text(value: bytes | str | None) -> str | None:
+    return value.decode("latin-1") if isinstance(value, bytes) else value
+
+
+def _security(scheme: str, headers: Headers, peer: str | None, config: Config) -> int:
+    trusted = False
+    if config._trusted_proxies and peer is not None:
+        ip = parse_ip(peer)
+        trusted = ip is not None and any(ip in network for network in config._trusted_proxies)
+    return origin_security(
+        scheme,
+        _text(headers.get(b"host")),
         peer,
-        header("x-forwarded-proto") if trusted else None,
-        header("x-forwarded-host") if trusted else None,
+        _text(headers.get(b"x-forwarded-proto")) if trusted else None,
+        _text(headers.get(b"x-forwarded-host")) if trusted else None,
         trusted,
     )
-    return header, security
 
 
-def _environ_view(environ: Mapping[str, Any], config: Config) -> tuple[HeaderGetter, int]:
-    def header(name: str) -> str | None:
-        value = environ.get("HTTP_" + name.upper().replace("-", "_"))
-        return None if value is None else str(value)
-
-    peer = environ.get("REMOTE_ADDR")
-    trusted = _from_trusted(peer, config)
-    security = origin_security(
-        str(environ.get("wsgi.url_scheme", "http")),
-        header("host"),
-        peer,
-        header("x-forwarded-proto") if trusted else None,
-        header("x-forwarded-host") if trusted else None,
-        trusted,
+# WSGI spells a header `HTTP_ACCEPT_LANGUAGE`: the names the checks read, spelled once.
+_ENVIRON_KEYS: Final = {
+    name: "HTTP_" + name.decode().upper().replace("-", "_")
+    for name in (
+        b"upgrade", b"origin", b"accept", b"accept-language", b"sec-fetch-site", b"sec-fetch-mode",
+        b"sec-ch-ua", b"host", b"x-forwarded-proto", b"x-forwarded-host",
     )
-    return header, security
-
-
-def _from_trusted(peer: str | None, config: Config) -> bool:
-    if not config._trusted_proxies or peer is None:
-        return False
-    ip = parse_ip(peer)
-    return ip is not None and any(ip in network for network in config._trusted_proxies)
+}
 
 
 def _claim_of(decision: Decision) -> tuple[Config, str]:
