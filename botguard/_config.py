@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from http import HTTPStatus
 from typing import Any
@@ -13,7 +13,7 @@ from ._forged import BrowserClaim, browser_claim
 from ._patterns import PatternList
 from ._rulesets import BUILTIN_NAMES, CATEGORIES, Rule, RuleSet, builtin_ruleset
 from ._verdict import Verdict
-from ._verify import IPNetwork, Resolver, Verification, normalize_crawlers, normalize_ranges, parse_networks
+from .verify import IPNetwork, Resolver, Verification, normalize_crawlers, normalize_ranges, parse_networks
 
 __all__ = ["Config", "Explanation", "BlockResponse", "POLICY_RULES", "grpc_response", "GRPC_TRAILERS"]
 
@@ -224,14 +224,17 @@ class Config:
             contradict the claim: no `Accept-Language`, no `Sec-Fetch-*` to a secure origin, a
             `Sec-CH-UA` of another version. Judged per request, after the User-Agent's verdict.
 
+    The lists (`allow`, `deny`, `allow_categories`, `verify`, `trusted_proxies`) take any sequence
+    of strings, a list or a tuple; the config keeps them as tuples.
+
     Configs compare by identity (`eq=False`): each has its own verdict cache, so two equal configs
     built separately are two caches. Build a config once, or let a `ConfigLoader` keep it stable.
     """
 
-    allow: tuple[str, ...] = ()
-    deny: tuple[str, ...] = ()
+    allow: Sequence[str] = ()
+    deny: Sequence[str] = ()
     builtin: str | None = "default"
-    allow_categories: tuple[str, ...] = ()
+    allow_categories: Sequence[str] = ()
     cache_size: int = 10_000
     match_timeout: float = 0.05
     monitor: bool = False
@@ -244,10 +247,10 @@ class Config:
     retry_after: int | None = None
     verdict_header: str | None = None
     on_block: Callable[[Any, Verdict], tuple[int, Iterable[tuple[str, str]], bytes | str]] | None = None
-    verify: tuple[str, ...] = ()
+    verify: Sequence[str] = ()
     verified_crawlers: Mapping[str, Any] | None = None
     crawler_ranges: Mapping[str, Any] | None = None
-    trusted_proxies: tuple[str, ...] = ()
+    trusted_proxies: Sequence[str] = ()
     forwarded_header: str = "x-forwarded-for"
     verify_timeout: float = 1.0
     verified_ttl: float = 86_400.0
