@@ -207,7 +207,7 @@ def explain(
     user_agent: str | bytes | None,
     config: Config | None = None,
     *,
-    headers: Mapping[str, str] | Iterable[tuple[str, str]] | None = None,
+    headers: Mapping[str, str] | Mapping[bytes, bytes] | Iterable[tuple[str | bytes, str | bytes]] | None = None,
     origin: str | None = None,
 ) -> Explanation:
     """Why `classify` gives the verdict it gives: the list and the rule that decided (uncached).
@@ -232,9 +232,13 @@ def explain(
     if headers is None or claim is None:
         return explanation
     pairs = headers.items() if isinstance(headers, Mapping) else headers
-    named: dict[bytes, bytes | str] = {str(name).lower().encode("latin-1"): str(value) for name, value in pairs}
+    named = {_raw(name).lower(): _raw(value) for name, value in pairs}
     reason = forged_reason(claim, named, _origin_security(origin))
     return explanation if reason is None else Explanation(Verdict.FORGED, "headers", None, browser=claim, reason=reason)
+
+
+def _raw(text: str | bytes) -> bytes:
+    return text if isinstance(text, bytes) else str(text).encode("latin-1", "replace")
 
 
 def _origin_security(origin: str | None) -> int:
