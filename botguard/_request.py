@@ -105,13 +105,15 @@ class Request:
         return None
 
     def header_map(self) -> Mapping[bytes, bytes]:
-        """Every header by lower-case name (the first value of each), raw bytes: for a check that reads several.
+        """Every header by lower-case name, raw bytes: for a check that reads several.
 
             request.header_map().get(b"sec-fetch-site")  # b"same-origin", or None
 
-        One C-level pass over the header list, where `header` would scan it once per name.
+        One C-level pass over the header list, where `header` would scan it once per name. A
+        repeated header keeps its last value (`header` gives the first): reversing the list
+        first cost a third more.
         """
-        return dict(reversed(self._headers))
+        return dict(self._headers)
 
     def header_values(self, name: str) -> tuple[bytes, ...]:
         """Every value of header `name` (lower-case), raw bytes, in arrival order.
