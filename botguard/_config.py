@@ -69,9 +69,10 @@ class Explanation:
         return None if self.rule is None else self.rule.category
 
     def as_dict(self) -> dict[str, object]:
-        """A JSON-ready view: verdict name, list, and the rule's pattern, index, source and category."""
+        """A JSON-ready view: verdict name, list, and the rule's pattern, index, source and category
+        (and, for FORGED, `reason`: which header contradicts the User-Agent)."""
         rule = self.rule
-        return {
+        view: dict[str, object] = {
             "verdict": self.verdict.name,
             "blocked": self.verdict.blocked,
             "list": self.list,
@@ -79,8 +80,10 @@ class Explanation:
             "index": None if rule is None else rule.index,
             "source": None if rule is None else rule.source,
             "category": None if rule is None else rule.category,
-            "reason": self.reason,
         }
+        if self.reason is not None:
+            view["reason"] = self.reason
+        return view
 
     def __str__(self) -> str:
         if self.reason is not None:
