@@ -217,7 +217,7 @@ class EnvironRequest(Request):
         return None if value is None else wsgi_header_bytes(str(value))
 
     def header_map(self) -> Mapping[bytes, bytes]:
-        return _EnvironHeaders(self._native)
+        return _EnvironHeaders(self.native)
 
     def header_values(self, name: str) -> tuple[bytes, ...]:
         value = self.header(name)
