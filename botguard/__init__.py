@@ -2,6 +2,8 @@
 
     from botguard import BotGuardMiddleware
     app.add_middleware(BotGuardMiddleware)
+
+The public API is `__all__` below; modules whose names start with `_` are private.
 """
 
 from __future__ import annotations
