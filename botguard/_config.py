@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from typing import Any
 
-from ._errors import ConfigError
+from ._errors import ConfigError, unknown_names
 from ._patterns import PatternList
 from ._responses import BlockResponse, block_response, grpc_block_response
 from ._rulesets import BUILTIN_NAMES, CATEGORIES, Rule, RuleSet, builtin_ruleset
@@ -290,7 +290,7 @@ class Config:
             else:
                 kwargs[name] = value
         if unknown:
-            raise ConfigError(f"unknown key(s) {sorted(map(str, unknown))}; known keys: {sorted(known | set(_ALIASES))}")
+            raise unknown_names("key", unknown, known | set(_ALIASES))
         return cls(**kwargs)
 
     def _claim_answer(self, crawler: str, timed_out: bool) -> Explanation:
