@@ -36,6 +36,7 @@ from ._request import Request
 from ._types import ConfigSource
 from ._verdict import Verdict
 from .verify import Outcome, client_ip
+from .verify.address import warn_if_server_forwarded
 
 __all__ = ["Guard", "Decision"]
 
@@ -292,6 +293,8 @@ def _claim_of(decision: Decision, request: Request) -> tuple[Config, str, str | 
     # The proxy header is read only behind a trusted proxy: `client_ip` ignores it otherwise.
     forwarded = [v.decode("latin-1") for v in request.header_values(header.decode())] if trusted else []
     ip = client_ip(request.peer, forwarded, trusted, header == b"forwarded")
+    # Only claims pay for this look: the address matters to them alone.
+    warn_if_server_forwarded(request.peer, request.peer_port, request.header_values("x-forwarded-for"))
     return config, explanation.crawler, ip
 
 

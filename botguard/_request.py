@@ -32,13 +32,14 @@ class Request:
         user_agents: every `User-Agent` value, raw bytes, in arrival order (usually one).
         path: the request path, for log lines (None when unknown).
         peer: the address of the direct peer (the socket's other end); None when unknown.
+        peer_port: the peer's port, as the server reports it; None when unknown.
         scheme: "http", "https", "ws" or "wss", as the server reports it.
         headers: every header as (lower-case name, value) byte pairs, in arrival order.
         native: the framework's own request object, for `on_block` (an ASGI scope, a WSGI
             environ, ...).
     """
 
-    __slots__ = ("_user_agents", "_native", "_headers", "_path", "_peer", "_scheme")
+    __slots__ = ("_user_agents", "_native", "_headers", "_path", "_peer", "_peer_port", "_scheme")
 
     def __init__(
         self,
@@ -46,6 +47,7 @@ class Request:
         *,
         path: str | None = None,
         peer: str | None = None,
+        peer_port: int | None = None,
         scheme: str = "http",
         headers: Headers = (),
         native: Any = None,
@@ -53,6 +55,7 @@ class Request:
         self._user_agents = user_agents
         self._path = path
         self._peer = peer
+        self._peer_port = peer_port
         self._scheme = scheme
         self._headers = headers
         self._native = native
@@ -76,6 +79,12 @@ class Request:
     def peer(self) -> str | None:
         """The direct peer's address as the server reports it (not read from any proxy header)."""
         return self._peer
+
+    @property
+    def peer_port(self) -> int | None:
+        """The direct peer's port as the server reports it (0 when a server took the address from
+        a proxy header without one: a socket's peer never has port 0)."""
+        return self._peer_port
 
     @property
     def scheme(self) -> str:
@@ -156,6 +165,11 @@ class ScopeRequest(Request):
         return str(client[0]) if client else None
 
     @property
+    def peer_port(self) -> int | None:
+        client = self._native.get("client")
+        return int(client[1]) if client and len(client) > 1 and isinstance(client[1], int) else None
+
+    @property
     def scheme(self) -> str:
         scope = self._native
         return str(scope.get("scheme") or ("ws" if scope.get("type") == "websocket" else "http"))
@@ -202,6 +216,11 @@ class EnvironRequest(Request):
     def peer(self) -> str | None:
         peer = self._native.get("REMOTE_ADDR")
         return str(peer) if peer else None
+
+    @property
+    def peer_port(self) -> int | None:
+        port = str(self._native.get("REMOTE_PORT", ""))
+        return int(port) if port.isascii() and port.isdigit() and len(port) <= 5 else None
 
     @property
     def scheme(self) -> str:
