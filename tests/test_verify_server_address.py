@@ -15,13 +15,15 @@ import httpx
 import pytest
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
-from botguard import BotGuardMiddleware
+from botguard import BotGuardMiddleware, BotGuardWSGIMiddleware
 from botguard.verify import address
 from botguard.verify.address import peer_from_proxy_header
 
 from .asgi_harness import http_scope, ok_app, run, ua_headers
-from .servers import ROOT, free_port, wait_until_serving
+from .servers import ROOT, free_port, raw_request, wait_until_serving
 from .test_verify import GOOGLE_IP, GOOGLEBOT, StubResolver
+from .wsgi_harness import ok_app as wsgi_ok_app
+from .wsgi_harness import serve_werkzeug, serve_wsgiref
 
 
 @pytest.fixture(autouse=True)
@@ -106,3 +108,19 @@ def test_real_uvicorn_default_warns_and_no_proxy_headers_does_not(tmp_path: Path
     assert status == 403 and f"took the client address {GOOGLE_IP} from X-Forwarded-For" in output
     status, output = serve_and_claim("--no-proxy-headers", tmp_path=tmp_path)
     assert status == 403 and "X-Forwarded-For" not in output
+
+
+@pytest.mark.parametrize(("server", "forged_in"), [("wsgiref", True), ("werkzeug", False)])
+def test_which_wsgi_servers_fold_underscore_headers_into_the_proxy_header(server: str, forged_in: bool) -> None:
+    # Behind a trusted proxy that sets X-Forwarded-For, a client adds `X_Forwarded_For`: wsgiref
+    # folds it into HTTP_X_FORWARDED_FOR after the proxy's value, so its forged address is the
+    # rightmost hop; werkzeug (and gunicorn, and Django's runserver) drop such headers. This is
+    # what the docs tell wsgiref users: put a proxy that drops them in front (nginx does).
+    app = BotGuardWSGIMiddleware(wsgi_ok_app, verify=("google",), resolver=StubResolver(), trusted_proxies=["127.0.0.1/32"])
+    serving = serve_wsgiref if server == "wsgiref" else serve_werkzeug
+    with serving(app) as base:
+        answer = raw_request(base, [
+            "GET / HTTP/1.1", "Host: 127.0.0.1", f"User-Agent: {GOOGLEBOT}",
+            "X-Forwarded-For: 203.0.113.9", f"X_Forwarded_For: {GOOGLE_IP}", "Connection: close",
+        ])
+    assert answer.split(b" ", 2)[1] == (b"200" if forged_in else b"403")
