@@ -167,7 +167,7 @@ class ScopeRequest(Request):
     @property
     def peer_port(self) -> int | None:
         client = self._native.get("client")
-        return int(client[1]) if client and len(client) > 1 and isinstance(client[1], int) else None
+        return client[1] if client else None
 
     @property
     def scheme(self) -> str:
