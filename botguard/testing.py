@@ -17,13 +17,10 @@ is built on them.
 from __future__ import annotations
 
 import asyncio
-import concurrent.futures
-import contextvars
 import functools
 import inspect
 import random
 import unittest
-import wsgiref.util
 from collections.abc import Callable, Iterable
 from importlib import resources
 from types import TracebackType
@@ -32,9 +29,11 @@ from typing import Any, Final, TypeVar, cast
 import regex
 
 from . import _override
+from ._call_app import call_app
 from ._cache import explain, verdict_cache
 from ._config import Config, Explanation
 from ._patterns import normalize_user_agent
+from ._rulesets import CATEGORIES
 from ._verdict import Verdict
 
 __all__ = [
@@ -51,7 +50,7 @@ __all__ = [
 F = TypeVar("F", bound=Callable[..., Any])
 
 #: The categories of `sample_user_agents("bot", category=...)`, shared with the built-in rules.
-BOT_CATEGORIES: Final = ("search", "seo", "ai", "library", "monitor", "preview", "scanner", "feed", "archive", "other")
+BOT_CATEGORIES: Final = CATEGORIES
 _KINDS: Final = ("browser", "bot")
 # Built-in patterns run to kilobytes; a failure message shows their start and what they matched.
 _PATTERN_SHOWN: Final = 80
@@ -276,9 +275,14 @@ def assert_blocked(target: Any, user_agent: str | bytes | None, *, path: str = "
     Arguments:
         target: a `Config` (judged as a middleware with it would judge), or an app: ASGI
             (Starlette, FastAPI, Django's ASGI handler) or WSGI, with botguard middleware in it.
-            An app gets one real request, in this process, and the overrides in force apply.
+            An app gets one real request, in this process.
         user_agent: the header value; None sends no User-Agent header.
         path, method: the request an app gets (the app's own answer does not matter).
+
+    One rule for both kinds of target: the overrides in force apply, as they do to every
+    middleware. Under `disabled()` or `pytest --botguard-disable` nothing is blocked, so this fails
+    (and says why) unless the test enforces the rules again (`@pytest.mark.botguard`, `enabled()`);
+    under `override(other)`, `other` decides.
 
     Returns the `Explanation` of the deciding middleware.
     """
@@ -298,17 +302,21 @@ def assert_allowed(target: Any, user_agent: str | bytes | None, *, path: str = "
 
 def _check(target: Any, user_agent: str | bytes | None, path: str, method: str, *, want_blocked: bool) -> Explanation:
     want = "block" if want_blocked else "allow"
+    # The config an override forces on every middleware here (None: each enforces its own).
+    forced = _forced_config()
     if isinstance(target, Config):
-        explanation = explain(user_agent, target)
-        blocked = explanation.verdict.blocked and not target.monitor
+        config = target if forced is None else forced
+        explanation = explain(user_agent, config)
+        blocked = explanation.verdict.blocked and not config.monitor
         if blocked != want_blocked:
             raise AssertionError(
-                f"expected botguard to {want} {_show(user_agent)}, but {_why(blocked, explanation, target, user_agent)}"
+                f"expected botguard to {want} {_show(user_agent)}, but "
+                f"{_why(blocked, explanation, config, user_agent, forced is not None)}"
             )
         return explanation
     if not callable(target):
         raise TypeError(f"expected a botguard Config or an ASGI/WSGI app, got {type(target).__name__}")
-    guards, status, body, error = _request(target, user_agent, path, method)
+    guards, status, body, error = call_app(target, user_agent, path, method)
     configs = [guard.current()[0] for guard in _unique(guards)]
     judged = [(config, explain(user_agent, config)) for config in configs]
     where = f"{method} {path}"
@@ -331,7 +339,8 @@ def _check(target: Any, user_agent: str | bytes | None, path: str, method: str, 
         config, explanation = refusals[0]
         if not want_blocked:
             raise AssertionError(
-                f"expected botguard to allow {_show(user_agent)} at {where}, but {_why(True, explanation, config, user_agent)}"
+                f"expected botguard to allow {_show(user_agent)} at {where}, but "
+                f"{_why(True, explanation, config, user_agent, forced is not None)}"
             )
         return explanation
     passing = [(config, explanation) for config, explanation in judged if not explanation.verdict.blocked or config.monitor]
@@ -346,7 +355,8 @@ def _check(target: Any, user_agent: str | bytes | None, path: str, method: str, 
     config, explanation = passing[-1]
     if want_blocked:
         raise AssertionError(
-            f"expected botguard to block {_show(user_agent)} at {where}, but {_why(False, explanation, config, user_agent)}"
+            f"expected botguard to block {_show(user_agent)} at {where}, but "
+            f"{_why(False, explanation, config, user_agent, forced is not None)}"
             f" ({answered})"
         )
     return explanation
@@ -359,15 +369,30 @@ def _is_block_answer(config: Config, status: int | None, body: bytes) -> bool:
     return config.on_block is not None or body == config._block_response.body
 
 
-def _why(blocked: bool, explanation: Explanation, config: Config, user_agent: str | bytes | None) -> str:
+def _forced_config() -> Config | None:
+    """The config a `botguard.testing` override forces on every middleware in this context, if any."""
+    if not _override.OVERRIDES.count:
+        return None
+    forced: tuple[Config, Any] | None = _override.forced(None)
+    return None if forced is None else forced[0]
+
+
+def _why(
+    blocked: bool, explanation: Explanation, config: Config, user_agent: str | bytes | None, overridden: bool
+) -> str:
+    if overridden and config is _disabled_config():
+        return (
+            "it passes: botguard is switched off here (botguard.testing.disabled(), or pytest --botguard-disable); "
+            "mark the test @pytest.mark.botguard, or use botguard.testing.enabled(), to check the rules"
+        )
     if blocked:
         text = f"it is refused by {_describe(explanation, user_agent)}"
     elif explanation.verdict.blocked:
         text = f"it passes because the config is in monitor mode ({_describe(explanation, user_agent)})"
     else:
         text = f"it passes: {_describe(explanation, user_agent)}"
-    if _override.OVERRIDES.count and _override.forced(None) is not None:
-        text += " [a botguard.testing override is in force]"
+    if overridden:
+        text += " [a botguard.testing override is in force: its config decided, not the one under test]"
     return text
 
 
@@ -403,108 +428,3 @@ def _unique(guards: Iterable[Any]) -> list[Any]:
     for guard in guards:
         seen.setdefault(id(guard), guard)
     return list(seen.values())
-
-
-def _request(
-    app: Any, user_agent: str | bytes | None, path: str, method: str
-) -> tuple[list[Any], int | None, bytes, BaseException | None]:
-    raw = None if user_agent is None else (user_agent.encode("latin-1") if isinstance(user_agent, str) else user_agent)
-    path, _, query = path.partition("?")
-    with _override.recording_guards() as guards:
-        if _is_asgi(app):
-            status, body, error = _run_coroutine(_asgi_request(app, raw, path, query, method))
-        else:
-            status, body, error = _wsgi_request(app, raw, path, query, method)
-    return guards, status, body, error
-
-
-def _is_asgi(app: Any) -> bool:
-    return inspect.iscoroutinefunction(app) or inspect.iscoroutinefunction(getattr(app, "__call__", None))
-
-
-def _run_coroutine(coroutine: Any) -> Any:
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        return asyncio.run(coroutine)
-    # Called from async code: the app gets its own loop in a worker thread, in a copy of this
-    # context so that the overrides in force (and the guard recorder) reach it.
-    context = contextvars.copy_context()
-    with concurrent.futures.ThreadPoolExecutor(1) as pool:
-        return pool.submit(context.run, asyncio.run, coroutine).result()
-
-
-async def _asgi_request(
-    app: Any, user_agent: bytes | None, path: str, query: str, method: str
-) -> tuple[int | None, bytes, BaseException | None]:
-    headers = [(b"host", b"testserver")]
-    if user_agent is not None:
-        headers.append((b"user-agent", user_agent))
-    scope = {
-        "type": "http",
-        "asgi": {"version": "3.0", "spec_version": "2.3"},
-        "http_version": "1.1",
-        "method": method.upper(),
-        "scheme": "http",
-        "path": path,
-        "raw_path": path.encode("utf-8"),
-        "root_path": "",
-        "query_string": query.encode("latin-1"),
-        "headers": headers,
-        "client": ("127.0.0.1", 50000),
-        "server": ("testserver", 80),
-        "state": {},
-        "extensions": {},
-    }
-    status: list[int] = []
-    body: list[bytes] = []
-    received = False
-
-    async def receive() -> dict[str, Any]:
-        nonlocal received
-        if not received:
-            received = True
-            return {"type": "http.request", "body": b"", "more_body": False}
-        return {"type": "http.disconnect"}
-
-    async def send(message: dict[str, Any]) -> None:
-        if message["type"] == "http.response.start":
-            status.append(message["status"])
-        elif message["type"] == "http.response.body":
-            body.append(message.get("body", b""))
-
-    error: BaseException | None = None
-    try:
-        await app(scope, receive, send)
-    except Exception as exc:  # the app's own failure: botguard's decision is what is asserted
-        error = exc
-    return (status[0] if status else None), b"".join(body), error
-
-
-def _wsgi_request(
-    app: Any, user_agent: bytes | None, path: str, query: str, method: str
-) -> tuple[int | None, bytes, BaseException | None]:
-    environ: dict[str, Any] = {"REQUEST_METHOD": method.upper(), "PATH_INFO": path, "QUERY_STRING": query}
-    wsgiref.util.setup_testing_defaults(environ)
-    if user_agent is not None:
-        environ["HTTP_USER_AGENT"] = user_agent.decode("latin-1")
-    status: list[int] = []
-    body: list[bytes] = []
-
-    def start_response(line: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Callable[[bytes], object]:
-        status.append(int(line.split(" ", 1)[0]))
-        return body.append
-
-    error: BaseException | None = None
-    try:
-        result = app(environ, start_response)
-        try:
-            body.extend(result)
-        finally:
-            close = getattr(result, "close", None)
-            if close is not None:
-                close()
-    except Exception as exc:
-        error = exc
-    return (status[0] if status else None), b"".join(body), error
-

@@ -210,7 +210,7 @@ def warn_if_server_forwarded(peer: str | None, port: int | None, forwarded_for: 
         return
     _warned = True
     logger.warning(
-        "botguard: the server took the client address %s from X-Forwarded-For (uvicorn does for "
+        "the server took the client address %s from X-Forwarded-For (uvicorn does for "
         "peers in --forwarded-allow-ips, 127.0.0.1 by default), so whoever writes that header "
         "chooses the address crawler claims are verified by, and trusted_proxies is bypassed. "
         "Run uvicorn with --no-proxy-headers (gunicorn's uvicorn worker: forwarded_allow_ips = "
