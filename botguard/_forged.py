@@ -28,6 +28,7 @@ __all__ = [
     "browser_claim",
     "chromium_brand_version",
     "forged_reason",
+    "forwarded_proto_host",
     "is_loopback_host",
     "origin_security",
 ]
@@ -314,7 +315,8 @@ def origin_security(
         host: its `Host` header.
         peer: the address of the direct peer.
         forwarded_proto, forwarded_host: `X-Forwarded-Proto` / `X-Forwarded-Host` (or the `proto`
-            and `host` of `Forwarded`), read only when `from_trusted_proxy` is true.
+            and `host` of `Forwarded`, see `forwarded_proto_host`), read only when
+            `from_trusted_proxy` is true.
         from_trusted_proxy: the peer is one of `Config.trusted_proxies`.
 
     Behind a trusted proxy its word is taken for the scheme and the host; the `Host` it sends is
@@ -336,6 +338,29 @@ def origin_security(
     if is_loopback_host(host) and peer is not None and _is_loopback_peer(peer):
         return LOOPBACK
     return NOT_SECURE
+
+
+def forwarded_proto_host(forwarded: str) -> tuple[str | None, str | None]:
+    """The `proto` and `host` of the first element of an RFC 7239 `Forwarded` header (None where absent).
+
+        forwarded_proto_host('for=203.0.113.7;proto=https;host="shop.example", for=10.0.0.2')  # ("https", "shop.example")
+
+    The first element is the one the client-facing proxy wrote: it saw the browser's scheme and Host.
+    """
+    proto = host = None
+    for pair in forwarded.split(",", 1)[0].split(";"):
+        key, sep, value = pair.partition("=")
+        if not sep:
+            continue
+        value = value.strip()
+        if len(value) >= 2 and value[0] == value[-1] == '"':
+            value = value[1:-1]
+        key = key.strip().lower()
+        if key == "proto":
+            proto = value
+        elif key == "host":
+            host = value
+    return proto, host
 
 
 def _is_loopback_peer(peer: str) -> bool:
