@@ -38,7 +38,7 @@ __all__ = [
 Headers = Mapping[bytes, bytes]
 
 # How secure the browser considered the origin it sent the request to: Fetch Metadata and client
-# hints go only to "potentially trustworthy" URLs (Secure Contexts spec, section 3.2): https,
+# hints go only to "potentially trustworthy" URLs (the Secure Contexts spec's "potentially trustworthy origin"): https,
 # and http to a loopback host.
 NOT_SECURE: Final = 0
 LOOPBACK: Final = 1
@@ -47,7 +47,7 @@ HTTPS: Final = 2
 # Releases since which a browser sends `Sec-Fetch-Site` and `Sec-Fetch-Mode` on every request to a
 # potentially trustworthy URL (Fetch Metadata Request Headers, W3C; the two headers shipped
 # together in each browser; `Sec-Fetch-Dest` came later in Chrome, so it is not required):
-#   Chrome 76 (chromestatus 5155867204780032, July 2019; Edge, Opera and Samsung Internet follow
+#   Chrome 76 (July 2019; Edge, Opera and Samsung Internet follow
 #   the Chromium version in their `Chrome/` token), Firefox 90 (release notes, July 2021),
 #   Safari 16.4 (release notes, March 2023).
 _FETCH_METADATA_CHROMIUM: Final = 76
@@ -55,7 +55,7 @@ _FETCH_METADATA_FIREFOX: Final = 90
 _FETCH_METADATA_SAFARI: Final = (16, 4)
 # The release since which Chrome sends the low-entropy User-Agent client hints `Sec-CH-UA`,
 # `Sec-CH-UA-Mobile` (and, from 93, `Sec-CH-UA-Platform`) on every request to a secure origin
-# (User-Agent Client Hints, WICG; chromestatus 5995832180473856, Chrome 89, March 2021).
+# (User-Agent Client Hints, WICG; Chrome 89, March 2021).
 # Edge and Opera ship the same code; their `Sec-CH-UA` always lists a "Chromium" brand whose
 # version is the `Chrome/` token's major version.
 _CLIENT_HINTS_CHROMIUM: Final = 89
@@ -204,7 +204,7 @@ def forged_reason(claim: BrowserClaim, headers: Headers, security: int) -> str |
     header = headers.get
     upgrade = header(b"upgrade")
     if upgrade is not None and upgrade.lower() in _WEBSOCKET:
-        # A browser's WebSocket handshake always carries `Origin` (RFC 6455 section 4.1, item 8:
+        # A browser's WebSocket handshake always carries `Origin` (RFC 6455 section 4.1:
         # "if the request is coming from a browser client"; the Fetch spec's "obtain a WebSocket
         # connection" sets it). Chromium sends neither `Accept` nor Fetch Metadata nor client
         # hints on it (measured: Chromium 156), and what Safari and older releases send was not
@@ -223,14 +223,14 @@ def forged_reason(claim: BrowserClaim, headers: Headers, security: int) -> str |
     if language.strip() in _NO_LANGUAGE:
         # Node's fetch (undici) sends `*`; a browser sends the user's languages.
         return f"claims {claim.label} but sends Accept-Language {language.strip().decode('latin-1')!r} (no language)"
-    # Every request a browser makes carries `Accept` (Fetch spec, "fetch" step 12: the user agent
-    # appends a default when the request has none; `*/*` for fetch() and XHR).
+    # Every request a browser makes carries `Accept` (the Fetch spec's "fetch" algorithm appends a
+    # default when the request has none; `*/*` for fetch() and XHR).
     if header(b"accept") is None:
         return f"claims {claim.label} but sends no Accept"
     fetch = claim.fetch_metadata
     if fetch is not None and security >= fetch:
         # `Sec-Fetch-Site` and `-Mode` go with every request to a potentially trustworthy URL
-        # (Fetch Metadata spec, section 5.1). Could be wrong for: a proxy or CDN that strips
+        # (the Fetch Metadata spec). Could be wrong for: a proxy or CDN that strips
         # unknown `Sec-*` headers, a proxy that rewrites `Host` to a loopback address (see
         # `origin_security`).
         if header(b"sec-fetch-site") is None:
@@ -250,8 +250,8 @@ _NO_LANGUAGE: Final = frozenset((b"", b"*"))
 
 def _brand_mismatch(claim: BrowserClaim, header: Callable[[bytes], bytes | None]) -> str | None:
     # The "Chromium" brand of `Sec-CH-UA` is the engine's major version, which is also the
-    # `Chrome/` token of the User-Agent (UA-CH spec, section 3.1; UA reduction keeps the major
-    # version). Could be wrong for: a person whose extension rewrites the User-Agent but not the
+    # `Chrome/` token of the User-Agent (the UA-CH spec's brand list; User-Agent reduction keeps
+    # the major version). Could be wrong for: a person whose extension rewrites the User-Agent but not the
     # client hints (an inconsistency a forger shares).
     raw = header(b"sec-ch-ua")
     if raw is None or claim.brand is None or raw.find(claim.brand) >= 0:
