@@ -144,12 +144,12 @@ def request_explanation(config: Config, cache: VerdictLRU, raw: str | bytes) -> 
 
 
 def _decide_and_store(config: Config, cache: VerdictLRU, raw: str | bytes, *, count_request: bool) -> Explanation:
-    """The miss path: decide, time it, and cache the decision unless a regex timeout touched it."""
+    """The miss path: decide, time it, and cache the decision unless it is uncertain (see `SearchBudget`)."""
     start = perf_counter()
     found = config.explain_text(normalize_user_agent(raw))
     elapsed = perf_counter() - start
     with _lock:
-        if not found.timed_out:  # a verdict a regex timeout touched may differ next time
+        if not found.uncertain:  # a timeout that waiting caused may not recur
             cache[raw] = found
         _timing_counts[bisect.bisect_left(DECISION_BOUNDS, elapsed)] += 1
         _timing_total[0] += elapsed

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from http import HTTPStatus
 from typing import Any
 
 from ._errors import ConfigError
-from ._patterns import PatternList
+from ._patterns import PatternList, SearchBudget
 from ._rulesets import BUILTIN_NAMES, CATEGORIES, Rule, RuleSet, builtin_ruleset
 from ._verdict import Verdict
 from ._verify import IPNetwork, Resolver, Verification, normalize_crawlers, normalize_ranges, parse_networks
@@ -49,11 +49,14 @@ class Explanation:
     verdict: Verdict
     list: str | None
     rule: Rule | None
-    # A pattern search ran out of time: the verdict may differ next time, so it is not cached.
+    # A pattern search ran out of time (it counted as no match).
     timed_out: bool = False
     # The crawler (a name in `Config.verify`) the User-Agent claims to be: its verdict then
     # depends on the client's address, SPOOFED until a request proves it.
     crawler: str | None = None
+    # A search ran out of time while the decision was waiting (for the GIL, for a core) rather
+    # than working: the verdict may differ next time, so it is not cached.
+    uncertain: bool = False
 
     @property
     def category(self) -> str | None:
@@ -186,6 +189,8 @@ class Config:
             still apply first.
         cache_size: verdicts kept per config (an LRU keyed by the raw header).
         match_timeout: seconds one `allow`/`deny` search may take before it counts as no match.
+        match_budget: seconds all the `allow`/`deny`/crawler-claim searches of one decision may
+            take together (default 0.1); the patterns left when it is spent count as no match.
         monitor: decide and report, but never block.
         missing_ua, empty_ua: "allow" (Kong's behaviour) or "block".
         duplicate_ua: "reject" (400, Kong's behaviour) or "first" (judge the first header).
@@ -219,6 +224,7 @@ class Config:
     allow_categories: tuple[str, ...] = ()
     cache_size: int = 10_000
     match_timeout: float = 0.05
+    match_budget: float = 0.1
     monitor: bool = False
     missing_ua: str = "allow"
     empty_ua: str = "allow"
@@ -266,6 +272,7 @@ class Config:
             0 < self.match_timeout <= 10
         ):
             raise ConfigError(f"match_timeout: expected seconds in (0, 10], got {self.match_timeout!r}")
+        _check_seconds("match_budget", self.match_budget, low=0.0, high=60.0, open_low=True)
         if not isinstance(self.monitor, bool):
             raise ConfigError(f"monitor: expected true or false, got {self.monitor!r}")
         for name, choices in _POLICIES.items():
@@ -381,27 +388,35 @@ class Config:
             if self.missing_ua == "block":
                 return Explanation(Verdict.DENY, "policy", POLICY_RULES["missing_ua"])
             return Explanation(Verdict.NONE, None, None)
+        if not (self._allow or self._deny or self._verification is not None):
+            return self._explain(text, None)
+        # One budget for every user regex of this decision: ten slow patterns cost no more than one.
+        budget = SearchBudget(self.match_budget)
+        found = self._explain(text, budget)
+        return replace(found, uncertain=True) if budget.uncertain else found
+
+    def _explain(self, text: str, budget: SearchBudget | None) -> Explanation:
         timed_out = False
         if self._allow:
-            rule, timed_out = self._allow.search(text)
+            rule, timed_out = self._allow.search(text, budget)
             if rule is not None:
                 # An allow list that admits "Googlebot" must not admit everyone who says so.
                 if self._verification is not None:
-                    claim, claim_timed_out = self._verification.claim(text)
+                    claim, claim_timed_out = self._verification.claim(text, budget)
                     if claim is not None:
                         return self._claim_answer(claim.crawler.name, timed_out or claim_timed_out)
                 return Explanation(Verdict.ALLOW, "allow", rule, timed_out)
         if not text and self.empty_ua == "block":
             return Explanation(Verdict.DENY, "policy", POLICY_RULES["empty_ua"], timed_out)
         if self._deny:
-            rule, deny_timed_out = self._deny.search(text)
+            rule, deny_timed_out = self._deny.search(text, budget)
             timed_out = timed_out or deny_timed_out
             if rule is not None:
                 return Explanation(Verdict.DENY, "deny", rule, timed_out)
         # After deny (a crawler you deny needs no DNS), before the built-in list (which would
         # block the real crawler with the fakes).
         if self._verification is not None:
-            claim, claim_timed_out = self._verification.claim(text)
+            claim, claim_timed_out = self._verification.claim(text, budget)
             timed_out = timed_out or claim_timed_out
             if claim is not None:
                 return self._claim_answer(claim.crawler.name, timed_out)

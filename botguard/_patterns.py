@@ -3,22 +3,19 @@
 from __future__ import annotations
 
 import logging
+import math
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
+import ahocorasick
 import regex
 
 from ._errors import ConfigError
+from ._regex_analysis import backtracking_risk, prefilter_literals, prefilter_text
 from ._rulesets import Rule
 
-try:  # The parser behind `re`: private, so the check is skipped where it is missing.
-    from re import _constants as _sre  # type: ignore[attr-defined]
-    from re import _parser as _sre_parse  # type: ignore[attr-defined]
-except ImportError:  # pragma: no cover
-    _sre = _sre_parse = None
-
-__all__ = ["PatternList", "backtracking_risk", "normalize_user_agent", "MAX_UA_CHARS"]
+__all__ = ["PatternList", "SearchBudget", "backtracking_risk", "normalize_user_agent", "MAX_UA_CHARS"]
 
 logger = logging.getLogger("botguard")
 
@@ -27,7 +24,7 @@ MAX_UA_CHARS = 1024
 # UTF-8 needs at most 4 bytes a character, so this many bytes always hold MAX_UA_CHARS characters.
 _MAX_UA_BYTES = 4 * MAX_UA_CHARS
 _ASCII_WHITESPACE = " \t\n\v\f\r"
-# Tries for one search that timed out without using the CPU (see `PatternList.search`).
+# Tries for a search (or a decision's budget) that ran out of time without using the CPU.
 _ATTEMPTS = 3
 _ASCII_WHITESPACE_BYTES = _ASCII_WHITESPACE.encode()
 
@@ -52,109 +49,45 @@ def normalize_user_agent(raw: str | bytes) -> str:
     return text[:MAX_UA_CHARS].rstrip(_ASCII_WHITESPACE)
 
 
-_ANY = None  # "could start with any character"
+class SearchBudget:
+    """The regex time one decision may still spend, shared by all its searches (allow, deny, claims).
 
+    Counted in this thread's CPU time, which only work spends: a decision that waits for the GIL
+    or for a core keeps its budget, and a decision whose budget ran out would run it out again,
+    so its outcome is cached like any other.
 
-def _first_chars(items: list[tuple[Any, Any]]) -> set[int] | None:
-    """The characters a sequence can start with, or None for "any" (or too hard to tell)."""
-    for op, av in items:
-        if op is _sre.LITERAL:
-            return {av}
-        if op is _sre.IN:
-            chars: set[int] = set()
-            for item_op, item_av in av:
-                if item_op is _sre.LITERAL:
-                    chars.add(item_av)
-                elif item_op is _sre.RANGE and item_av[1] - item_av[0] < 256:
-                    chars.update(range(item_av[0], item_av[1] + 1))
-                else:
-                    return _ANY
-            return chars
-        if op is _sre.AT:
-            continue
-        if op is _sre.SUBPATTERN:
-            return _first_chars(list(av[3]))
-        return _ANY
-    return _ANY
-
-
-def _overlapping(branches: list[list[tuple[Any, Any]]]) -> bool:
-    seen: set[int] = set()
-    for branch in branches:
-        chars = _first_chars(branch)
-        if chars is None or chars & seen:
-            return True
-        seen |= chars
-    return False
-
-
-def _ambiguous(items: list[tuple[Any, Any]]) -> bool:
-    """True when a repeated body can match one text in two ways: overlapping or empty branches."""
-    for op, av in items:
-        if op is _sre.SUBPATTERN and _ambiguous(list(av[3])):
-            return True
-        if op is _sre.BRANCH:
-            branches = [list(b) for b in av[1]]
-            if any(not b for b in branches) or _overlapping(branches):
-                return True
-        if op is _sre.IN:
-            members = list(av)
-            if len(members) != len(set(members)):  # `(a|a)` is parsed to the class [aa]
-                return True
-    return False
-
-
-def _risk(items: list[tuple[Any, Any]], inside_repeat: bool) -> str | None:
-    for op, av in items:
-        if op in (_sre.MAX_REPEAT, _sre.MIN_REPEAT, getattr(_sre, "POSSESSIVE_REPEAT", None)):
-            _low, high, body_items = av
-            body = list(body_items)
-            unbounded = high is _sre.MAXREPEAT or high > 16
-            if unbounded and inside_repeat:
-                return "a repeated group holds another unbounded repeat, as in (a+)+"
-            if unbounded and _ambiguous(body):
-                return "a repeated alternation whose branches can match alike, as in (a|ab)*"
-            found = _risk(body, inside_repeat or unbounded)
-            if found:
-                return found
-        elif op is _sre.SUBPATTERN:
-            found = _risk(list(av[3]), inside_repeat)
-            if found:
-                return found
-        elif op is _sre.BRANCH:
-            for branch in av[1]:
-                found = _risk(list(branch), inside_repeat)
-                if found:
-                    return found
-    return None
-
-
-def backtracking_risk(pattern: str) -> str | None:
-    """Why `pattern` may backtrack exponentially (nested or overlapping repeats), or None.
-
-        backtracking_risk(r"(a+)+$")  # 'a repeated group holds another unbounded repeat, ...'
-
-    A heuristic over the pattern's parse tree: it finds the textbook shapes, not every one.
+    Arguments:
+        seconds: the total; `math.inf` for none (each search still has its own timeout).
     """
-    if _sre_parse is None:  # pragma: no cover
-        return None
-    try:
-        items = list(_sre_parse.parse(pattern))
-    except Exception:  # noqa: BLE001 - syntax only the regex module knows: not checked
-        return None
-    return _risk(items, False)
+
+    __slots__ = ("seconds", "cpu_started", "uncertain")
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self.cpu_started = time.thread_time()
+        # A search gave up without having worked for it (see `PatternList.search`): the outcome
+        # may differ next time, so it is not cached.
+        self.uncertain = False
 
 
 class PatternList:
-    """An ordered list of user regexes, each search bounded by `timeout` seconds."""
+    """An ordered list of user regexes: the first that matches wins, each search bounded in time.
 
-    __slots__ = ("field", "rules", "timeout", "_compiled")
+    Patterns are prefiltered as the built-in list is: the literals each one cannot match
+    without go into one Aho-Corasick automaton, and a search runs only for the patterns whose
+    literal the text holds (and for those without a known literal, which always run). The
+    first match is the one a plain search of every pattern in order would find.
+    """
+
+    __slots__ = ("field", "rules", "timeout", "_compiled", "_automaton", "_always")
 
     def __init__(self, field: str, patterns: Iterable[str], timeout: float) -> None:
         self.field = field
         self.timeout = timeout
         compiled = []
         rules = []
+        needs: dict[str, list[int]] = {}
+        always: list[int] = []
         for index, pattern in enumerate(patterns):
             if not isinstance(pattern, str):
                 raise ConfigError(
@@ -166,41 +99,78 @@ class PatternList:
                 raise ConfigError(f"{field}[{index}]: not a valid regex: {pattern!r}: {exc}") from None
             rules.append(Rule(pattern=pattern, index=index, source=field))
             if (risk := backtracking_risk(pattern)) is not None:
-                # A warning, not an error: the per-match timeout bounds the cost either way.
+                # A warning, not an error: the timeouts bound the cost either way.
                 logger.warning(
                     "botguard: %s[%d] %r may backtrack catastrophically (%s); each search is cut off after %.3fs",
                     field, index, pattern, risk, timeout,
                 )
+            literals = prefilter_literals(pattern)
+            if not literals:
+                always.append(index)
+            for literal in literals:
+                needs.setdefault(literal, []).append(index)
         self.rules = tuple(rules)
         self._compiled = tuple(zip(compiled, self.rules))
+        self._always = frozenset(always)
+        self._automaton: Any = None
+        if needs:
+            automaton = ahocorasick.Automaton()
+            for literal, indices in needs.items():
+                automaton.add_word(literal, tuple(indices))
+            automaton.make_automaton()
+            self._automaton = automaton
 
     def __bool__(self) -> bool:
         return bool(self._compiled)
 
-    def search(self, text: str) -> tuple[Rule | None, bool]:
+    def _candidates(self, text: str) -> Sequence[tuple[Any, Rule]]:
+        """The patterns that can match `text`, in list order."""
+        if self._automaton is None:
+            return self._compiled
+        found = set(self._always)
+        for _end, indices in self._automaton.iter(prefilter_text(text)):
+            found.update(indices)
+        compiled = self._compiled
+        return [compiled[index] for index in sorted(found)]
+
+    def search(self, text: str, budget: SearchBudget | None = None) -> tuple[Rule | None, bool]:
         """The first rule found in `text`, and whether a search ran out of time on the way.
 
-        A search that runs out of time counts as no match. The timeout is wall-clock time, so a
-        busy process can run a harmless pattern out of time too: callers must not cache a
-        decision that a timeout touched.
+        A search that runs out of time counts as no match, and so do the patterns left when the
+        decision's `budget` is spent.
         """
+        if budget is None:
+            budget = SearchBudget(math.inf)
         timed_out = False
-        for compiled, rule in self._compiled:
-            found = None
+        for compiled, rule in self._candidates(text):
+            started = time.thread_time()
+            left = budget.seconds - (started - budget.cpu_started)
+            if left <= 0:
+                logger.warning(
+                    "botguard: the regex time of one decision (%.3fs) ran out on a %d-character User-Agent; "
+                    "%s[%d] %r and the patterns after it treated as no match",
+                    budget.seconds, len(text), self.field, rule.index, rule.pattern,
+                )
+                return None, True
+            limit = min(self.timeout, left)
             for attempt in range(_ATTEMPTS):
-                started = time.thread_time()
                 try:
-                    found = compiled.search(text, timeout=self.timeout)
+                    found = compiled.search(text, timeout=limit)
                 except TimeoutError:
-                    # The timeout counts wall-clock time. A search that used little CPU was
-                    # waiting for the GIL under a threaded server, not backtracking: try again.
-                    if time.thread_time() - started < self.timeout / 2 and attempt + 1 < _ATTEMPTS:
-                        continue
+                    # `regex` counts the whole process's CPU time (or the wall clock): a search
+                    # that used little of this thread's CPU lost its time to other threads, not
+                    # to backtracking. Try again; if it never gets to work, do not cache.
+                    if time.thread_time() - started < limit / 2:
+                        if attempt + 1 < _ATTEMPTS:
+                            started = time.thread_time()
+                            continue
+                        budget.uncertain = True
                     timed_out = True
                     logger.warning(
                         "botguard: %s[%d] %r gave up after %.3fs on a %d-character User-Agent; treated as no match",
-                        self.field, rule.index, rule.pattern, self.timeout, len(text),
+                        self.field, rule.index, rule.pattern, limit, len(text),
                     )
+                    found = None
                 break
             if found is not None:
                 return rule, timed_out

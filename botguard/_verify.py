@@ -33,7 +33,7 @@ from typing import Any, Final, Protocol
 from cachetools import TLRUCache
 
 from ._errors import ConfigError
-from ._patterns import PatternList
+from ._patterns import PatternList, SearchBudget
 from ._rulesets import Rule
 
 __all__ = [
@@ -755,11 +755,11 @@ class Verification:
             cache_size,
         )
 
-    def claim(self, text: str) -> tuple[_Claimed | None, bool]:
+    def claim(self, text: str, budget: SearchBudget | None = None) -> tuple[_Claimed | None, bool]:
         """The first verified crawler (in `verify` order) `text` claims to be, and whether a search timed out."""
         timed_out = False
         for entry in self.claimed:
-            rule, entry_timed_out = entry.patterns.search(text)
+            rule, entry_timed_out = entry.patterns.search(text, budget)
             timed_out = timed_out or entry_timed_out
             if rule is not None:
                 return entry, timed_out
