@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, fields, replace
 from http import HTTPStatus
 from typing import Any
@@ -12,7 +12,7 @@ from ._errors import ConfigError
 from ._patterns import PatternList, SearchBudget
 from ._rulesets import BUILTIN_NAMES, CATEGORIES, Rule, RuleSet, builtin_ruleset
 from ._verdict import Verdict
-from ._verify import IPNetwork, Resolver, Verification, normalize_crawlers, normalize_ranges, parse_networks
+from .verify import IPNetwork, Resolver, Verification, normalize_crawlers, normalize_ranges, parse_networks
 
 __all__ = ["Config", "Explanation", "BlockResponse", "POLICY_RULES", "grpc_response", "GRPC_TRAILERS"]
 
@@ -214,14 +214,17 @@ class Config:
         resolver: the DNS resolver (an object with `reverse(ip)` and `forward(name)`); None means
             the system's. Code only, not from files.
 
+    The lists (`allow`, `deny`, `allow_categories`, `verify`, `trusted_proxies`) take any sequence
+    of strings, a list or a tuple; the config keeps them as tuples.
+
     Configs compare by identity (`eq=False`): each has its own verdict cache, so two equal configs
     built separately are two caches. Build a config once, or let a `ConfigLoader` keep it stable.
     """
 
-    allow: tuple[str, ...] = ()
-    deny: tuple[str, ...] = ()
+    allow: Sequence[str] = ()
+    deny: Sequence[str] = ()
     builtin: str | None = "default"
-    allow_categories: tuple[str, ...] = ()
+    allow_categories: Sequence[str] = ()
     cache_size: int = 10_000
     match_timeout: float = 0.05
     match_budget: float = 0.1
@@ -235,10 +238,10 @@ class Config:
     retry_after: int | None = None
     verdict_header: str | None = None
     on_block: Callable[[Any, Verdict], tuple[int, Iterable[tuple[str, str]], bytes | str]] | None = None
-    verify: tuple[str, ...] = ()
+    verify: Sequence[str] = ()
     verified_crawlers: Mapping[str, Any] | None = None
     crawler_ranges: Mapping[str, Any] | None = None
-    trusted_proxies: tuple[str, ...] = ()
+    trusted_proxies: Sequence[str] = ()
     forwarded_header: str = "x-forwarded-for"
     verify_timeout: float = 1.0
     verified_ttl: float = 86_400.0

@@ -32,7 +32,7 @@ from ._observe import log_block, request_path, safe_text
 from ._override import OVERRIDES, forced
 from ._types import ConfigSource
 from ._verdict import Verdict
-from ._verify import Outcome, client_ip_from_environ, client_ip_from_scope
+from .verify import Outcome, client_ip_from_environ, client_ip_from_scope
 
 __all__ = ["Guard", "Decision", "PendingDecision", "user_agent_values", "wsgi_header_bytes"]
 

@@ -28,7 +28,7 @@ from ._patterns import normalize_user_agent
 from ._guard import Decision, Guard, user_agent_values
 from ._types import ConfigSource
 from ._verdict import Verdict
-from ._verify import client_ip_from_scope
+from .verify import client_ip_from_scope
 
 __all__ = ["BotGuardMiddleware", "exempt", "rules"]
 

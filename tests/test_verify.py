@@ -18,19 +18,10 @@ from hypothesis import strategies as st
 
 from botguard import CRAWLERS, BotGuardMiddleware, Config, ConfigError, Crawler, Verdict, classify, explain
 from botguard._guard import Guard
-from botguard._verify import (
-    MAX_HOPS,
-    CONFIRMED,
-    FAILED,
-    REFUTED,
-    SystemResolver,
-    Verifier,
-    _RangeSet,
-    client_ip,
-    client_ip_from_environ,
-    load_ranges_file,
-    parse_ip,
-)
+from botguard.verify import SystemResolver, Verifier, client_ip, client_ip_from_environ, load_ranges_file, parse_ip
+from botguard.verify.address import MAX_HOPS
+from botguard.verify.ranges import RangeSet
+from botguard.verify.verifier import CONFIRMED, FAILED, REFUTED
 
 from .asgi_harness import Result, http_scope, ok_app, run, ua_headers
 from .servers import ipv6_loopback_works, serve_uvicorn
@@ -497,7 +488,7 @@ def test_load_ranges_file_formats_and_errors(tmp_path: Path) -> None:
 )
 def test_range_set_agrees_with_the_networks(networks: list[tuple[int, int]], probes: list[int]) -> None:
     nets = [ipaddress.ip_network((base, prefix), strict=False) for base, prefix in networks]
-    ranges = _RangeSet(nets)
+    ranges = RangeSet(nets)
     for value in probes + [int(n.network_address) for n in nets] + [int(n.broadcast_address) + 1 for n in nets if int(n.broadcast_address) < 2**32 - 1]:
         ip = ipaddress.IPv4Address(value)
         assert (ip in ranges) == any(ip in n for n in nets)
