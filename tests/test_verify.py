@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 
 from botguard import CRAWLERS, BotGuardMiddleware, Config, ConfigError, Crawler, Verdict, classify, explain
 from botguard._guard import Guard
+from botguard._request import Request
 from botguard.verify import SystemResolver, Verifier, client_ip, client_ip_from_environ, load_ranges_file, parse_ip
 from botguard.verify.address import MAX_HOPS
 from botguard.verify.ranges import RangeSet
@@ -389,8 +390,8 @@ def test_a_burst_of_threads_triggers_one_lookup(stub: StubResolver) -> None:
     results: list[Verdict | None] = []
 
     def one() -> None:
-        decision = guard.decide([GOOGLEBOT.encode()], {})
-        results.append(guard.settle(decision, {}, GOOGLE_IP).verdict)
+        request = Request((GOOGLEBOT.encode(),), peer=GOOGLE_IP)
+        results.append(guard.settle(guard.decide(request), request).verdict)
 
     threads = [threading.Thread(target=one) for _ in range(20)]
     for thread in threads:
