@@ -210,7 +210,11 @@ class Config:
         forwarded_header: "x-forwarded-for" (default) or "forwarded" (RFC 7239).
         verify_timeout: seconds a request waits for DNS (default 1.0); past it the claim is refused.
         verified_ttl, refuted_ttl, failed_ttl: seconds a lookup result is cached per address.
-        verify_cache_size: addresses whose lookups are cached.
+        verify_cache_size: addresses whose lookups are cached (confirmed ones apart from the
+            others, each up to this many, so a flood of fake claims never evicts a real crawler).
+        verify_max_waiting: threads that may wait for DNS at once under WSGI (default 1, 0 for
+            never); a claim past it is refused at once with `Retry-After` while its lookup runs
+            on, so browsers never queue behind claims. Under ASGI waiting holds no thread.
         resolver: the DNS resolver (an object with `reverse(ip)` and `forward(name)`); None means
             the system's. Code only, not from files.
 
@@ -248,6 +252,7 @@ class Config:
     refuted_ttl: float = 3_600.0
     failed_ttl: float = 60.0
     verify_cache_size: int = 10_000
+    verify_max_waiting: int = 1
     resolver: Resolver | None = None
 
     _allow: PatternList = field(init=False, repr=False)
@@ -321,6 +326,7 @@ class Config:
                 (self.verified_ttl, self.refuted_ttl, self.failed_ttl),
                 self.verify_cache_size,
                 self.match_timeout,
+                self.verify_max_waiting,
             )
             for name, entry in verification.names.items():
                 answers[name] = (
@@ -350,6 +356,7 @@ class Config:
         for name in ("verified_ttl", "refuted_ttl", "failed_ttl"):
             _check_seconds(name, getattr(self, name), low=0.0, high=30 * 86_400.0)
         _check_int("verify_cache_size", self.verify_cache_size, low=1)
+        _check_int("verify_max_waiting", self.verify_max_waiting, low=0)
         if self.resolver is not None and not (
             callable(getattr(self.resolver, "reverse", None)) and callable(getattr(self.resolver, "forward", None))
         ):

@@ -8,6 +8,7 @@ Adapters build a `Request` (`_request.py`), call `Guard.decide`, settle a crawle
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import Mapping
 from typing import Any
 
@@ -274,7 +275,10 @@ class Guard:
         current = self._current
         # The prebuilt answers of the config that decided (rebuilt only if it was swapped meanwhile).
         responses = current.responses if current.config is config else _in_force(config).responses
-        return Decision(Verdict.SPOOFED, spoofed, _block_response(config, request, Verdict.SPOOFED, responses), config)
+        response = _block_response(config, request, Verdict.SPOOFED, responses)
+        if outcome.busy:
+            response = _retry_later(response, config)
+        return Decision(Verdict.SPOOFED, spoofed, response, config)
 
 
 def _claim_of(decision: Decision, request: Request) -> tuple[Config, str, str | None]:
@@ -289,6 +293,15 @@ def _claim_of(decision: Decision, request: Request) -> tuple[Config, str, str | 
     forwarded = [v.decode("latin-1") for v in request.header_values(header.decode())] if trusted else []
     ip = client_ip(request.peer, forwarded, trusted, header == b"forwarded")
     return config, explanation.crawler, ip
+
+
+def _retry_later(response: BlockResponse, config: Config) -> BlockResponse:
+    """The refusal of a claim botguard could not check now, telling the client when to come back."""
+    if any(name == b"retry-after" for name, _ in response.headers):
+        return response
+    # By then the lookup this claim started has answered (and is cached) or given up.
+    seconds = config.retry_after if config.retry_after is not None else max(1, math.ceil(config.verify_timeout))
+    return BlockResponse(response.status, (*response.headers, (b"retry-after", str(seconds).encode())), response.body, response.trailers)
 
 
 def _reject_duplicate(current: InForce, request: Request) -> Decision:

@@ -47,7 +47,8 @@ class BotGuardWSGIMiddleware:
         decision = self.guard.decide(request)
         if decision.pending:
             # A claim to be a verified crawler: prove it by the client's address (blocks this
-            # worker thread at most `verify_timeout`, once per address per TTL).
+            # worker thread at most `verify_timeout`, once per address per TTL, and only while
+            # fewer than `verify_max_waiting` threads wait; the others are answered at once).
             decision = self.guard.settle(decision, request)
         response = decision.response
         if response is None:

@@ -374,8 +374,9 @@ def test_a_burst_from_one_address_triggers_one_lookup(stub: StubResolver) -> Non
 
     assert asyncio.run(burst()) == [200] * 50
     assert stub.reverse_calls == [GOOGLE_IP] and stub.forward_calls == [GOOGLE_NAME]
-    # Burst of spoofers from many addresses: one lookup per address.
-    spoofers = [f"203.0.113.{i}" for i in range(1, 21)]
+    # Burst of spoofers from many addresses (in as many networks, each within its share of
+    # lookups): one lookup per address.
+    spoofers = [f"203.{i}.113.9" for i in range(1, 21)]
 
     async def many() -> list[int]:
         return await asyncio.gather(*(request_async(app, GOOGLEBOT, ip) for ip in spoofers for _ in range(5)))
@@ -386,7 +387,8 @@ def test_a_burst_from_one_address_triggers_one_lookup(stub: StubResolver) -> Non
 
 def test_a_burst_of_threads_triggers_one_lookup(stub: StubResolver) -> None:
     gate = stub.hang()
-    guard = Guard(Config(verify=("google",), resolver=stub, verify_timeout=5))
+    # Every thread may wait (the default lets one wait and answers the others at once).
+    guard = Guard(Config(verify=("google",), resolver=stub, verify_timeout=5, verify_max_waiting=20))
     results: list[Verdict | None] = []
 
     def one() -> None:
@@ -438,8 +440,8 @@ def test_a_failure_is_cached_for_failed_ttl_only() -> None:
 def test_the_cache_is_bounded(stub: StubResolver) -> None:
     verifier = Verifier(stub, ("googlebot.com",), cache_size=8)
     for i in range(30):
-        verifier.lookup_sync(f"203.0.113.{i}")
-    assert len(verifier._cache) == 8
+        verifier.lookup_sync(f"203.{i}.113.9")
+    assert len(verifier._others) == 8 and verifier.lookups == 30
 
 
 # -- published ranges ---------------------------------------------------------------------------

@@ -12,17 +12,21 @@ from .address import parse_ip, parse_networks
 from .crawlers import CRAWLERS, Crawler
 from .dns import Resolver, SystemResolver
 from .ranges import RangeSet
-from .verifier import CONFIRMED, Lookup, Verifier
+from .verifier import BUSY, CONFIRMED, Lookup, Verifier
 
 __all__ = ["Outcome", "Verification"]
 
 
 @dataclass(frozen=True, slots=True)
 class Outcome:
-    """Whether one claim from one address is proven, and why (for the log)."""
+    """Whether one claim from one address is proven, and why (for the log).
+
+    `busy`: unproven only because botguard could not ask DNS now (see `BUSY`); worth a retry.
+    """
 
     verified: bool
     reason: str
+    busy: bool = False
 
 
 class _Claimed:
@@ -47,7 +51,7 @@ class _Claimed:
             if self.owns(lookup.name):
                 return Outcome(True, lookup.reason)
             return Outcome(False, f"{lookup.name[:100]!r} is not under {', '.join(self.domains)}")
-        return Outcome(False, f"{lookup.status}: {lookup.reason}")
+        return Outcome(False, f"{lookup.status}: {lookup.reason}", lookup.status == BUSY)
 
 
 class Verification:
@@ -68,6 +72,7 @@ class Verification:
         ttls: tuple[float, float, float],
         cache_size: int,
         match_timeout: float,
+        max_waiting: int | None = None,
     ) -> None:
         table = {**CRAWLERS, **extra}
         claimed = []
@@ -93,6 +98,7 @@ class Verification:
             timeout,
             ttls,
             cache_size,
+            max_waiting,
         )
 
     def claim(self, text: str, budget: SearchBudget | None = None) -> tuple[_Claimed | None, bool]:
