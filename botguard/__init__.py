@@ -6,7 +6,8 @@
 
 from __future__ import annotations
 
-import importlib.util as _importlib_util
+import importlib as _importlib
+from typing import Any as _Any
 
 from ._asgi import BotGuardMiddleware
 from ._cache import CacheInfo, cache_info, classify, explain
@@ -39,7 +40,10 @@ __all__ = [
 ]
 __version__ = "0.1.0"
 
-# Metrics cost nothing without prometheus_client: the collector module is imported only when
-# it is installed, and it reads the counters only when scraped.
-if _importlib_util.find_spec("prometheus_client") is not None:
-    from . import prometheus as _prometheus  # noqa: F401  (registers the collector)
+
+def __getattr__(name: str) -> _Any:
+    # `botguard.prometheus.register()` after a plain `import botguard`: the submodule (and
+    # prometheus_client) is imported on first use, never by `import botguard` itself.
+    if name == "prometheus":
+        return _importlib.import_module(".prometheus", __name__)
+    raise AttributeError(f"module 'botguard' has no attribute {name!r}")
