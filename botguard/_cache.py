@@ -9,6 +9,7 @@ got a new cache. botguard's loaders return the same object while the content is 
 from __future__ import annotations
 
 import bisect
+import hashlib
 import threading
 import weakref
 from dataclasses import dataclass
@@ -18,7 +19,7 @@ from typing import Final
 from cachetools import LRUCache
 
 from ._config import Config, Explanation
-from ._patterns import normalize_user_agent
+from ._patterns import MAX_UA_CHARS, decode_user_agent
 from ._verdict import Verdict
 
 __all__ = [
@@ -38,7 +39,15 @@ __all__ = [
     "verdict_cache",
 ]
 
-VerdictLRU = LRUCache[str | bytes, Explanation]
+# A header value as it came when it is short, else a digest of it (see `cache_key`).
+CacheKey = str | bytes | tuple[bytes]
+VerdictLRU = LRUCache[CacheKey, Explanation]
+# The longest header value (in bytes, or in ASCII characters) cached under itself. A longer one
+# is cached under a digest of the whole value, so that an entry costs at most about
+# `ENTRY_BYTES` whatever the client sends: a key this long, its explanation, and the LRU's own
+# bookkeeping (`tests/test_cache_memory.py` measures it under a real server).
+KEY_LIMIT: Final = MAX_UA_CHARS
+ENTRY_BYTES: Final = 1536
 
 # One lock for every cache and the counters: `LRUCache` is not thread-safe, and the critical
 # sections are a dict lookup long, so one lock costs less than the bookkeeping of many.
@@ -118,11 +127,11 @@ def cached_explanation(config: Config, cache: VerdictLRU, raw: str | bytes) -> E
         try:
             found = cache[raw]
         except KeyError:
-            _counts[1] += 1
+            pass
         else:
             _counts[0] += 1
             return found
-    return _decide_and_store(config, cache, raw, count_request=False)
+    return _miss(config, cache, raw, count_request=False)
 
 
 def request_explanation(config: Config, cache: VerdictLRU, raw: str | bytes) -> Explanation:
@@ -135,22 +144,45 @@ def request_explanation(config: Config, cache: VerdictLRU, raw: str | bytes) -> 
         try:
             found = cache[raw]
         except KeyError:
-            _counts[1] += 1
+            pass
         else:
             _counts[0] += 1
             _requests[2 * found.verdict + config.monitor] += 1
             return found
-    return _decide_and_store(config, cache, raw, count_request=True)
+    return _miss(config, cache, raw, count_request=True)
 
 
-def _decide_and_store(config: Config, cache: VerdictLRU, raw: str | bytes, *, count_request: bool) -> Explanation:
-    """The miss path: decide, time it, and cache the decision unless it is uncertain (see `SearchBudget`)."""
+def cache_key(raw: str | bytes) -> CacheKey:
+    """The key `raw` is cached under: itself when at most `KEY_LIMIT` long, else a digest of all of it.
+
+    The verdict of a long value depends on all of it (a name past the characters the rules read
+    still counts), so the digest covers the whole value; it is a tuple, so that no header value
+    can be equal to it.
+    """
+    if len(raw) <= KEY_LIMIT and (isinstance(raw, bytes) or raw.isascii()):
+        return raw
+    data = raw if isinstance(raw, bytes) else raw.encode("utf-8", "surrogatepass")
+    return (hashlib.sha256(data).digest(),)
+
+
+def _miss(config: Config, cache: VerdictLRU, raw: str | bytes, *, count_request: bool) -> Explanation:
+    """Not cached under the raw value: a long value may be under its digest; else decide and store."""
+    key = cache_key(raw)
+    if key is not raw:
+        with _lock:
+            found = cache.get(key)
+            if found is not None:
+                _counts[0] += 1
+                if count_request:
+                    _requests[2 * found.verdict + config.monitor] += 1
+                return found
     start = perf_counter()
-    found = config.explain_text(normalize_user_agent(raw))
+    found = config.explain_text(decode_user_agent(raw))
     elapsed = perf_counter() - start
     with _lock:
+        _counts[1] += 1
         if not found.uncertain:  # a timeout that waiting caused may not recur
-            cache[raw] = found
+            cache[key] = found
         _timing_counts[bisect.bisect_left(DECISION_BOUNDS, elapsed)] += 1
         _timing_total[0] += elapsed
         if count_request:
@@ -167,8 +199,9 @@ def count_request(verdict: Verdict | None, monitor: bool) -> None:
 
 def peek_explanation(cache: VerdictLRU, raw: str | bytes) -> Explanation | None:
     """The cached decision for `raw`, if any, without counting anything (a look ahead, not a request)."""
+    key = cache_key(raw)
     with _lock:
-        return cache.get(raw)
+        return cache.get(key)
 
 
 def recount_request(counted: Verdict, verdict: Verdict, monitor: bool) -> None:
@@ -207,7 +240,7 @@ def explain(user_agent: str | bytes | None, config: Config | None = None) -> Exp
     """
     if config is None:
         config = default_config()
-    return config.explain_text(None if user_agent is None else normalize_user_agent(user_agent))
+    return config.explain_text(None if user_agent is None else decode_user_agent(user_agent))
 
 
 def cache_info() -> CacheInfo:

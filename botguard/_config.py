@@ -9,7 +9,8 @@ from http import HTTPStatus
 from typing import Any
 
 from ._errors import ConfigError
-from ._patterns import PatternList, SearchBudget
+from ._long_ua import MANY_NAMES, RuleNames, rule_names
+from ._patterns import MAX_UA_CHARS, PatternList, SearchBudget
 from ._rulesets import BUILTIN_NAMES, CATEGORIES, Rule, RuleSet, builtin_ruleset
 from ._verdict import Verdict
 from .verify import IPNetwork, Resolver, Verification, normalize_crawlers, normalize_ranges, parse_networks
@@ -22,12 +23,15 @@ _POLICIES = {
     "missing_ua": ("allow", "block"),
     "empty_ua": ("allow", "block"),
     "duplicate_ua": ("reject", "first"),
+    "long_ua": ("judge", "block"),
 }
 # The rules a policy decision reports, so `explain` can say why a request was refused.
 POLICY_RULES = {
     "missing_ua": Rule(pattern="<no User-Agent header>", index=0, source="missing_ua"),
     "empty_ua": Rule(pattern="<empty User-Agent>", index=0, source="empty_ua"),
+    "long_ua": Rule(pattern=f"<User-Agent over {MAX_UA_CHARS:,} characters>", index=0, source="long_ua"),
 }
+_WHITESPACE = " \t\n\v\f\r"
 _DEFAULT_BODY = '{"message": "Forbidden"}'
 _PROXY_HEADERS = ("x-forwarded-for", "forwarded")
 # Fields that hold code, not settings: never read from files.
@@ -194,6 +198,9 @@ class Config:
         monitor: decide and report, but never block.
         missing_ua, empty_ua: "allow" (Kong's behaviour) or "block".
         duplicate_ua: "reject" (400, Kong's behaviour) or "first" (judge the first header).
+        long_ua: a User-Agent over 1,024 characters: "judge" (default) its first 1,024 characters
+            with the rules, and all of it for the built-in list's names and crawler claims; or
+            "block" it (DENY).
         block_status, block_body, block_content_type, retry_after: the answer to a blocked request.
         verdict_header: a response header that tells clients their verdict; None (default) sends none.
         on_block: a callable `(request, verdict) -> (status, headers, body)` for full control of the
@@ -236,6 +243,7 @@ class Config:
     missing_ua: str = "allow"
     empty_ua: str = "allow"
     duplicate_ua: str = "reject"
+    long_ua: str = "judge"
     block_status: int = 403
     block_body: str = _DEFAULT_BODY
     block_content_type: str = "application/json"
@@ -267,6 +275,8 @@ class Config:
     _claim_answers: dict[str, tuple[Explanation, Explanation]] = field(init=False, repr=False)
     _trusted_proxies: tuple[IPNetwork, ...] = field(init=False, repr=False)
     _proxy_header: bytes = field(init=False, repr=False)
+    # The built-in list's plain names, found anywhere in an over-long User-Agent.
+    _names: RuleNames | None = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         set_ = object.__setattr__
@@ -337,6 +347,8 @@ class Config:
             raise ConfigError("crawler_ranges: given, but verify lists no crawler")
         set_(self, "_verification", verification)
         set_(self, "_claim_answers", answers)
+        judge_long = self._builtin is not None and self.long_ua == "judge"
+        set_(self, "_names", rule_names(self._builtin) if judge_long and self._builtin is not None else None)
 
     def _check_verification(self) -> None:
         set_ = object.__setattr__
@@ -398,12 +410,35 @@ class Config:
             if self.missing_ua == "block":
                 return Explanation(Verdict.DENY, "policy", POLICY_RULES["missing_ua"])
             return Explanation(Verdict.NONE, None, None)
+        long = len(text) > MAX_UA_CHARS
+        if long and self.long_ua == "block":
+            return Explanation(Verdict.DENY, "policy", POLICY_RULES["long_ua"])
+        head = text[:MAX_UA_CHARS].rstrip(_WHITESPACE) if long else text
         if not (self._allow or self._deny or self._verification is not None):
-            return self._explain(text, None)
+            found = self._explain(head, None)
+            return self._explain_rest(text, len(head), found, None) if long else found
         # One budget for every user regex of this decision: ten slow patterns cost no more than one.
         budget = SearchBudget(self.match_budget)
-        found = self._explain(text, budget)
+        found = self._explain(head, budget)
+        if long:
+            found = self._explain_rest(text, len(head), found, budget)
         return replace(found, uncertain=True) if budget.uncertain else found
+
+    def _explain_rest(self, text: str, start: int, found: Explanation, budget: SearchBudget | None) -> Explanation:
+        """The decision for an over-long `text` whose first characters were decided `found`: a
+        crawler claim or a built-in name anywhere in it still counts (padding hides nothing)."""
+        if found.verdict > Verdict.ALLOW or found.crawler is not None:
+            return found
+        if self._verification is not None:
+            # As in the first characters: a claim overrides an allow rule.
+            claim, timed_out = self._verification.claim(text, budget)
+            if claim is not None:
+                return self._claim_answer(claim.crawler.name, found.timed_out or timed_out)
+        if found.verdict is Verdict.NONE and self._names is not None:
+            rule = self._names.first(text, start, self._allowed)
+            if rule is not None:
+                return Explanation(Verdict.BOT, "policy" if rule is MANY_NAMES else "builtin", rule, found.timed_out)
+        return found
 
     def _explain(self, text: str, budget: SearchBudget | None) -> Explanation:
         timed_out = False

@@ -15,7 +15,7 @@ from ._errors import ConfigError
 from ._regex_analysis import backtracking_risk, prefilter_literals, prefilter_text
 from ._rulesets import Rule
 
-__all__ = ["PatternList", "SearchBudget", "backtracking_risk", "normalize_user_agent", "MAX_UA_CHARS"]
+__all__ = ["PatternList", "SearchBudget", "backtracking_risk", "decode_user_agent", "normalize_user_agent", "MAX_UA_CHARS"]
 
 logger = logging.getLogger("botguard")
 
@@ -24,6 +24,9 @@ MAX_UA_CHARS = 1024
 # UTF-8 needs at most 4 bytes a character, so this many bytes always hold MAX_UA_CHARS characters.
 _MAX_UA_BYTES = 4 * MAX_UA_CHARS
 _ASCII_WHITESPACE = " \t\n\v\f\r"
+# A list shorter than this is searched pattern by pattern: a few searches cost less than the
+# automaton's pass, above all over a long User-Agent's whole value (crawler claims).
+PREFILTER_FROM = 8
 # Tries for a search (or a decision's budget) that ran out of time without using the CPU.
 _ATTEMPTS = 3
 _ASCII_WHITESPACE_BYTES = _ASCII_WHITESPACE.encode()
@@ -47,6 +50,21 @@ def normalize_user_agent(raw: str | bytes) -> str:
     else:
         text = raw.strip(_ASCII_WHITESPACE)
     return text[:MAX_UA_CHARS].rstrip(_ASCII_WHITESPACE)
+
+
+def decode_user_agent(raw: str | bytes) -> str:
+    """The whole header value as text, ASCII whitespace stripped: what `Config.explain_text` decides.
+
+    Decoded as `normalize_user_agent` decodes (UTF-8, or latin-1 when it is not valid UTF-8);
+    the rules read its first `MAX_UA_CHARS` characters, the names scan reads all of it.
+    """
+    if isinstance(raw, bytes):
+        head = raw.strip(_ASCII_WHITESPACE_BYTES)
+        try:
+            return head.decode("utf-8")
+        except UnicodeDecodeError:
+            return head.decode("latin-1")
+    return raw.strip(_ASCII_WHITESPACE)
 
 
 class SearchBudget:
@@ -77,11 +95,18 @@ class PatternList:
     without go into one Aho-Corasick automaton, and a search runs only for the patterns whose
     literal the text holds (and for those without a known literal, which always run). The
     first match is the one a plain search of every pattern in order would find.
+
+    Arguments:
+        field: the config field, for messages ("deny").
+        patterns: the regexes, in order.
+        timeout: seconds one search may take.
+        prefilter: True or False to choose; None (default) prefilters lists of `PREFILTER_FROM`
+            patterns or more.
     """
 
     __slots__ = ("field", "rules", "timeout", "_compiled", "_automaton", "_always")
 
-    def __init__(self, field: str, patterns: Iterable[str], timeout: float) -> None:
+    def __init__(self, field: str, patterns: Iterable[str], timeout: float, *, prefilter: bool | None = None) -> None:
         self.field = field
         self.timeout = timeout
         compiled = []
@@ -113,7 +138,9 @@ class PatternList:
         self._compiled = tuple(zip(compiled, self.rules))
         self._always = frozenset(always)
         self._automaton: Any = None
-        if needs:
+        if prefilter is None:
+            prefilter = len(rules) >= PREFILTER_FROM
+        if needs and prefilter:
             automaton = ahocorasick.Automaton()
             for literal, indices in needs.items():
                 automaton.add_word(literal, tuple(indices))

@@ -123,10 +123,14 @@ def test_utf8_header_reads_as_utf8() -> None:
     assert normalize_user_agent("Mozilla/5.0 (ünïcödé)".encode()) == "Mozilla/5.0 (ünïcödé)"
 
 
-def test_only_the_first_1024_characters_are_matched() -> None:
-    config = Config(builtin="kong")
+def test_regexes_read_the_first_1024_characters_and_names_count_anywhere() -> None:
+    config = Config(builtin="kong", deny=[r"Firefox"])
     assert classify("x" * (MAX_UA_CHARS - 40) + " " + GOOGLEBOT, config) is Verdict.BOT
-    assert classify("x" * MAX_UA_CHARS + " " + GOOGLEBOT, config) is Verdict.NONE
+    # The built-in list's names are found past the cut (padding hides nothing, tests/test_long_ua.py)...
+    assert classify("x" * MAX_UA_CHARS + " " + GOOGLEBOT, config) is Verdict.BOT
+    # ...your own regexes read the first 1,024 characters only.
+    assert classify("x" * (MAX_UA_CHARS - 40) + " Firefox", config) is Verdict.DENY
+    assert classify("x" * MAX_UA_CHARS + " Firefox", config) is Verdict.NONE
     huge = b"Mozilla/5.0 " + b"A" * 65536
     assert len(normalize_user_agent(huge)) == MAX_UA_CHARS
 

@@ -409,3 +409,12 @@ def test_file_setting_uses_the_loader(tmp_path: Path) -> None:
         assert Client().get("/", **ua(FIREFOX)).status_code == 403
         assert Client().get("/", **ua(CHROME)).status_code == 200
     assert "botguard.E001" in _check_messages(BOTGUARD={"file": str(tmp_path / "missing.toml")})
+
+
+def test_long_user_agents_under_django_settings() -> None:
+    padded = CHROME + " " + "A" * 1000
+    assert Client().get("/", **ua(padded)).status_code == 200
+    assert Client().get("/", **ua(padded + " python-requests/2.31")).status_code == 403  # a name past the cut
+    with override_settings(BOTGUARD={"long_ua": "block"}):
+        assert Client().get("/", **ua(padded)).status_code == 403
+        assert Client().get("/", **ua(CHROME)).status_code == 200
