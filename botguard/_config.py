@@ -431,9 +431,10 @@ class Config:
             return found
         if self._verification is not None:
             # As in the first characters: a claim overrides an allow rule.
-            claim, timed_out = self._verification.claim(text, budget)
-            if claim is not None:
-                return self._claim_answer(claim.crawler.name, found.timed_out or timed_out)
+            for entry in self._verification.claimed:
+                rule, timed_out = entry.patterns.search_rest(text, start, budget)
+                if rule is not None:
+                    return self._claim_answer(entry.crawler.name, found.timed_out or timed_out)
         if found.verdict is Verdict.NONE and self._names is not None:
             rule = self._names.first(text, start, self._allowed)
             if rule is not None:

@@ -20,14 +20,14 @@ from typing import Any
 import ahocorasick
 import regex
 
-from ._regex_analysis import literal_forms
+from ._regex_analysis import fold_in_place, literal_forms
 from ._rulesets import Rule, RuleSet, rule_starts_anchored
 
-__all__ = ["MANY_NAMES", "MAX_NAMES", "RuleNames", "rule_names"]
+__all__ = ["CONTEXT", "MANY_NAMES", "MAX_NAMES", "RuleNames", "rule_names", "search_around"]
 
 # Characters either side of a name read to judge it: a regex rule's match around its literal,
 # or an exclusion (a phone model, an in-app browser) that covers it. Longer than any of those.
-_CONTEXT = 64
+CONTEXT = 64
 # Places past the cut examined before giving up: a header padded with more listed words than
 # this (each one excluded or not matching) is refused as such rather than scanned on.
 MAX_NAMES = 64
@@ -93,10 +93,10 @@ class RuleNames:
         if self._automaton is None or len(text) <= start:
             return None
         # One character for one: positions in the folded text are positions in `text`.
-        low = text.lower() if text.isascii() else text.encode("ascii", "replace").decode("ascii").lower()
+        low = fold_in_place(text)
         examined = 0
         # A name may straddle `start`; one wholly before it was the rules' to judge.
-        for end, (length, found) in self._automaton.iter(low, max(0, start - _CONTEXT)):
+        for end, (length, found) in self._automaton.iter(low, max(0, start - CONTEXT)):
             if end < start:
                 continue
             begin = end - length + 1
@@ -119,15 +119,12 @@ class RuleNames:
             return True  # the literal is the match
         if code != _REGEX:
             return self._pattern(index).fullmatch(text, begin, end) is not None
-        stop = min(len(text), end + _CONTEXT)
-        match = self._pattern(index).search(text, max(0, begin - _CONTEXT), stop)
-        # A match that reaches the window's end may only match because the text was cut there.
-        return match is not None and (match.end() < stop or stop == len(text))
+        return search_around(self._pattern(index), text, begin, end) is not None
 
     def _excluded(self, text: str, begin: int, end: int) -> bool:
         if self._exclusions is None:
             return False
-        for found in self._exclusions.finditer(text, max(0, begin - _CONTEXT), min(len(text), end + _CONTEXT)):
+        for found in self._exclusions.finditer(text, max(0, begin - CONTEXT), min(len(text), end + CONTEXT)):
             if found.start() <= begin and end <= found.end():
                 return True
         return False
@@ -139,6 +136,18 @@ class RuleNames:
             with self._lock:
                 compiled = self._compiled.setdefault(index, regex.compile(self._rules[index].pattern, flags))
         return compiled
+
+
+def search_around(compiled: Any, text: str, begin: int, end: int, timeout: float | None = None) -> Any:
+    """A match of `compiled` within `CONTEXT` characters of [begin, end) in `text`, or None.
+
+    Lookbehinds and word boundaries see the characters before the window (the search starts at
+    an offset, it does not cut the text); a match that reaches the window's end is not one, as
+    it may only match because the text was cut there. Raises TimeoutError past `timeout`.
+    """
+    stop = min(len(text), end + CONTEXT)
+    match = compiled.search(text, max(0, begin - CONTEXT), stop, timeout=timeout)
+    return match if match is not None and (match.end() < stop or stop == len(text)) else None
 
 
 @functools.cache

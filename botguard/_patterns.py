@@ -5,14 +5,15 @@ from __future__ import annotations
 import logging
 import math
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 import ahocorasick
 import regex
 
 from ._errors import ConfigError
-from ._regex_analysis import backtracking_risk, prefilter_literals, prefilter_text
+from ._long_ua import CONTEXT, search_around
+from ._regex_analysis import backtracking_risk, fold_in_place, prefilter_literals, prefilter_text
 from ._rulesets import Rule
 
 __all__ = ["PatternList", "SearchBudget", "backtracking_risk", "decode_user_agent", "normalize_user_agent", "MAX_UA_CHARS"]
@@ -104,7 +105,7 @@ class PatternList:
             patterns or more.
     """
 
-    __slots__ = ("field", "rules", "timeout", "_compiled", "_automaton", "_always")
+    __slots__ = ("field", "rules", "timeout", "_compiled", "_automaton", "_always", "_needs", "_by_literal")
 
     def __init__(self, field: str, patterns: Iterable[str], timeout: float, *, prefilter: bool | None = None) -> None:
         self.field = field
@@ -137,6 +138,8 @@ class PatternList:
         self.rules = tuple(rules)
         self._compiled = tuple(zip(compiled, self.rules))
         self._always = frozenset(always)
+        self._needs = {literal: tuple(indices) for literal, indices in needs.items()}
+        self._by_literal: Any = None
         self._automaton: Any = None
         if prefilter is None:
             prefilter = len(rules) >= PREFILTER_FROM
@@ -170,35 +173,96 @@ class PatternList:
             budget = SearchBudget(math.inf)
         timed_out = False
         for compiled, rule in self._candidates(text):
-            started = time.thread_time()
-            left = budget.seconds - (started - budget.cpu_started)
-            if left <= 0:
-                logger.warning(
-                    "botguard: the regex time of one decision (%.3fs) ran out on a %d-character User-Agent; "
-                    "%s[%d] %r and the patterns after it treated as no match",
-                    budget.seconds, len(text), self.field, rule.index, rule.pattern,
-                )
+            outcome = self._bounded(rule, text, budget, lambda limit: compiled.search(text, timeout=limit))
+            if outcome is None:
                 return None, True
-            limit = min(self.timeout, left)
-            for attempt in range(_ATTEMPTS):
-                try:
-                    found = compiled.search(text, timeout=limit)
-                except TimeoutError:
-                    # `regex` counts the whole process's CPU time (or the wall clock): a search
-                    # that used little of this thread's CPU lost its time to other threads, not
-                    # to backtracking. Try again; if it never gets to work, do not cache.
-                    if time.thread_time() - started < limit / 2:
-                        if attempt + 1 < _ATTEMPTS:
-                            started = time.thread_time()
-                            continue
-                        budget.uncertain = True
-                    timed_out = True
-                    logger.warning(
-                        "botguard: %s[%d] %r gave up after %.3fs on a %d-character User-Agent; treated as no match",
-                        self.field, rule.index, rule.pattern, limit, len(text),
-                    )
-                    found = None
-                break
+            found, ran_out = outcome
+            timed_out = timed_out or ran_out
             if found is not None:
                 return rule, timed_out
         return None, timed_out
+
+    def search_rest(self, text: str, start: int, budget: SearchBudget | None = None) -> tuple[Rule | None, bool]:
+        """The first rule found in a long `text` through a literal ending at or after `start`.
+
+        One pass of an automaton over the text instead of a search of all of it: each pattern is
+        tried only around its literals (within `CONTEXT` characters, see `search_around`), and
+        the first found by position wins. A pattern without a literal is searched in the whole
+        text. Returns the rule and whether a search timed out, as `search` does.
+        """
+        if budget is None:
+            budget = SearchBudget(math.inf)
+        timed_out = False
+        for index in sorted(self._always):
+            compiled, rule = self._compiled[index]
+            outcome = self._bounded(rule, text, budget, lambda limit: compiled.search(text, timeout=limit))
+            if outcome is None:
+                return None, True
+            timed_out = timed_out or outcome[1]
+            if outcome[0] is not None:
+                return rule, timed_out
+        automaton = self._literal_automaton()
+        if automaton is None:
+            return None, timed_out
+        for end, (length, indices) in automaton.iter(fold_in_place(text), max(0, start - CONTEXT)):
+            if end < start:
+                continue
+            begin = end - length + 1
+            for index in indices:
+                compiled, rule = self._compiled[index]
+
+                def around(limit: float, compiled: Any = compiled, begin: int = begin, end: int = end) -> Any:
+                    return search_around(compiled, text, begin, end + 1, limit)
+
+                outcome = self._bounded(rule, text, budget, around)
+                if outcome is None:
+                    return None, True
+                timed_out = timed_out or outcome[1]
+                if outcome[0] is not None:
+                    return rule, timed_out
+        return None, timed_out
+
+    def _literal_automaton(self) -> Any:
+        """Every pattern's literals in one automaton (built on first use: only long values need it)."""
+        if self._by_literal is None:
+            automaton = ahocorasick.Automaton()
+            for literal, indices in self._needs.items():
+                automaton.add_word(literal, (len(literal), indices))
+            if self._needs:
+                automaton.make_automaton()
+            self._by_literal = automaton if self._needs else False
+        return self._by_literal or None
+
+    def _bounded(
+        self, rule: Rule, text: str, budget: SearchBudget, search: Callable[[float], Any]
+    ) -> tuple[Any, bool] | None:
+        """`search(timeout)` within the budget: (match or None, whether it timed out), or None when
+        the budget is spent."""
+        started = time.thread_time()
+        left = budget.seconds - (started - budget.cpu_started)
+        if left <= 0:
+            logger.warning(
+                "botguard: the regex time of one decision (%.3fs) ran out on a %d-character User-Agent; "
+                "%s[%d] %r and the patterns after it treated as no match",
+                budget.seconds, len(text), self.field, rule.index, rule.pattern,
+            )
+            return None
+        limit = min(self.timeout, left)
+        for attempt in range(_ATTEMPTS):
+            try:
+                return search(limit), False
+            except TimeoutError:
+                # `regex` counts the whole process's CPU time (or the wall clock): a search that
+                # used little of this thread's CPU lost its time to other threads, not to
+                # backtracking. Try again; if it never gets to work, do not cache the outcome.
+                if time.thread_time() - started < limit / 2:
+                    if attempt + 1 < _ATTEMPTS:
+                        started = time.thread_time()
+                        continue
+                    budget.uncertain = True
+                logger.warning(
+                    "botguard: %s[%d] %r gave up after %.3fs on a %d-character User-Agent; treated as no match",
+                    self.field, rule.index, rule.pattern, limit, len(text),
+                )
+                break
+        return None, True

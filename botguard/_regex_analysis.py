@@ -26,7 +26,7 @@ try:  # The parser behind `re`: private, so anything unexpected falls back to "r
 except ImportError:  # pragma: no cover - Python versions without these modules
     _sre = _sre_parse = None
 
-__all__ = ["LiteralForm", "backtracking_risk", "literal_forms", "prefilter_literals"]
+__all__ = ["LiteralForm", "backtracking_risk", "fold_in_place", "literal_forms", "prefilter_literals", "prefilter_text"]
 
 # A pattern expanding to more literals than this is left to the regex engine.
 _MAX_EXPANSION = 64
@@ -189,6 +189,21 @@ def prefilter_text(text: str) -> str:
     """
     # Any character `regex` matches to an ASCII letter, with or without IGNORECASE, folds to it.
     return text.lower() if text.isascii() else text.translate(_FOLD).casefold()
+
+
+# The same folding, one character for one, so that a position in the folded text is a position
+# in the text: what `regex` matches to an ASCII letter folds to it, anything else non-ASCII is "?".
+_FOLD_IN_PLACE = {0x17F: "s", 0x212A: "k", 0x130: "i", 0x131: "i"}
+
+
+def fold_in_place(text: str) -> str:
+    """`prefilter_text(text)` with every character kept in its place (other non-ASCII ones become "?").
+
+        fold_in_place("Googlebot/2.1 (ſ)")  # 'googlebot/2.1 (s)'
+    """
+    if text.isascii():
+        return text.lower()
+    return text.translate(_FOLD_IN_PLACE).encode("ascii", "replace").decode("ascii").lower()
 
 
 def prefilter_literals(pattern: str) -> tuple[str, ...]:
