@@ -60,7 +60,7 @@ def verdict_label(verdict: Verdict | None) -> str:
 def possible_actions(label: str) -> tuple[str, ...]:
     """The actions a verdict can get: "passed" below DENY (none, allow), else "blocked" or "monitored"."""
     verdict = Verdict.__members__.get(label.upper())
-    if verdict is not None and verdict < Verdict.DENY:
+    if verdict is not None and not verdict.blocked:
         return ACTIONS[:1]
     return ACTIONS[1:]
 
@@ -107,13 +107,10 @@ def stats() -> dict[str, Any]:
     (result -> count), `decision_seconds` (the miss-path decision time histogram: `buckets`
     upper bound -> cumulative count, `count`, `sum` in seconds).
     """
-    slots = _cache.request_counts()
     # Built from the enum, so a verdict added later is counted without an edit here.
     requests = {}
-    for verdict in (*Verdict, None):
-        slot = _cache.REJECTED_SLOT if verdict is None else int(verdict)
-        enforced, monitored = slots[2 * slot], slots[2 * slot + 1]
-        if verdict is not None and verdict < Verdict.DENY:
+    for verdict, (enforced, monitored) in _cache.REQUESTS.snapshot().items():
+        if verdict is not None and not verdict.blocked:
             requests[verdict_label(verdict)] = {"passed": enforced + monitored, "blocked": 0, "monitored": 0}
         else:
             requests[verdict_label(verdict)] = {"passed": 0, "blocked": enforced, "monitored": monitored}

@@ -35,6 +35,7 @@ from . import _override
 from ._cache import explain, verdict_cache
 from ._config import Config, Explanation
 from ._patterns import normalize_user_agent
+from ._rulesets import CATEGORIES
 from ._verdict import Verdict
 
 __all__ = [
@@ -51,7 +52,7 @@ __all__ = [
 F = TypeVar("F", bound=Callable[..., Any])
 
 #: The categories of `sample_user_agents("bot", category=...)`, shared with the built-in rules.
-BOT_CATEGORIES: Final = ("search", "seo", "ai", "library", "monitor", "preview", "scanner", "feed", "archive", "other")
+BOT_CATEGORIES: Final = CATEGORIES
 _KINDS: Final = ("browser", "bot")
 # Built-in patterns run to kilobytes; a failure message shows their start and what they matched.
 _PATTERN_SHOWN: Final = 80
