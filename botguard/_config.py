@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
-from ._errors import ConfigError
+from ._errors import ConfigError, unknown_names
 from ._long_ua import MANY_NAMES, RuleNames, rule_names
 from ._patterns import MAX_UA_CHARS, PatternList, SearchBudget
 from ._responses import BlockResponse, block_response, grpc_block_response
@@ -309,7 +309,7 @@ class Config:
             else:
                 kwargs[name] = value
         if unknown:
-            raise ConfigError(f"unknown key(s) {sorted(map(str, unknown))}; known keys: {sorted(known | set(_ALIASES))}")
+            raise unknown_names("key", unknown, known | set(_ALIASES))
         return cls(**kwargs)
 
     def _claim_answer(self, crawler: str, timed_out: bool) -> Explanation:

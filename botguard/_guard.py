@@ -7,6 +7,7 @@ Adapters build a `Request` (`_request.py`), call `Guard.decide`, settle a crawle
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import math
 from collections.abc import Mapping
@@ -22,7 +23,7 @@ from ._cache import (
     verdict_cache,
 )
 from ._config import Config, Explanation
-from ._errors import ConfigError
+from ._errors import ConfigError, unknown_names
 from ._observe import log_block, safe_text, verdict_label
 from ._override import OVERRIDES, forced
 from ._request import Request
@@ -130,6 +131,10 @@ def _verdict_header(config: Config, verdict: Verdict | None) -> tuple[bytes, byt
 def resolve_config(config: Config | ConfigSource | None, fields: dict[str, Any]) -> Config | ConfigSource:
     """The `config` argument of a middleware, or a `Config` built from its keyword arguments."""
     if fields:
+        valid = {f.name for f in dataclasses.fields(Config) if f.init}
+        unknown = [name for name in fields if name not in valid]
+        if unknown:  # a typo: a TypeError from deep inside the dataclass would not say which
+            raise unknown_names("field", unknown, valid)
         if config is not None:
             raise ConfigError(f"give either config= or the fields {sorted(fields)}, not both")
         return Config(**fields)
@@ -187,7 +192,7 @@ class Guard:
         try:
             config = self._source.get()
         except Exception:
-            logger.exception("botguard: the config source failed; keeping the last good config")
+            logger.exception("the config source failed; keeping the last good config")
             return self._current
         current = self._current
         if current.config is not config:
@@ -328,7 +333,7 @@ def _block_response(
             response = hook_response(*config.on_block(request.native, verdict))
         except Exception:
             # The hook is the user's code: its failure must not turn a block into a 500.
-            logger.exception("botguard: on_block failed; sending the configured block response")
+            logger.exception("on_block failed; sending the configured block response")
         else:
             return with_header(response, _verdict_header(config, verdict))
     return responses[verdict, request.grpc]

@@ -127,7 +127,7 @@ class PatternList:
             if (risk := backtracking_risk(pattern)) is not None:
                 # A warning, not an error: the timeouts bound the cost either way.
                 logger.warning(
-                    "botguard: %s[%d] %r may backtrack catastrophically (%s); each search is cut off after %.3fs",
+                    "%s[%d] %r may backtrack catastrophically (%s); each search is cut off after %.3fs",
                     field, index, pattern, risk, timeout,
                 )
             literals = prefilter_literals(pattern)
@@ -242,7 +242,7 @@ class PatternList:
         left = budget.seconds - (started - budget.cpu_started)
         if left <= 0:
             logger.warning(
-                "botguard: the regex time of one decision (%.3fs) ran out on a %d-character User-Agent; "
+                "the regex time of one decision (%.3fs) ran out on a %d-character User-Agent; "
                 "%s[%d] %r and the patterns after it treated as no match",
                 budget.seconds, len(text), self.field, rule.index, rule.pattern,
             )
@@ -261,7 +261,7 @@ class PatternList:
                         continue
                     budget.uncertain = True
                 logger.warning(
-                    "botguard: %s[%d] %r gave up after %.3fs on a %d-character User-Agent; treated as no match",
+                    "%s[%d] %r gave up after %.3fs on a %d-character User-Agent; treated as no match",
                     self.field, rule.index, rule.pattern, limit, len(text),
                 )
                 break
