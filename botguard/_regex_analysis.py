@@ -13,7 +13,7 @@ safe side ("no literal known", "no risk found"), so a caller runs the regex as i
 
 from __future__ import annotations
 
-import warnings
+import functools
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -132,6 +132,8 @@ def _required(items: list[tuple[Any, Any]]) -> tuple[str, ...] | None:
     return best
 
 
+# Remembered: the built-in list's engine and its long-value scan both read every rule's form.
+@functools.lru_cache(maxsize=4096)
 def literal_forms(pattern: str) -> LiteralForm:
     """How the engine can match `pattern` case-insensitively: as literals, or as a regex with a prefilter.
 
