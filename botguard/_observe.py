@@ -241,6 +241,21 @@ def log_block(
         # Last on the line: a built-in rule can be a long alternation.
         "pattern": None if rule is None else safe_text(rule.pattern, PATTERN_CHARS),
     }
+    reason = None if explanation is None else explanation.reason
+    if reason is not None:
+        # FORGED: no rule decided; the line says which header contradicted the User-Agent.
+        fields["reason"] = safe_text(reason)
+        logger.log(
+            level,
+            'botguard: %s verdict=%s path="%s" user_agent="%s" reason="%s"',
+            what,
+            fields["verdict"],
+            fields["path"],
+            fields["user_agent"],
+            fields["reason"],
+            extra={"botguard": fields},
+        )
+        return
     logger.log(
         level,
         '%s verdict=%s rule=%s category=%s path="%s" user_agent="%s" pattern="%s"',
