@@ -23,6 +23,7 @@ from botguard._forged import (
     browser_claim,
     chromium_brand_version,
     forged_reason,
+    forwarded_proto_host,
     is_loopback_host,
     origin_security,
 )
@@ -385,6 +386,34 @@ def test_x_forwarded_proto_from_a_trusted_proxy() -> None:
     assert run(asgi, scope).status == 403
 
 
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ('for=203.0.113.7;proto=https;host="shop.example", for=10.0.0.2;proto=http', ("https", "shop.example")),
+        ("For=203.0.113.7; Proto=http", ("http", None)),
+        ("for=203.0.113.7", (None, None)),
+        ("", (None, None)),
+    ],
+)
+def test_forwarded_proto_host(value: str, expected: tuple[str | None, str | None]) -> None:
+    assert forwarded_proto_host(value) == expected
+
+
+@given(st.text(max_size=120))
+def test_forwarded_proto_host_reads_any_text(text: str) -> None:
+    proto, host = forwarded_proto_host(text)
+    assert proto is None or isinstance(proto, str)
+
+
+def test_forwarded_from_a_trusted_proxy() -> None:
+    copied = {"accept": "*/*", "accept-language": "en", "host": "127.0.0.1:8000", "forwarded": "for=203.0.113.7;proto=https"}
+    app = BotGuardWSGIMiddleware(wsgi_ok_app, check_headers=True, trusted_proxies=["127.0.0.1/32"], forwarded_header="forwarded")
+    assert call(app, _environ(CHROME, copied, REMOTE_ADDR="127.0.0.1")).status.startswith("403")
+    plain = {**copied, "forwarded": "for=203.0.113.7;proto=http"}
+    # http to shop.example through the proxy: not secure, whatever Host the proxy sent.
+    assert call(app, _environ(CHROME, plain, REMOTE_ADDR="127.0.0.1")).status.startswith("200")
+
+
 def test_fastapi_route_with_check_headers() -> None:
     fastapi = pytest.importorskip("fastapi")
     from botguard.fastapi import BotGuard
@@ -406,3 +435,37 @@ def test_fastapi_route_with_check_headers() -> None:
     import asyncio
 
     assert asyncio.run(go()) == (403, 200)
+
+
+def test_falcon_with_check_headers() -> None:
+    falcon = pytest.importorskip("falcon")
+    import falcon.testing
+
+    from botguard.falcon import BotGuardMiddleware as FalconGuard
+
+    class Home:
+        def on_get(self, req: Any, resp: Any) -> None:
+            resp.text = req.context.botguard.name
+
+    # WSGI only: Falcon's ASGI test client hands the scope's headers over as an iterator, which
+    # Falcon has read before any middleware runs.
+    app = falcon.App(middleware=[FalconGuard(check_headers=True)])
+    app.add_route("/", Home())
+    client = falcon.testing.TestClient(app)
+    assert client.simulate_get("/", headers={"user-agent": CHROME, **CURL_HEADERS}).status_code == 403
+    passed = client.simulate_get("/", headers={"user-agent": CHROME, **CHROME_HEADERS})
+    assert (passed.status_code, passed.text) == (200, "NONE")
+
+
+def test_forged_is_a_prometheus_series() -> None:
+    pytest.importorskip("prometheus_client")
+    from prometheus_client import CollectorRegistry, generate_latest
+
+    from botguard.prometheus import BotguardCollector
+
+    registry = CollectorRegistry()
+    BotguardCollector().register(registry)
+    run(BotGuardMiddleware(ok_app, check_headers=True), _scope(CHROME, CURL_HEADERS))
+    exposed = generate_latest(registry).decode()
+    assert 'botguard_requests_total{action="blocked",verdict="forged"}' in exposed
+    assert 'botguard_requests_total{action="monitored",verdict="forged"}' in exposed
