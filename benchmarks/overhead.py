@@ -1,6 +1,6 @@
 """In-process cost of botguard per request on the hit path, with its counters on and off.
 
-    .venv/bin/python benchmarks/overhead.py                 # 7 runs, the figures in the README
+    .venv/bin/python benchmarks/overhead.py                 # 7 runs, the figures in docs/performance.md
     .venv/bin/python benchmarks/overhead.py --runs 3 --scale 0.2   # a quick look
 
 Drives each app directly (no server, no sockets) with the same request over and over: a

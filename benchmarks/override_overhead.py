@@ -17,6 +17,7 @@ import timeit
 from botguard import Config
 from botguard._guard import Guard, _checked
 from botguard._cache import verdict_cache
+from botguard._request import Request
 from botguard.testing import disabled
 
 UA = b"Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36"
@@ -46,11 +47,11 @@ def per_call_ns(call: object) -> float:
 def compare(label: str, config: Config) -> None:
     """Alternate baseline and hooked guard in every run, so drift on a noisy machine hits both."""
     old, new = GuardWithoutHook(config), Guard(config)
-    values = [UA]
-    old.decide(values, None)
+    request = Request((UA,))
+    old.decide(request)
     cases = {
         "current()": (old.current, new.current),
-        "decide()": (lambda: old.decide(values, None), lambda: new.decide(values, None)),
+        "decide()": (lambda: old.decide(request), lambda: new.decide(request)),
     }
     for name, (before, after) in cases.items():
         pairs = [(per_call_ns(before), per_call_ns(after)) for _ in range(RUNS)]

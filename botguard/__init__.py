@@ -16,7 +16,7 @@ from ._observe import stats
 from ._loader import ConfigLoader
 from ._rulesets import Rule
 from ._verdict import Verdict
-from ._verify import CRAWLERS, Crawler, Resolver
+from .verify import CRAWLERS, Crawler, Resolver
 from ._wsgi import BotGuardWSGIMiddleware
 
 __all__ = [

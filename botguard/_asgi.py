@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from ._config import BlockResponse, Config
-from ._guard import Guard, user_agent_values
+from ._guard import Guard
+from ._request import scope_request
 from ._types import ASGIApp, ConfigSource, Message, Receive, Scope, Send
 
 __all__ = ["BotGuardMiddleware"]
@@ -36,43 +37,38 @@ class BotGuardMiddleware:
         if kind != "http" and kind != "websocket":
             await self.app(scope, receive, send)
             return
-        # `Guard.decide_scope`, spelled out: one call fewer on every request.
-        decision = self.guard.decide(user_agent_values(scope["headers"]), scope)
+        request = scope_request(scope)
+        decision = self.guard.decide(request)
         if decision.pending:
             # A claim to be a verified crawler: prove it by the client's address (DNS off the loop).
-            decision = await self.guard.settle_scope(decision, scope)
-        header = decision.config._verdict_header
+            decision = await self.guard.asettle(decision, request)
         response = decision.response
         if response is None:
             state = scope.get("state")
             if state is None:
                 state = scope["state"] = {}
             state["botguard"] = decision.verdict
-            if header is not None:
-                send = _adding_header(send, header, _verdict_name(decision.verdict))
+            if decision.header is not None:
+                send = _adding_header(send, decision.header)
             await self.app(scope, receive, send)
-            return
-        extra = () if header is None else ((header, _verdict_name(decision.verdict)),)
-        if kind == "http":
+        elif kind == "http":
             if response.trailers and "http.response.trailers" in scope.get("extensions", ()):
-                await _send_with_trailers(send, response, extra)
+                await _send_with_trailers(send, response)
             else:
-                await _send_http(send, response, extra)
+                await _send_http(send, response)
         elif "websocket.http.response" in scope.get("extensions", ()):
-            await _send_http(send, response, extra, prefix="websocket.")
+            await _send_http(send, response, prefix="websocket.")
         else:
             # Refused before it is accepted: the server answers the handshake with 403.
             await send({"type": "websocket.close", "code": 1008})
 
 
-async def _send_http(
-    send: Send, response: BlockResponse, extra: tuple[tuple[bytes, bytes], ...], prefix: str = ""
-) -> None:
-    await send({"type": f"{prefix}http.response.start", "status": response.status, "headers": [*response.headers, *extra]})
+async def _send_http(send: Send, response: BlockResponse, prefix: str = "") -> None:
+    await send({"type": f"{prefix}http.response.start", "status": response.status, "headers": list(response.headers)})
     await send({"type": f"{prefix}http.response.body", "body": response.body})
 
 
-async def _send_with_trailers(send: Send, response: BlockResponse, extra: tuple[tuple[bytes, bytes], ...]) -> None:
+async def _send_with_trailers(send: Send, response: BlockResponse) -> None:
     # gRPC over HTTP/2: a header block that does not end the stream, followed by an empty DATA
     # frame, leaves clients with "server closed the stream without sending trailers"; the
     # status has to arrive as trailers (or in a header block that ends the stream, which ASGI
@@ -80,19 +76,15 @@ async def _send_with_trailers(send: Send, response: BlockResponse, extra: tuple[
     names = response.trailers
     headers = [h for h in response.headers if h[0] not in names]
     trailers = [h for h in response.headers if h[0] in names]
-    await send({"type": "http.response.start", "status": response.status, "headers": [*headers, *extra], "trailers": True})
+    await send({"type": "http.response.start", "status": response.status, "headers": headers, "trailers": True})
     await send({"type": "http.response.body", "body": response.body})
     await send({"type": "http.response.trailers", "headers": trailers, "more_trailers": False})
 
 
-def _verdict_name(verdict: Any) -> bytes:
-    return b"rejected" if verdict is None else verdict.name.lower().encode()
-
-
-def _adding_header(send: Send, name: bytes, value: bytes) -> Send:
+def _adding_header(send: Send, header: tuple[bytes, bytes]) -> Send:
     async def send_with_header(message: Message) -> None:
         if message["type"] == "http.response.start":
-            message = {**message, "headers": [*message.get("headers", ()), (name, value)]}
+            message = {**message, "headers": [*message.get("headers", ()), header]}
         await send(message)
 
     return send_with_header

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from http import HTTPStatus
 from typing import Any
@@ -12,7 +12,7 @@ from ._errors import ConfigError
 from ._patterns import PatternList
 from ._rulesets import BUILTIN_NAMES, CATEGORIES, Rule, RuleSet, builtin_ruleset
 from ._verdict import Verdict
-from ._verify import IPNetwork, Resolver, Verification, normalize_crawlers, normalize_ranges, parse_networks
+from .verify import IPNetwork, Resolver, Verification, normalize_crawlers, normalize_ranges, parse_networks
 
 __all__ = ["Config", "Explanation", "BlockResponse", "POLICY_RULES", "grpc_response", "GRPC_TRAILERS"]
 
@@ -205,18 +205,25 @@ class Config:
         forwarded_header: "x-forwarded-for" (default) or "forwarded" (RFC 7239).
         verify_timeout: seconds a request waits for DNS (default 1.0); past it the claim is refused.
         verified_ttl, refuted_ttl, failed_ttl: seconds a lookup result is cached per address.
-        verify_cache_size: addresses whose lookups are cached.
+        verify_cache_size: addresses whose lookups are cached (confirmed ones apart from the
+            others, each up to this many, so a flood of fake claims never evicts a real crawler).
+        verify_max_waiting: threads that may wait for DNS at once under WSGI (default 1, 0 for
+            never); a claim past it is refused at once with `Retry-After` while its lookup runs
+            on, so browsers never queue behind claims. Under ASGI waiting holds no thread.
         resolver: the DNS resolver (an object with `reverse(ip)` and `forward(name)`); None means
             the system's. Code only, not from files.
+
+    The lists (`allow`, `deny`, `allow_categories`, `verify`, `trusted_proxies`) take any sequence
+    of strings, a list or a tuple; the config keeps them as tuples.
 
     Configs compare by identity (`eq=False`): each has its own verdict cache, so two equal configs
     built separately are two caches. Build a config once, or let a `ConfigLoader` keep it stable.
     """
 
-    allow: tuple[str, ...] = ()
-    deny: tuple[str, ...] = ()
+    allow: Sequence[str] = ()
+    deny: Sequence[str] = ()
     builtin: str | None = "default"
-    allow_categories: tuple[str, ...] = ()
+    allow_categories: Sequence[str] = ()
     cache_size: int = 10_000
     match_timeout: float = 0.05
     monitor: bool = False
@@ -229,16 +236,17 @@ class Config:
     retry_after: int | None = None
     verdict_header: str | None = None
     on_block: Callable[[Any, Verdict], tuple[int, Iterable[tuple[str, str]], bytes | str]] | None = None
-    verify: tuple[str, ...] = ()
+    verify: Sequence[str] = ()
     verified_crawlers: Mapping[str, Any] | None = None
     crawler_ranges: Mapping[str, Any] | None = None
-    trusted_proxies: tuple[str, ...] = ()
+    trusted_proxies: Sequence[str] = ()
     forwarded_header: str = "x-forwarded-for"
     verify_timeout: float = 1.0
     verified_ttl: float = 86_400.0
     refuted_ttl: float = 3_600.0
     failed_ttl: float = 60.0
     verify_cache_size: int = 10_000
+    verify_max_waiting: int = 1
     resolver: Resolver | None = None
 
     _allow: PatternList = field(init=False, repr=False)
@@ -311,6 +319,7 @@ class Config:
                 (self.verified_ttl, self.refuted_ttl, self.failed_ttl),
                 self.verify_cache_size,
                 self.match_timeout,
+                self.verify_max_waiting,
             )
             for name, entry in verification.names.items():
                 answers[name] = (
@@ -340,6 +349,7 @@ class Config:
         for name in ("verified_ttl", "refuted_ttl", "failed_ttl"):
             _check_seconds(name, getattr(self, name), low=0.0, high=30 * 86_400.0)
         _check_int("verify_cache_size", self.verify_cache_size, low=1)
+        _check_int("verify_max_waiting", self.verify_max_waiting, low=0)
         if self.resolver is not None and not (
             callable(getattr(self.resolver, "reverse", None)) and callable(getattr(self.resolver, "forward", None))
         ):

@@ -1,14 +1,16 @@
 """The framework-free half of every adapter: which config is in force, and what a request gets.
 
-Adapters translate their protocol into a list of raw User-Agent values and a request object
-(ASGI scope, WSGI environ), call `Guard.decide`, and either call the app or send the answer.
+Adapters build a `Request` (`_request.py`), call `Guard.decide`, settle a crawler claim with
+`Guard.settle` / `Guard.asettle`, and answer from the `Decision`: call the app, or send
+`decision.response`. Nothing here knows which protocol brought the request.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Mapping
-from typing import Any, ClassVar, Final
+import math
+from collections.abc import Mapping
+from typing import Any
 
 from ._cache import (
     VerdictLRU,
@@ -28,82 +30,110 @@ from ._config import (
     Explanation,
 )
 from ._errors import ConfigError
-from ._observe import log_block, request_path, safe_text
+from ._observe import log_block, safe_text, verdict_label
 from ._override import OVERRIDES, forced
+from ._request import Request
 from ._types import ConfigSource
 from ._verdict import Verdict
-from ._verify import Outcome, client_ip_from_environ, client_ip_from_scope
+from .verify import Outcome, client_ip
 
-__all__ = ["Guard", "Decision", "PendingDecision", "user_agent_values", "wsgi_header_bytes"]
+__all__ = ["Guard", "Decision"]
 
 logger = logging.getLogger("botguard")
-# A module constant: reading a member off an Enum class costs more than the comparison.
-_DENY: Final = Verdict.DENY
-_SPOOFED: Final = Verdict.SPOOFED
 
 
 class Decision:
-    """What to do with one request: its verdict (None for a rejected duplicate) and the answer
-    to send instead of calling the app (None to pass).
+    """What to do with one request: everything an adapter needs to answer it.
 
-    `explanation` says why, for blocks and crawler claims; a passing request gets a prebuilt,
-    shared decision without one (the adapters need only the verdict to pass a request on).
+    Attributes:
+        verdict: the verdict (None for a request refused for carrying several User-Agents).
+        response: the answer to send instead of calling the app (status, headers, body and,
+            for gRPC, which headers go as trailers); None to call the app. Its headers already
+            carry the verdict header when the config asks for one.
+        header: the verdict header as a (name, value) byte pair, for the app's response when it
+            passes (None when the config sends none).
+        pending: True for a claim to be a verified crawler, which the adapter settles by the
+            client's address (`Guard.settle` / `Guard.asettle`) before answering.
+        explanation: why, for blocks and claims (None for a passing request: its decision is
+            prebuilt and shared, so a passing request allocates nothing).
+        config: the config that decided.
     """
 
-    __slots__ = ("verdict", "explanation", "response", "config")
-    # True for a claim to be a verified crawler, which the adapter settles with the client's
-    # address (`Guard.settle` / `settle_async`). A class attribute: free for every other request.
-    pending: ClassVar[bool] = False
+    __slots__ = ("verdict", "explanation", "response", "header", "pending", "config")
 
     def __init__(
-        self, explanation: Explanation | None, response: BlockResponse | None, config: Config
+        self,
+        verdict: Verdict | None,
+        explanation: Explanation | None,
+        response: BlockResponse | None,
+        config: Config,
+        *,
+        pending: bool = False,
     ) -> None:
+        self.verdict = verdict
         self.explanation = explanation
-        self.verdict: Verdict | None = None if explanation is None else explanation.verdict
         self.response = response
         self.config = config
+        self.pending = pending
+        self.header = _verdict_header(config, verdict)
 
-    @classmethod
-    def passing(cls, verdict: Verdict, config: Config) -> Decision:
-        """A prebuilt answer for requests that pass with `verdict` (no explanation: it is shared)."""
-        decision = cls(None, None, config)
-        decision.verdict = verdict
-        return decision
-
-
-def _passing_decisions(config: Config) -> tuple[Decision, ...]:
-    # One shared Decision per verdict, indexed by its code: a passing request allocates nothing.
-    return tuple(Decision.passing(verdict, config) for verdict in Verdict)
+    def __repr__(self) -> str:
+        answer = "pending" if self.pending else "pass" if self.response is None else self.response.status
+        return f"<botguard Decision {verdict_label(self.verdict)} {answer}>"
 
 
-# The config in force, its verdict cache and its passing decisions, swapped whole (one
-# assignment, so a thread never sees a config paired with another config's cache).
-InForce = tuple[Config, VerdictLRU, tuple[Decision, ...]]
+class InForce:
+    """A config in force with what is prebuilt for it; swapped whole, in one assignment, so a
+    thread never sees a config paired with another config's cache."""
+
+    # A class with slots, not a NamedTuple: unpacking a tuple subclass is not specialised by
+    # the interpreter and cost about 30 ns a request in benchmarks/overhead.py.
+    __slots__ = ("config", "cache", "passing", "monitored", "responses")
+
+    def __init__(
+        self,
+        config: Config,
+        cache: VerdictLRU,
+        passing: tuple[Decision | None, ...],
+        monitored: tuple[Decision, ...],
+        responses: Mapping[tuple[Verdict | None, bool], BlockResponse],
+    ) -> None:
+        self.config = config
+        self.cache = cache
+        # Indexed by verdict code: a shared Decision for a verdict that passes, None for one that
+        # blocks. One index answers both "does it pass?" and "with what?", and a passing request
+        # allocates nothing.
+        self.passing = passing
+        # Indexed by verdict code: the shared Decision of a request that monitor mode lets through.
+        self.monitored = monitored
+        # (verdict, is gRPC) -> the config's block answer, with the verdict header when there is one.
+        self.responses = responses
 
 
-def wsgi_header_bytes(value: str) -> bytes:
-    """A WSGI header value as the bytes on the wire, so it decodes and caches as under ASGI."""
-    # PEP 3333 hands headers over as latin-1 "bytes in a str": encoding them back gives the bytes.
-    try:
-        return value.encode("latin-1")
-    except UnicodeEncodeError:  # a server outside the PEP passed real text; UTF-8 reads back as it
-        return value.encode("utf-8", "surrogateescape")
+def _in_force(config: Config) -> InForce:
+    passing = tuple(None if v.blocked else Decision(v, None, None, config) for v in Verdict)
+    monitored = tuple(Decision(v, None, None, config) for v in Verdict)
+    responses = {}
+    for verdict in (*Verdict, None):
+        header = _verdict_header(config, verdict)
+        if verdict is None:
+            plain, grpc = DUPLICATE_RESPONSE, DUPLICATE_GRPC_RESPONSE
+        else:
+            plain, grpc = config._block_response, config._grpc_block_response
+        responses[verdict, False] = _with_header(plain, header)
+        responses[verdict, True] = _with_header(grpc, header)
+    return InForce(config, verdict_cache(config), passing, monitored, responses)
 
 
-def user_agent_values(headers: Iterable[tuple[bytes, bytes]]) -> list[bytes]:
-    """Every `User-Agent` value of an ASGI header list, in arrival order (usually one)."""
-    values: list[bytes] = []
-    for name, value in headers:
-        if name == b"user-agent":
-            values.append(value)
-    return values
+def _verdict_header(config: Config, verdict: Verdict | None) -> tuple[bytes, bytes] | None:
+    name = config._verdict_header
+    return None if name is None else (name, verdict_label(verdict).encode())
 
 
-class PendingDecision(Decision):
-    """A User-Agent that claims to be a crawler in `Config.verify`: settled by the client's address."""
-
-    __slots__ = ()
-    pending: ClassVar[bool] = True
+def _with_header(response: BlockResponse, header: tuple[bytes, bytes] | None) -> BlockResponse:
+    if header is None:
+        return response
+    return BlockResponse(response.status, (*response.headers, header), response.body, response.trailers)
 
 
 def resolve_config(config: Config | ConfigSource | None, fields: dict[str, Any]) -> Config | ConfigSource:
@@ -125,7 +155,19 @@ def resolve_config(config: Config | ConfigSource | None, fields: dict[str, Any])
 
 
 class Guard:
-    """Holds a middleware's config (or its loader) and decides requests against it."""
+    """Holds a middleware's config (or its loader) and decides requests against it.
+
+        guard = Guard(Config(deny=[r"(?i)scrapy"]))
+        decision = guard.decide(request)
+        if decision.pending:
+            decision = await guard.asettle(decision, request)   # or guard.settle(...) in a thread
+        if decision.response is None: ...                       # call the app, with decision.verdict
+
+    Arguments:
+        config: a `Config`, a loader (anything with `.get()` returning a `Config`), a dict of
+            config-file keys; None means the built-in defaults.
+        fields: `Config` fields, to build a config in place (not together with `config`).
+    """
 
     __slots__ = ("_source", "_current")
 
@@ -137,18 +179,18 @@ class Guard:
         else:
             self._source = resolved
             first = _checked(resolved.get())
-        self._current: InForce = (first, verdict_cache(first), _passing_decisions(first))
+        self._current = _in_force(first)
 
     def current(self) -> tuple[Config, VerdictLRU]:
         """The config in force and its verdict cache (a `botguard.testing` override comes first)."""
-        config, cache, _ = self._in_force()
-        return config, cache
+        current = self._in_force()
+        return current.config, current.cache
 
     def _in_force(self) -> InForce:
         if OVERRIDES.count:
             override: tuple[Config, VerdictLRU] | None = forced(self)
             if override is not None:
-                return (*override, _passing_decisions(override[0]))  # tests only: built each time
+                return _in_force(override[0])  # tests only: built each time
         if self._source is None:
             return self._current
         try:
@@ -157,149 +199,128 @@ class Guard:
             logger.exception("botguard: the config source failed; keeping the last good config")
             return self._current
         current = self._current
-        if current[0] is not config:
-            checked = _checked(config)
-            current = self._current = (checked, verdict_cache(checked), _passing_decisions(checked))
+        if current.config is not config:
+            current = self._current = _in_force(_checked(config))
         return current
 
-    def decide(self, values: list[bytes], request: Any, path: str | None = None) -> Decision:
-        """Judge a request by its raw User-Agent values (in arrival order), count it, log a block.
+    def decide(self, request: Request) -> Decision:
+        """Judge a request by its User-Agent values, count it, and log it when it is refused.
 
-        Arguments:
-            values: every `User-Agent` header value of the request, as raw bytes.
-            request: the ASGI scope or WSGI environ, for `on_block` and for the log line.
-            path: the request path for the log line; None reads it from `request` (only when
-                there is a line to write, so passing requests never pay for it).
+        A claim to be a crawler in `Config.verify` comes back `pending`: settle it with
+        `settle` (blocking, for threads) or `asettle` (for an event loop) before answering.
         """
-        # The static config without an override, inline: this is every request's path.
-        if self._source is None and not OVERRIDES.count:
-            config, cache, passes = self._current
-        else:
-            config, cache, passes = self._in_force()
+        # The static config without an override, inline: this is every request's path, and the
+        # call saved shows in benchmarks/overhead.py (about 60 ns of a 1 µs hit path).
+        current = self._current if self._source is None and not OVERRIDES.count else self._in_force()
+        config = current.config
+        values = request.user_agents
         # Counting is part of the lookup (one locked section): a request is counted as passed,
         # blocked or monitored from its verdict and `config.monitor`, exactly as decided below.
         if len(values) == 1:
-            explanation = request_explanation(config, cache, values[0])
+            explanation = request_explanation(config, current.cache, values[0])
         elif not values:
             explanation = config.explain_text(None)
             count_request(explanation.verdict, config.monitor)
         elif config.duplicate_ua == "reject":
-            return _reject_duplicate(config, cache, values, request, path)
+            return _reject_duplicate(current, request)
         else:
-            explanation = request_explanation(config, cache, values[0])
+            explanation = request_explanation(config, current.cache, values[0])
         verdict = explanation.verdict
-        if verdict < _DENY:
-            return passes[verdict]
-        if verdict is _SPOOFED:
-            # Counted (and logged) once settled. Prebuilt, no on_block call yet: an adapter that
-            # does not settle claims refuses them.
-            return PendingDecision(explanation, None if config.monitor else config._block_response, config)
+        decision = current.passing[verdict]
+        if decision is not None:
+            return decision
+        responses = current.responses
+        if explanation.crawler is not None:
+            # Counted (and logged) once settled. The config's answer, no on_block call yet: an
+            # adapter that does not settle claims refuses them.
+            return Decision(verdict, explanation, None if config.monitor else responses[verdict, request.grpc], config, pending=True)
         user_agent = values[0] if values else None
         if config.monitor:
-            log_block("would block", verdict, explanation, _path(path, request), user_agent)
-            return passes[verdict]
-        log_block("blocked", verdict, explanation, _path(path, request), user_agent)
-        return Decision(explanation, _block_response(config, request, verdict), config)
+            log_block("would block", verdict, explanation, request.path, user_agent)
+            return current.monitored[verdict]
+        log_block("blocked", verdict, explanation, request.path, user_agent)
+        return Decision(verdict, explanation, _block_response(config, request, verdict, responses), config)
 
+    def settle(self, decision: Decision, request: Request) -> Decision:
+        """A pending decision settled by the client's address, blocking at most `verify_timeout`.
 
-    def settle(
-        self, decision: Decision, request: Any, ip: str | None, user_agent: bytes | str = b"", path: str | None = None
-    ) -> Decision:
-        """A pending decision settled by the client's address, blocking at most `verify_timeout` (WSGI)."""
-        config, crawler = _claim_of(decision)
+        For threads (WSGI, Django's sync path). Under an event loop use `asettle`.
+        """
+        config, crawler, ip = _claim_of(decision, request)
         assert config._verification is not None
         outcome = config._verification.verify_sync(ip, crawler)
-        return _settled(config, crawler, request, ip, outcome, user_agent, path)
+        return self._settled(config, crawler, request, ip, outcome)
 
-    async def settle_async(
-        self, decision: Decision, request: Any, ip: str | None, user_agent: bytes | str = b"", path: str | None = None
-    ) -> Decision:
-        """A pending decision settled by the client's address, DNS off the event loop (ASGI)."""
-        config, crawler = _claim_of(decision)
+    async def asettle(self, decision: Decision, request: Request) -> Decision:
+        """A pending decision settled by the client's address, the DNS awaited off the event loop."""
+        config, crawler, ip = _claim_of(decision, request)
         assert config._verification is not None
         outcome = await config._verification.verify_async(ip, crawler)
-        return _settled(config, crawler, request, ip, outcome, user_agent, path)
+        return self._settled(config, crawler, request, ip, outcome)
+
+    def _settled(self, config: Config, crawler: str, request: Request, ip: str | None, outcome: Outcome) -> Decision:
+        spoofed, verified = config._claim_answers[crawler]
+        if outcome.verified:
+            # The lookup counted this request by its cached verdict (SPOOFED): it passed as ALLOW.
+            recount_request(Verdict.SPOOFED, Verdict.ALLOW, config.monitor)
+            return Decision(Verdict.ALLOW, verified, None, config)
+        what = "would block" if config.monitor else "blocked"
+        # The ops log line, with who was claimed from where and why DNS said no (escaped: a
+        # reverse name is the client's to choose).
+        detail = safe_text(f"{what} {crawler} claim from {ip or 'an unknown address'} ({outcome.reason})", 300)
+        user_agent = request.user_agents[0] if request.user_agents else b""
+        log_block(detail, Verdict.SPOOFED, spoofed, request.path, user_agent)
+        if config.monitor:
+            return Decision(Verdict.SPOOFED, spoofed, None, config)
+        current = self._current
+        # The prebuilt answers of the config that decided (rebuilt only if it was swapped meanwhile).
+        responses = current.responses if current.config is config else _in_force(config).responses
+        response = _block_response(config, request, Verdict.SPOOFED, responses)
+        if outcome.busy:
+            response = _retry_later(response, config)
+        return Decision(Verdict.SPOOFED, spoofed, response, config)
 
 
-    def decide_scope(self, scope: Mapping[str, Any]) -> Decision:
-        """Judge an ASGI request by its headers; a crawler claim comes back pending."""
-        return self.decide(user_agent_values(scope["headers"]), scope)
-
-    def decide_environ(self, environ: Mapping[str, Any]) -> Decision:
-        """Judge a WSGI request by its environ; a crawler claim comes back pending."""
-        value = environ.get("HTTP_USER_AGENT")
-        return self.decide([] if value is None else [wsgi_header_bytes(value)], environ)
-
-    async def settle_scope(self, decision: Decision, scope: Mapping[str, Any]) -> Decision:
-        """A pending ASGI decision settled by the client's address, DNS off the event loop."""
-        config = decision.config
-        ip = client_ip_from_scope(scope, config._trusted_proxies, config._proxy_header)
-        return await self.settle_async(decision, scope, ip, user_agent_values(scope["headers"])[0])
-
-    def settle_environ(self, decision: Decision, environ: Mapping[str, Any]) -> Decision:
-        """A pending WSGI decision settled by the client's address (blocks at most `verify_timeout`)."""
-        config = decision.config
-        ip = client_ip_from_environ(environ, config._trusted_proxies, config._proxy_header)
-        return self.settle(decision, environ, ip, environ.get("HTTP_USER_AGENT") or "")
-
-
-def _claim_of(decision: Decision) -> tuple[Config, str]:
+def _claim_of(decision: Decision, request: Request) -> tuple[Config, str, str | None]:
+    """The config, the claimed crawler and the client's address of a pending decision."""
     explanation = decision.explanation
     if not decision.pending or explanation is None or explanation.crawler is None:
         raise ValueError("only a pending decision (a crawler claim) can be settled")
-    return decision.config, explanation.crawler
+    config = decision.config
+    trusted = config._trusted_proxies
+    header = config._proxy_header
+    # The proxy header is read only behind a trusted proxy: `client_ip` ignores it otherwise.
+    forwarded = [v.decode("latin-1") for v in request.header_values(header.decode())] if trusted else []
+    ip = client_ip(request.peer, forwarded, trusted, header == b"forwarded")
+    return config, explanation.crawler, ip
 
 
-def _settled(
-    config: Config, crawler: str, request: Any, ip: str | None, outcome: Outcome, user_agent: bytes | str, path: str | None
-) -> Decision:
-    spoofed, verified = config._claim_answers[crawler]
-    if outcome.verified:
-        # The lookup counted this request by its cached verdict (SPOOFED): it passed as ALLOW.
-        recount_request(Verdict.SPOOFED, Verdict.ALLOW, config.monitor)
-        return Decision(verified, None, config)
-    what = "would block" if config.monitor else "blocked"
-    # The ops log line, with who was claimed from where and why DNS said no (escaped: a reverse
-    # name is the client's to choose).
-    detail = safe_text(f"{what} {crawler} claim from {ip or 'an unknown address'} ({outcome.reason})", 300)
-    log_block(detail, Verdict.SPOOFED, spoofed, _path(path, request), user_agent)
-    if config.monitor:
-        return Decision(spoofed, None, config)
-    return Decision(spoofed, _block_response(config, request, Verdict.SPOOFED), config)
+def _retry_later(response: BlockResponse, config: Config) -> BlockResponse:
+    """The refusal of a claim botguard could not check now, telling the client when to come back."""
+    if any(name == b"retry-after" for name, _ in response.headers):
+        return response
+    # By then the lookup this claim started has answered (and is cached) or given up.
+    seconds = config.retry_after if config.retry_after is not None else max(1, math.ceil(config.verify_timeout))
+    return BlockResponse(response.status, (*response.headers, (b"retry-after", str(seconds).encode())), response.body, response.trailers)
 
 
-def _reject_duplicate(
-    config: Config, cache: VerdictLRU, values: list[bytes], request: Any, path: str | None
-) -> Decision:
+def _reject_duplicate(current: InForce, request: Request) -> Decision:
+    config = current.config
+    values = request.user_agents
     count_request(None, config.monitor)
     if config.monitor:
         # Monitor mode never refuses: judge the first header, as `duplicate_ua="first"` would
         # (looked up uncounted: this request is counted once, as a rejected one).
-        log_block("would reject", None, None, _path(path, request), _joined(values))
-        return Decision(cached_explanation(config, cache, values[0]), None, config)
-    log_block("rejected", None, None, _path(path, request), _joined(values))
-    return Decision(None, DUPLICATE_GRPC_RESPONSE if _is_grpc(request) else DUPLICATE_RESPONSE, config)
+        log_block("would reject", None, None, request.path, _joined(values))
+        explanation = cached_explanation(config, current.cache, values[0])
+        return Decision(explanation.verdict, explanation, None, config)
+    log_block("rejected", None, None, request.path, _joined(values))
+    return Decision(None, None, current.responses[None, request.grpc], config)
 
 
-def _joined(values: list[bytes]) -> bytes:
+def _joined(values: tuple[bytes, ...]) -> bytes:
     # One log field for all the headers, so the line shows what was sent, not only the first.
     return b" | ".join(values)
-
-
-def _path(path: str | None, request: Any) -> str | None:
-    return path if path is not None else request_path(request)
-
-
-def _is_grpc(request: Any) -> bool:
-    """True when the request is a gRPC call (its content type is `application/grpc...`)."""
-    if not isinstance(request, Mapping):
-        return False
-    if "headers" in request:
-        for key, value in request["headers"]:
-            if key == b"content-type":
-                return bytes(value).lower().startswith(b"application/grpc")
-        return False
-    return str(request.get("CONTENT_TYPE", "")).lower().startswith("application/grpc")
 
 
 def _checked(config: Any) -> Config:
@@ -308,15 +329,18 @@ def _checked(config: Any) -> Config:
     return config
 
 
-def _block_response(config: Config, request: Any, verdict: Verdict) -> BlockResponse:
-    if config.on_block is None:
-        return config._grpc_block_response if _is_grpc(request) else config._block_response
-    try:
-        return _hook_response(*config.on_block(request, verdict))
-    except Exception:
-        # The hook is the user's code: its failure must not turn a block into a 500.
-        logger.exception("botguard: on_block failed; sending the configured block response")
-        return config._grpc_block_response if _is_grpc(request) else config._block_response
+def _block_response(
+    config: Config, request: Request, verdict: Verdict, responses: Mapping[tuple[Verdict | None, bool], BlockResponse]
+) -> BlockResponse:
+    if config.on_block is not None:
+        try:
+            response = _hook_response(*config.on_block(request.native, verdict))
+        except Exception:
+            # The hook is the user's code: its failure must not turn a block into a 500.
+            logger.exception("botguard: on_block failed; sending the configured block response")
+        else:
+            return _with_header(response, _verdict_header(config, verdict))
+    return responses[verdict, request.grpc]
 
 
 def _hook_response(status: Any, headers: Any, body: Any) -> BlockResponse:

@@ -16,6 +16,7 @@ from typing import Any
 
 from ._config import BlockResponse, Config
 from ._guard import Guard
+from ._request import environ_request
 from ._types import ConfigSource, Environ, StartResponse, WSGIApp
 
 __all__ = ["BotGuardWSGIMiddleware"]
@@ -42,24 +43,22 @@ class BotGuardWSGIMiddleware:
         self.guard = Guard(config, fields)
 
     def __call__(self, environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
-        decision = self.guard.decide_environ(environ)
+        request = environ_request(environ)
+        decision = self.guard.decide(request)
         if decision.pending:
             # A claim to be a verified crawler: prove it by the client's address (blocks this
-            # worker thread at most `verify_timeout`, once per address per TTL).
-            decision = self.guard.settle_environ(decision, environ)
-        header = decision.config._verdict_header
+            # worker thread at most `verify_timeout`, once per address per TTL, and only while
+            # fewer than `verify_max_waiting` threads wait; the others are answered at once).
+            decision = self.guard.settle(decision, request)
         response = decision.response
         if response is None:
             environ["botguard.verdict"] = decision.verdict
-            if header is not None:
-                start_response = _adding_header(start_response, header, _verdict_name(decision.verdict))
+            if decision.header is not None:
+                start_response = _adding_header(start_response, decision.header)
             return self.app(environ, start_response)
-        status, prebuilt = _wsgi_head(response)
+        status, headers = _wsgi_head(response)
         # A fresh list each time: servers may add to the list they are given.
-        headers = list(prebuilt)
-        if header is not None:
-            headers.append((header.decode("latin-1"), _verdict_name(decision.verdict)))
-        start_response(status, headers)
+        start_response(status, list(headers))
         return [response.body]
 
 
@@ -74,12 +73,8 @@ def _wsgi_head(response: BlockResponse) -> tuple[str, tuple[tuple[str, str], ...
     return f"{response.status} {phrase}", headers
 
 
-def _verdict_name(verdict: Any) -> str:
-    return "rejected" if verdict is None else str(verdict.name.lower())
-
-
-def _adding_header(start_response: StartResponse, name: bytes, value: str) -> StartResponse:
-    header = (name.decode("latin-1"), value)
+def _adding_header(start_response: StartResponse, raw: tuple[bytes, bytes]) -> StartResponse:
+    header = (raw[0].decode("latin-1"), raw[1].decode("latin-1"))
 
     def start_response_with_header(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
         return start_response(status, [*headers, header], exc_info)

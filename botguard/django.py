@@ -23,12 +23,9 @@ from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from ._config import BlockResponse, Config
 from ._django_checks import SETTING, check_settings, config_from_setting
 from ._errors import ConfigError
-from ._cache import peek_explanation
-from ._patterns import normalize_user_agent
-from ._guard import Decision, Guard, user_agent_values
+from ._guard import Decision, Guard
+from ._request import Request, environ_request, scope_request
 from ._types import ConfigSource
-from ._verdict import Verdict
-from ._verify import client_ip_from_scope
 
 __all__ = ["BotGuardMiddleware", "exempt", "rules"]
 
@@ -87,8 +84,7 @@ class BotGuardMiddleware:
         return _with_verdict_header(request, response)
 
     async def __acall__(self, request: HttpRequest) -> HttpResponseBase:
-        await _verify_first(request, self.guard)
-        response = self._judge(request)
+        response = await self._ajudge(request)
         if response is None:
             response = await self.get_response(request)
         return _with_verdict_header(request, response)
@@ -97,15 +93,14 @@ class BotGuardMiddleware:
         self, request: HttpRequest, view_func: Callable[..., Any], view_args: Any, view_kwargs: Any
     ) -> HttpResponse | None:
         """Judge a request again by its view's own rules, when the view has them."""
-        return _by_view_rules(request, view_func)
+        guard = _view_rules(request, view_func)
+        return None if guard is None else _decide(request, guard)
 
     async def _process_view_async(
         self, request: HttpRequest, view_func: Callable[..., Any], view_args: Any, view_kwargs: Any
     ) -> HttpResponse | None:
-        mark = _view_mark(view_func)
-        if isinstance(mark, Guard):
-            await _verify_first(request, mark)
-        return _by_view_rules(request, view_func)
+        guard = _view_rules(request, view_func)
+        return None if guard is None else await _adecide(request, guard)
 
     def _judge(self, request: HttpRequest) -> HttpResponse | None:
         response = _decide(request, self.guard)
@@ -114,11 +109,19 @@ class BotGuardMiddleware:
         # A block by the global rules stands unless the view has its own say: find the view only
         # now, so passing requests never pay for a second URL resolution.
         mark = _view_mark(_resolved_view(request))
-        if mark == EXEMPT:
-            return None
         if isinstance(mark, Guard):
             return _decide(request, mark)
-        return response
+        return None if mark == EXEMPT else response
+
+    async def _ajudge(self, request: HttpRequest) -> HttpResponse | None:
+        # `_judge` with every crawler claim's DNS awaited off the event loop.
+        response = await _adecide(request, self.guard)
+        if response is None:
+            return None
+        mark = _view_mark(_resolved_view(request))
+        if isinstance(mark, Guard):
+            return await _adecide(request, mark)
+        return None if mark == EXEMPT else response
 
 
 def exempt(view: V) -> V:
@@ -184,11 +187,12 @@ def _mark(view: V, mark: Guard | str) -> V:
     return wrapper  # type: ignore[return-value]
 
 
-def _by_view_rules(request: HttpRequest, view_func: Any) -> HttpResponse | None:
+def _view_rules(request: HttpRequest, view_func: Any) -> Guard | None:
+    """The view's own guard, unless it has none or the request was already judged by it."""
     mark = _view_mark(view_func)
     if not isinstance(mark, Guard) or getattr(request, "_botguard_guard", None) is mark:
-        return None  # no rules of its own, or already judged by them on the way in
-    return _decide(request, mark)
+        return None
+    return mark
 
 
 def _view_mark(view: Any) -> Guard | str | None:
@@ -209,54 +213,38 @@ def _resolved_view(request: HttpRequest) -> Any:
         return None
 
 
-def _decide(request: HttpRequest, guard: Guard) -> HttpResponse | None:
+def _request_of(request: HttpRequest) -> Request:
+    """The `Request` of a Django request: from the ASGI scope under ASGI, else from the environ."""
     scope = getattr(request, "scope", None)
     if isinstance(scope, Mapping) and "headers" in scope:
-        # ASGI: the raw headers, so duplicates are seen (Django's META has joined them).
-        decision = guard.decide_scope(scope)
-        if decision.pending:
-            config = decision.config
-            ip = client_ip_from_scope(scope, config._trusted_proxies, config._proxy_header)
-            # Under ASGI `_verify_first` has awaited the lookup already: this finds it cached.
-            decision = guard.settle(decision, scope, ip, user_agent_values(scope["headers"])[0])
-    else:
-        environ = getattr(request, "environ", request.META)
-        decision = guard.decide_environ(environ)
-        if decision.pending:
-            decision = guard.settle_environ(decision, environ)
-    _record(request, guard, decision)
-    return None if decision.response is None else _http_response(decision.response)
+        # The raw headers, so duplicates are seen (Django's META has joined them).
+        return scope_request(scope)
+    return environ_request(getattr(request, "environ", request.META))
 
 
-async def _verify_first(request: HttpRequest, guard: Guard) -> None:
-    """Under ASGI, await a crawler claim's DNS off the loop, so the sync decision finds it cached."""
-    scope = getattr(request, "scope", None)
-    if not (isinstance(scope, Mapping) and "headers" in scope):
-        return
-    config, cache = guard.current()
-    verification = config._verification
-    if verification is None:
-        return
-    values = user_agent_values(scope["headers"])
-    if len(values) == 1:
-        # A look ahead, uncounted: the request is counted once, by the sync decision that follows.
-        # A User-Agent seen for the first time is judged here too (uncached): DNS must never
-        # run on the event loop, even once.
-        explanation = peek_explanation(cache, values[0]) or config.explain_text(normalize_user_agent(values[0]))
-        if explanation.crawler is not None:
-            ip = client_ip_from_scope(scope, config._trusted_proxies, config._proxy_header)
-            await verification.verify_async(ip, explanation.crawler)
+def _decide(request: HttpRequest, guard: Guard) -> HttpResponse | None:
+    seen = _request_of(request)
+    decision = guard.decide(seen)
+    if decision.pending:
+        decision = guard.settle(decision, seen)  # sync: this runs in a worker thread
+    return _record(request, guard, decision)
 
 
-def _record(request: Any, guard: Guard, decision: Decision) -> None:
+async def _adecide(request: HttpRequest, guard: Guard) -> HttpResponse | None:
+    seen = _request_of(request)
+    decision = guard.decide(seen)
+    if decision.pending:
+        decision = await guard.asettle(decision, seen)
+    return _record(request, guard, decision)
+
+
+def _record(request: Any, guard: Guard, decision: Decision) -> HttpResponse | None:
+    """Leave the verdict on the request, and turn a block into Django's response."""
     request.botguard = decision.verdict
     request._botguard_guard = guard
-    header = decision.config._verdict_header
-    request._botguard_header = None if header is None else (header.decode("latin-1"), _verdict_name(decision.verdict))
-
-
-def _verdict_name(verdict: Verdict | None) -> str:
-    return "rejected" if verdict is None else verdict.name.lower()
+    header = decision.header
+    request._botguard_header = None if header is None else (header[0].decode("latin-1"), header[1].decode("latin-1"))
+    return None if decision.response is None else _http_response(decision.response)
 
 
 def _http_response(block: BlockResponse) -> HttpResponse:

@@ -19,6 +19,7 @@ from starlette.responses import Response
 
 from ._config import BlockResponse, Config
 from ._guard import Guard
+from ._request import scope_request
 from ._types import ConfigSource
 from ._verdict import Verdict
 
@@ -33,7 +34,9 @@ class BotGuardBlocked(HTTPException):
     verdict (None for duplicate User-Agent headers).
     """
 
-    def __init__(self, response: BlockResponse, verdict: Verdict | None, extra: tuple[tuple[bytes, bytes], ...]) -> None:
+    def __init__(
+        self, response: BlockResponse, verdict: Verdict | None, extra: tuple[tuple[bytes, bytes], ...] = ()
+    ) -> None:
         # The headers an ordinary HTTPException handler may send: not the length or type of a
         # body it will replace with its own.
         headers = {
@@ -83,22 +86,22 @@ class BotGuard:
 
     async def __call__(self, request: Request, response: Response) -> Verdict:
         scope = request.scope
-        decision = self.guard.decide_scope(scope)
+        seen = scope_request(scope)
+        decision = self.guard.decide(seen)
         if decision.pending:
-            decision = await self.guard.settle_scope(decision, scope)
-        header = decision.config._verdict_header
+            decision = await self.guard.asettle(decision, seen)
         verdict = decision.verdict
         if decision.response is None:
             assert verdict is not None  # only a rejected duplicate has no verdict, and it is blocked
             request.state.botguard = verdict
-            if header is not None:
+            if decision.header is not None:
                 # Merged into the route's response unless the route returns a Response itself.
-                response.headers[header.decode("latin-1")] = verdict.name.lower()
+                name, value = decision.header
+                response.headers[name.decode("latin-1")] = value.decode("latin-1")
             return verdict
-        extra = () if header is None else ((header, b"rejected" if verdict is None else verdict.name.lower().encode()),)
         handlers = scope.get("starlette.exception_handlers")
         if handlers is not None:
             # Without a handler of its own, FastAPI would answer `{"detail": ...}`; the table is the
             # one this request's exception is looked up in, so the first block already uses it.
             handlers[0].setdefault(BotGuardBlocked, answer_blocked)
-        raise BotGuardBlocked(decision.response, verdict, extra)
+        raise BotGuardBlocked(decision.response, verdict)

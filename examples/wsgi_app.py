@@ -4,7 +4,7 @@
     gunicorn examples.wsgi_app:app -b 127.0.0.1:8000 --threads 4
 
 WSGI servers join repeated headers into one HTTP_USER_AGENT, so two User-Agent headers are
-judged as one joined value here (see the README), not answered with 400.
+judged as one joined value here (see docs/wsgi.md), not answered with 400.
 """
 
 from __future__ import annotations

@@ -29,6 +29,7 @@ from starlette.testclient import TestClient
 
 from botguard import BotGuardMiddleware, Config, Verdict, classify
 from botguard._guard import Guard
+from botguard._request import Request, environ_request
 from botguard._override import OVERRIDES
 from botguard._rulesets import builtin_ruleset
 from botguard.testing import (
@@ -150,9 +151,9 @@ def test_a_middleware_on_a_config_loader_is_overridden_too() -> None:
 def test_any_adapter_built_on_guard_obeys_overrides() -> None:
     # A WSGI-shaped adapter: what every adapter does is ask Guard.decide.
     guard = Guard(BLOCK_GPTBOT)
-    assert guard.decide([GPTBOT.encode()], {}).response is not None
+    assert guard.decide(Request((GPTBOT.encode(),))).response is not None
     with disabled():
-        decision = guard.decide([GPTBOT.encode()], {})
+        decision = guard.decide(Request((GPTBOT.encode(),)))
         assert decision.response is None and decision.verdict is Verdict.NONE
     with override(BLOCK_LIBRARIES):
         assert guard.current()[0] is BLOCK_LIBRARIES
@@ -603,8 +604,7 @@ def test_assertions_against_a_wsgi_app() -> None:
     guard = Guard(BLOCK_GPTBOT)
 
     def wsgi_app(environ: dict[str, Any], start_response: Any) -> list[bytes]:
-        agent = environ.get("HTTP_USER_AGENT")
-        decision = guard.decide([] if agent is None else [agent.encode("latin-1")], environ)
+        decision = guard.decide(environ_request(environ))
         if decision.response is not None:
             start_response(f"{decision.response.status} Forbidden", [])
             return [decision.response.body]

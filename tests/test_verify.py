@@ -18,19 +18,11 @@ from hypothesis import strategies as st
 
 from botguard import CRAWLERS, BotGuardMiddleware, Config, ConfigError, Crawler, Verdict, classify, explain
 from botguard._guard import Guard
-from botguard._verify import (
-    MAX_HOPS,
-    CONFIRMED,
-    FAILED,
-    REFUTED,
-    SystemResolver,
-    Verifier,
-    _RangeSet,
-    client_ip,
-    client_ip_from_environ,
-    load_ranges_file,
-    parse_ip,
-)
+from botguard._request import Request
+from botguard.verify import SystemResolver, Verifier, client_ip, client_ip_from_environ, load_ranges_file, parse_ip
+from botguard.verify.address import MAX_HOPS
+from botguard.verify.ranges import RangeSet
+from botguard.verify.verifier import CONFIRMED, FAILED, REFUTED
 
 from .asgi_harness import Result, http_scope, ok_app, run, ua_headers
 from .servers import ipv6_loopback_works, serve_uvicorn
@@ -382,8 +374,9 @@ def test_a_burst_from_one_address_triggers_one_lookup(stub: StubResolver) -> Non
 
     assert asyncio.run(burst()) == [200] * 50
     assert stub.reverse_calls == [GOOGLE_IP] and stub.forward_calls == [GOOGLE_NAME]
-    # Burst of spoofers from many addresses: one lookup per address.
-    spoofers = [f"203.0.113.{i}" for i in range(1, 21)]
+    # Burst of spoofers from many addresses (in as many networks, each within its share of
+    # lookups): one lookup per address.
+    spoofers = [f"203.{i}.113.9" for i in range(1, 21)]
 
     async def many() -> list[int]:
         return await asyncio.gather(*(request_async(app, GOOGLEBOT, ip) for ip in spoofers for _ in range(5)))
@@ -394,12 +387,13 @@ def test_a_burst_from_one_address_triggers_one_lookup(stub: StubResolver) -> Non
 
 def test_a_burst_of_threads_triggers_one_lookup(stub: StubResolver) -> None:
     gate = stub.hang()
-    guard = Guard(Config(verify=("google",), resolver=stub, verify_timeout=5))
+    # Every thread may wait (the default lets one wait and answers the others at once).
+    guard = Guard(Config(verify=("google",), resolver=stub, verify_timeout=5, verify_max_waiting=20))
     results: list[Verdict | None] = []
 
     def one() -> None:
-        decision = guard.decide([GOOGLEBOT.encode()], {})
-        results.append(guard.settle(decision, {}, GOOGLE_IP).verdict)
+        request = Request((GOOGLEBOT.encode(),), peer=GOOGLE_IP)
+        results.append(guard.settle(guard.decide(request), request).verdict)
 
     threads = [threading.Thread(target=one) for _ in range(20)]
     for thread in threads:
@@ -446,8 +440,8 @@ def test_a_failure_is_cached_for_failed_ttl_only() -> None:
 def test_the_cache_is_bounded(stub: StubResolver) -> None:
     verifier = Verifier(stub, ("googlebot.com",), cache_size=8)
     for i in range(30):
-        verifier.lookup_sync(f"203.0.113.{i}")
-    assert len(verifier._cache) == 8
+        verifier.lookup_sync(f"203.{i}.113.9")
+    assert len(verifier._others) == 8 and verifier.lookups == 30
 
 
 # -- published ranges ---------------------------------------------------------------------------
@@ -497,7 +491,7 @@ def test_load_ranges_file_formats_and_errors(tmp_path: Path) -> None:
 )
 def test_range_set_agrees_with_the_networks(networks: list[tuple[int, int]], probes: list[int]) -> None:
     nets = [ipaddress.ip_network((base, prefix), strict=False) for base, prefix in networks]
-    ranges = _RangeSet(nets)
+    ranges = RangeSet(nets)
     for value in probes + [int(n.network_address) for n in nets] + [int(n.broadcast_address) + 1 for n in nets if int(n.broadcast_address) < 2**32 - 1]:
         ip = ipaddress.IPv4Address(value)
         assert (ip in ranges) == any(ip in n for n in nets)
