@@ -79,22 +79,18 @@ def text_features(low: str, rule: Rule | None) -> list[str]:
 
 
 class _WordScores(dict[bytes, float]):
-    """Word -> summed weight of its features; an unseen word is scored from its affixes."""
+    """Word -> score (the model's sum for the word and its affixes); an unseen word is scored from
+    its affixes alone, and remembered up to `_MEMO_LIMIT` words."""
 
-    __slots__ = ("_weights",)
+    __slots__ = ("_affixes",)
 
-    def __init__(self, weights: Mapping[str, float], words: Iterable[str]) -> None:
-        super().__init__()
-        self._weights = weights
-        for word in words:
-            self[word.encode("ascii")] = self._score(word.encode("ascii"))
-
-    def _score(self, word: bytes) -> float:
-        get = self._weights.get
-        return sum(get(feature, 0.0) for feature in word_features(word.decode("ascii")))
+    def __init__(self, words: Mapping[str, float], affixes: Mapping[str, float]) -> None:
+        super().__init__({word.encode("ascii"): score for word, score in words.items() if word.isascii()})
+        self._affixes = affixes
 
     def __missing__(self, word: bytes) -> float:
-        score = self._score(word)
+        get = self._affixes.get
+        score = sum(get(feature, 0.0) for feature in word_features(word.decode("ascii"))[1:])
         if len(self) < _MEMO_LIMIT:
             self[word] = score
         return score
@@ -106,7 +102,7 @@ def load_model(data: Mapping[str, Any] | None = None) -> dict[str, Any]:
         text = resources.files("botguard.rules").joinpath(MODEL_FILE).read_text("utf-8")
         data = json.loads(text)
     model = dict(data)
-    for key in ("weights", "threshold_rule", "threshold_words"):
+    for key in ("words", "affixes", "rules", "threshold_rule", "threshold_words"):
         if key not in model:
             raise ValueError(f"detector model lacks {key!r}")
     return model
@@ -116,7 +112,7 @@ class Detector:
     """Decide one User-Agent: the Rule that names it a bot, or None for a person."""
 
     __slots__ = (
-        "_engine", "_certain", "_probe_gate", "_probe_words", "_probes", "_scores", "_weights", "_t_rule", "_t_words",
+        "_engine", "_certain", "_probe_gate", "_probe_words", "_probes", "_scores", "_rules", "_t_rule", "_t_words",
         "_person", "_self_declared", "_word_category",
     )
 
@@ -140,18 +136,17 @@ class Detector:
         self._probe_gate = re.compile(probe_gate)
         self._probe_words = tuple(probe_words)
         self._probes = tuple((re.compile(rule.pattern, re.IGNORECASE), rule) for rule in probes)
-        weights: dict[str, float] = dict(model["weights"])
-        self._weights = weights
+        self._rules: dict[str, float] = dict(model["rules"])
         self._person = frozenset(word.encode("ascii") for word in person_words)
         self._self_declared = re.compile(self_declared)
-        self._scores = _WordScores(weights, [k[2:] for k in weights if k.startswith("w:") and k[2:].isascii()])
+        self._scores = _WordScores(model["words"], model["affixes"])
         self._t_rule = float(model["threshold_rule"])
         self._t_words = float(model["threshold_words"])
         self._word_category = {word.encode("ascii"): category for word, category in word_categories.items()}
 
     # The rule's own weight: by pattern, else by list (a rule the training never saw).
     def _rule_score(self, rule: Rule) -> float:
-        weights = self._weights
+        weights = self._rules
         return weights.get("r:" + rule.pattern, 0.0) + weights.get("g:" + rule.source, 0.0)
 
     def __call__(self, text: str) -> Rule | None:
@@ -195,15 +190,13 @@ class Detector:
         return score, rule
 
     def _verdict(self, words: list[bytes], score: float) -> Rule:
-        """A Rule that says why the words alone decided: the weightiest features, and a category."""
-        weights = self._weights
+        """A Rule that says why the words alone decided: the weightiest words, and a category."""
         contributions: dict[str, float] = {}
         for word in words:
-            for feature in word_features(word.decode("ascii")):
-                weight = weights.get(feature, 0.0)
-                if weight:
-                    label = _feature_label(feature)
-                    contributions[label] = contributions.get(label, 0.0) + weight
+            weight = self._scores[word]
+            if weight:
+                label = word.decode("ascii")
+                contributions[label] = contributions.get(label, 0.0) + weight
         top = sorted(contributions.items(), key=lambda item: -abs(item[1]))[:4]
         why = ", ".join(f"{label} {weight:+.2f}" for label, weight in top)
         category = "other"
@@ -215,9 +208,4 @@ class Detector:
         return Rule(
             pattern=f"score {score:.2f} >= {self._t_words:.2f}: {why}", index=-1, source="model", category=category
         )
-
-
-def _feature_label(feature: str) -> str:
-    kind, value = feature[:2], feature[2:]
-    return {"w:": f"'{value}'", "s:": f"'…{value}'", "t:": f"'…{value}'", "p:": f"'{value}…'"}.get(kind, feature)
 

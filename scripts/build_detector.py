@@ -12,9 +12,15 @@ The model is a logistic regression without intercept over the features of
 rule of the public lists that matches. Without an intercept, a word never seen weighs nothing, so
 an unknown `Name/version` is no evidence either way. Bots and people weigh the same in total.
 It is fitted by full-batch Adam with L2 regularisation for a fixed number of steps from zero,
-then weights are rounded: the same corpus always gives the same file. The two thresholds (with a
-rule, and words alone) are the lowest scores that flag at most `FP_BUDGET` of the people in the
-training data, and never below `MIN_THRESHOLD`. Needs numpy (the `dev` extra); the package does not.
+then weights are rounded: the same corpus always gives the same file. Needs numpy (the `dev`
+extra); the package does not.
+
+The two thresholds are constants on the model's log-odds, not fitted: with a rule, the sum must
+reach `THRESHOLD_RULE` (the rule's own weight counts, so a rule decides unless the words speak
+against it); words alone must reach `THRESHOLD_WORDS`. A threshold fitted to the training rows
+would be worthless: the model separates the rows it was fitted on almost perfectly, so the
+people's scores there say nothing about people it has not seen. The constants were chosen once,
+looking at the leave-one-collection-out results of a few candidate pairs (`benchmarks/accuracy.py`).
 """
 
 from __future__ import annotations
@@ -31,7 +37,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from benchmarks._peers import DEFAULT_DATA, load_corpus  # noqa: E402
-from botguard._detector import MODEL_FILE, text_features  # noqa: E402
+from botguard._detector import MODEL_FILE, text_features, word_features  # noqa: E402
 from botguard._patterns import normalize_user_agent  # noqa: E402
 from botguard._rulesets import Rule, certain_rules, default_rules, list_engine  # noqa: E402
 
@@ -41,8 +47,8 @@ LEARNING_RATE = 0.05
 L2 = 1e-5
 MIN_COUNT = 2  # features in fewer training rows are left out
 DIGITS = 3  # weights are rounded to this many decimals; smaller ones are dropped
-FP_BUDGET = 0.0001  # share of training people a threshold may flag
-MIN_THRESHOLD = 1.0
+THRESHOLD_RULE = 1.0
+THRESHOLD_WORDS = 3.0
 
 Features = list[list[str]]
 
@@ -100,26 +106,19 @@ def fit(features: Features, labels: Sequence[int]) -> dict[str, Any]:
         w -= LEARNING_RATE * (m / (1 - beta1**step)) / (np.sqrt(v / (1 - beta2**step)) + 1e-8)
     w = np.round(w, DIGITS)
     weights = {feature: float(w[j]) for j, feature in enumerate(vocabulary) if w[j] != 0.0}
-    kept = np.asarray([w[j] for j in range(len(vocabulary))])
-    score = np.bincount(rows, weights=kept[cols], minlength=n)
-    has_rule = np.zeros(n, dtype=bool)
-    for i, row in enumerate(features):
-        has_rule[i] = bool(row) and row[-1].startswith("g:")
-    people = y == 0.0
-    budget = int(FP_BUDGET * int(people.sum()))
-
-    def threshold(group: Any) -> float:
-        scores = np.sort(score[people & group])[::-1]
-        if len(scores) <= budget:
-            return MIN_THRESHOLD
-        # Just above the score of the (budget+1)-th highest-scoring person.
-        return max(MIN_THRESHOLD, round(float(scores[budget]) + 10.0 ** -DIGITS, DIGITS))
-
     return {
-        "about": "botguard's default detector: feature weights and thresholds, built by scripts/build_detector.py",
-        "threshold_rule": threshold(has_rule),
-        "threshold_words": threshold(~has_rule),
-        "weights": weights,
+        "about": "botguard's default detector, built by scripts/build_detector.py: the score of each known word "
+        "(its own weight and its affixes'), the weights of affixes (for words never seen) and of rules, and the "
+        "two thresholds",
+        "threshold_rule": THRESHOLD_RULE,
+        "threshold_words": THRESHOLD_WORDS,
+        "words": {
+            feature[2:]: round(sum(weights.get(f, 0.0) for f in word_features(feature[2:])), DIGITS)
+            for feature in weights
+            if feature.startswith("w:")
+        },
+        "affixes": {feature: weight for feature, weight in weights.items() if feature[:2] in ("s:", "t:", "p:")},
+        "rules": {feature: weight for feature, weight in weights.items() if feature[:2] in ("r:", "g:")},
     }
 
 
@@ -149,7 +148,8 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     MODEL_PATH.write_text(text, encoding="utf-8")
     model = json.loads(text)
-    print(f"wrote {MODEL_PATH.name}: {len(model['weights'])} weights, thresholds {model['threshold_rule']} "
+    print(f"wrote {MODEL_PATH.name}: {len(model['words'])} words, {len(model['affixes'])} affixes, "
+          f"{len(model['rules'])} rules, thresholds {model['threshold_rule']} "
           f"(with a rule) and {model['threshold_words']} (words alone)")
     return 0
 
