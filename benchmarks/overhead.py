@@ -2,44 +2,56 @@
 
     .venv/bin/python benchmarks/overhead.py                 # 7 runs, the figures in docs/performance.md
     .venv/bin/python benchmarks/overhead.py --runs 3 --scale 0.2   # a quick look
+    .venv/bin/python benchmarks/overhead.py --multiprocess         # prometheus_client multiprocess mode
 
 Drives each app directly (no server, no sockets) with the same request over and over: a
 browser User-Agent whose verdict is in the cache, so botguard's part is the hit path (find the
 header, one locked LRU lookup, count the request, set `scope["state"]`, call the app). Four
 apps: a bare ASGI app and a bare Starlette app, each alone and behind `BotGuardMiddleware`.
 
-"metrics on" is botguard as shipped: the counters behind `botguard.stats()`, and the
-Prometheus collector registered (it reads the counters only when scraped, so it adds nothing
-per request). "metrics off" looks verdicts up without counting the request (the core's
-lookup before metrics existed; it still counts cache hits). Runs are interleaved (every app once per run) so that a noisy
+"metrics on" is botguard as shipped: the counters behind `botguard.stats()`, and
+`botguard.prometheus.register()` called (its collector reads the counters only when scraped;
+with `--multiprocess`, a daemon thread copies them into prometheus_client's multiprocess files
+once a second, as under several workers). Neither adds anything per request. "metrics off" looks
+verdicts up without counting the request (the guard is given no row of request counters; cache
+hits are still counted). Runs are interleaved (every app once per run) so that a noisy
 neighbour hits all of them alike; figures are medians over runs, and each ratio is taken
-within one run, then the median of those is shown.
+within one run, then the median of those is shown. `--cpu` times the thread's CPU time instead
+of the wall clock: on a shared machine, time spent waiting for a core is then not counted.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import atexit
 import gc
+import os
 import platform
+import shutil
 import statistics
 import sys
+import tempfile
 import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+if "--multiprocess" in sys.argv:  # must be set before prometheus_client is imported
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="botguard-bench-")
+    # Registered first, so it runs last: after the copy botguard makes at exit.
+    atexit.register(shutil.rmtree, os.environ["PROMETHEUS_MULTIPROC_DIR"], ignore_errors=True)
 
-from prometheus_client import REGISTRY, generate_latest  # noqa: E402
+from prometheus_client import REGISTRY, CollectorRegistry, generate_latest, multiprocess  # noqa: E402
 from starlette.applications import Starlette  # noqa: E402
 from starlette.requests import Request  # noqa: E402
 from starlette.responses import PlainTextResponse  # noqa: E402
 from starlette.routing import Route  # noqa: E402
 
 import botguard  # noqa: E402
-from botguard import BotGuardMiddleware, _guard  # noqa: E402
-from botguard._cache import cached_explanation  # noqa: E402
+import botguard.prometheus  # noqa: E402
+from botguard import BotGuardMiddleware, _cache  # noqa: E402
 
 App = Callable[[dict[str, Any], Any, Any], Awaitable[None]]
 CHROME = b"Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36"
@@ -83,13 +95,17 @@ async def send(message: Any) -> None:
     pass
 
 
+CLOCK = [time.perf_counter]
+
+
 async def drive(app: App, requests: int) -> float:
     """Seconds per request for `requests` requests to `app`."""
     template = SCOPE
-    start = time.perf_counter()
+    clock = CLOCK[0]
+    start = clock()
     for _ in range(requests):
         await app(dict(template), receive, send)
-    return (time.perf_counter() - start) / requests
+    return (clock() - start) / requests
 
 
 def apps() -> dict[str, tuple[App, int]]:
@@ -105,7 +121,6 @@ def apps() -> dict[str, tuple[App, int]]:
 
 def measure(runs: int, scale: float) -> dict[bool, dict[str, list[float]]]:
     """counting on/off -> app name -> seconds per request, one entry per run."""
-    counted = _guard.request_explanation
 
     chosen = apps()
     loop = asyncio.new_event_loop()
@@ -115,21 +130,29 @@ def measure(runs: int, scale: float) -> dict[bool, dict[str, list[float]]]:
             loop.run_until_complete(drive(app, max(1000, int(requests * scale) // 10)))
         for _ in range(runs):
             for counting in (True, False):
-                _guard.request_explanation = counted if counting else cached_explanation
+                for app, _ in chosen.values():
+                    guard = getattr(app, "guard", None)
+                    if guard is not None:
+                        guard._current.counts = _cache.REQUESTS.row(False) if counting else None
                 for name, (app, requests) in chosen.items():
                     gc.collect()
                     times[counting][name].append(loop.run_until_complete(drive(app, max(1000, int(requests * scale)))))
     finally:
-        _guard.request_explanation = counted
         loop.close()
     return times
 
 
 def scrape_cost(repeat: int = 200) -> float:
-    """Seconds to render the whole default registry (botguard's collector included) once."""
+    """Seconds to render the whole default registry (botguard's collector included) once, or in
+    multiprocess mode the documented recipe's registry (a `MultiProcessCollector` reading the files)."""
+    registry = REGISTRY
+    if botguard.stats()["multiprocess_dir"]:
+        botguard.prometheus.flush()
+        registry = CollectorRegistry()
+        multiprocess.MultiProcessCollector(registry)
     start = time.perf_counter()
     for _ in range(repeat):
-        generate_latest(REGISTRY)
+        generate_latest(registry)
     return (time.perf_counter() - start) / repeat
 
 
@@ -153,16 +176,25 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=7, help="interleaved runs per app (default 7)")
     parser.add_argument("--scale", type=float, default=1.0, help="multiply the requests per run (default 1)")
+    parser.add_argument(
+        "--multiprocess", action="store_true",
+        help="run under prometheus_client's multiprocess mode (a temporary PROMETHEUS_MULTIPROC_DIR)",
+    )
+    parser.add_argument("--cpu", action="store_true", help="time the thread's CPU time, not the wall clock")
     args = parser.parse_args()
+    if args.cpu:
+        CLOCK[0] = time.thread_time
+    botguard.prometheus.register()
+    mode = "multiprocess mode, copied once a second" if botguard.stats()["multiprocess_dir"] else "one process"
     print(f"Python {platform.python_version()} on {platform.machine()}, botguard {botguard.__version__}, "
-          f"{args.runs} runs, scale {args.scale}")
+          f"{args.runs} runs, scale {args.scale}, {'CPU' if args.cpu else 'wall-clock'} time, Prometheus: {mode}")
     times = measure(args.runs, args.scale)
     on, off = times[True], times[False]
-    report("metrics on (counters + Prometheus collector registered)", on)
+    report("metrics on (counters + botguard.prometheus.register())", on)
     report("metrics off (lookup without request counting)", off)
     cost = [a - b for a, b in zip(on["botguard + bare ASGI"], off["botguard + bare ASGI"])]
     print(f"\ncounting costs {statistics.median(cost) * 1e9:.0f} ns/request (median of per-run differences, bare ASGI)")
-    print(f"one Prometheus scrape of the default registry: {scrape_cost() * 1e6:.0f} µs")
+    print(f"one Prometheus scrape ({mode}): {scrape_cost() * 1e6:.0f} µs")
 
 
 if __name__ == "__main__":

@@ -2,11 +2,15 @@
 
     from botguard import BotGuardMiddleware
     app.add_middleware(BotGuardMiddleware)
+
+The public API is `__all__` below; modules whose names start with `_` are private.
 """
 
 from __future__ import annotations
 
-import importlib.util as _importlib_util
+import importlib as _importlib
+import importlib.metadata as _metadata
+from typing import Any as _Any
 
 from ._asgi import BotGuardMiddleware
 from ._cache import CacheInfo, cache_info, classify, explain
@@ -37,9 +41,29 @@ __all__ = [
     "explain",
     "stats",
 ]
-__version__ = "0.1.0"
 
-# Metrics cost nothing without prometheus_client: the collector module is imported only when
-# it is installed, and it reads the counters only when scraped.
-if _importlib_util.find_spec("prometheus_client") is not None:
-    from . import prometheus as _prometheus  # noqa: F401  (registers the collector)
+def _installed_version() -> str:
+    # One source for the version: the package metadata that pyproject.toml writes at install.
+    try:
+        return _metadata.version("botguard")
+    except _metadata.PackageNotFoundError:  # imported from a checkout that was never installed
+        return "0+unknown"
+
+
+__version__ = _installed_version()
+
+# Reprs, tracebacks and docs show the name users import (`botguard.Config`), not the private
+# module it is defined in. Objects without a module of their own (CRAWLERS, a dict) are left alone.
+for _name in __all__:
+    _public = globals()[_name]
+    if callable(_public):  # classes and functions
+        _public.__module__ = __name__
+del _name, _public
+
+
+def __getattr__(name: str) -> _Any:
+    # `botguard.prometheus.register()` after a plain `import botguard`: the submodule (and
+    # prometheus_client) is imported on first use, never by `import botguard` itself.
+    if name == "prometheus":
+        return _importlib.import_module(".prometheus", __name__)
+    raise AttributeError(f"module 'botguard' has no attribute {name!r}")

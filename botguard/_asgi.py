@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from ._config import BlockResponse, Config
+from ._config import Config
 from ._guard import Guard
 from ._request import scope_request
+from ._responses import BlockResponse
 from ._types import ASGIApp, ConfigSource, Message, Receive, Scope, Send
 
 __all__ = ["BotGuardMiddleware"]
@@ -28,7 +29,9 @@ class BotGuardMiddleware:
     `lifespan` and other scope types pass through untouched.
     """
 
-    def __init__(self, app: ASGIApp, config: Config | ConfigSource | None = None, **fields: Any) -> None:
+    # `app` positional-only: so type checkers accept the class where Starlette and FastAPI expect
+    # a middleware factory (`Middleware(BotGuardMiddleware, deny=[...])`, `add_middleware`).
+    def __init__(self, app: ASGIApp, /, config: Config | ConfigSource | None = None, **fields: Any) -> None:
         self.app = app
         self.guard = Guard(config, fields)
 

@@ -22,19 +22,19 @@ from ._patterns import normalize_user_agent
 from ._verdict import Verdict
 
 __all__ = [
-    "peek_explanation",
-    "recount_request",
+    "REJECTED",
+    "REQUESTS",
     "CacheInfo",
     "DecisionTiming",
+    "RequestCounts",
     "cache_info",
     "cached_explanation",
     "classify",
     "count_request",
-    "request_counts",
-    "request_explanation",
     "decision_timing",
     "default_config",
     "explain",
+    "recount_request",
     "verdict_cache",
 ]
 
@@ -55,12 +55,46 @@ DECISION_BOUNDS: Final = (
 )
 _timing_counts: Final = [0] * len(DECISION_BOUNDS)
 _timing_total: Final = [0.0]
-# Requests judged by the middlewares: slot 2 * verdict + monitor (monitor is 0 or 1), and after
-# the verdicts two slots for rejected duplicate headers. Bumped in the same locked section as
-# the cache lookup, so counting a request costs an index and an add, not another lock.
-REJECTED_SLOT: Final = int(max(Verdict)) + 1
-_requests: Final = [0] * (2 * REJECTED_SLOT + 2)
 _default: list[Config] = []
+
+
+class RequestCounts:
+    """Requests judged by the middlewares, by verdict (None: rejected for duplicate User-Agents)
+    and by whether the config was in monitor mode.
+
+        row = REQUESTS.row(config.monitor)     # a config's row, looked up once
+        row[verdict] += 1                      # under `_lock`; row[REJECTED] for duplicates
+
+    Each row is a list indexed by verdict code, its last slot the rejected duplicates. A guard
+    keeps its config's row, and `cached_explanation` bumps it in the same locked section as the
+    cache lookup: counting a request costs an index and an add, not a call or another lock.
+    """
+
+    __slots__ = ("enforced", "monitored")
+
+    def __init__(self) -> None:
+        self.enforced = [0] * (int(max(Verdict)) + 2)
+        self.monitored = [0] * (int(max(Verdict)) + 2)
+
+    def row(self, monitor: bool) -> list[int]:
+        """The counters of requests decided with the rules enforced, or in monitor mode."""
+        return self.monitored if monitor else self.enforced
+
+    def snapshot(self) -> dict[Verdict | None, tuple[int, int]]:
+        """verdict -> (requests decided with the rules enforced, requests decided in monitor mode)."""
+        with _lock:
+            return {v: (self.enforced[_index(v)], self.monitored[_index(v)]) for v in (*Verdict, None)}
+
+
+# The slot of requests rejected for carrying several User-Agent headers: a row's last.
+REJECTED: Final = -1
+
+
+def _index(verdict: Verdict | None) -> int:
+    return REJECTED if verdict is None else int(verdict)
+
+
+REQUESTS: Final = RequestCounts()
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,8 +142,14 @@ def verdict_cache(config: Config) -> VerdictLRU:
         return cache
 
 
-def cached_explanation(config: Config, cache: VerdictLRU, raw: str | bytes) -> Explanation:
+def cached_explanation(config: Config, cache: VerdictLRU, raw: str | bytes, counts: list[int] | None = None) -> Explanation:
     """The decision for a raw header value, from `cache` when it is there (the hot path).
+
+    Arguments:
+        config, cache: the config in force and its verdict cache.
+        raw: the header value as received.
+        counts: the config's row of `REQUESTS`, to count a request with this verdict (the
+            middlewares' lookup); None counts no request.
 
     Explanations are cached rather than bare verdicts, so a block can be logged with its rule at
     no extra cost; they are small, shared and immutable.
@@ -121,30 +161,10 @@ def cached_explanation(config: Config, cache: VerdictLRU, raw: str | bytes) -> E
             _counts[1] += 1
         else:
             _counts[0] += 1
+            if counts is not None:
+                counts[found.verdict] += 1
             return found
-    return _decide_and_store(config, cache, raw, count_request=False)
-
-
-def request_explanation(config: Config, cache: VerdictLRU, raw: str | bytes) -> Explanation:
-    """`cached_explanation` for a request: also counts the request by verdict (the middleware hot path).
-
-    A twin of `cached_explanation`'s hit path rather than a flag on it: this is the one place per
-    request where a branch and a call show in the overhead benchmark.
-    """
-    with _lock:
-        try:
-            found = cache[raw]
-        except KeyError:
-            _counts[1] += 1
-        else:
-            _counts[0] += 1
-            _requests[2 * found.verdict + config.monitor] += 1
-            return found
-    return _decide_and_store(config, cache, raw, count_request=True)
-
-
-def _decide_and_store(config: Config, cache: VerdictLRU, raw: str | bytes, *, count_request: bool) -> Explanation:
-    """The miss path: decide, time it, and cache the decision unless a regex timeout touched it."""
+    # The miss path: decide, time it, and cache the decision unless a regex timeout touched it.
     start = perf_counter()
     found = config.explain_text(normalize_user_agent(raw))
     elapsed = perf_counter() - start
@@ -153,35 +173,23 @@ def _decide_and_store(config: Config, cache: VerdictLRU, raw: str | bytes, *, co
             cache[raw] = found
         _timing_counts[bisect.bisect_left(DECISION_BOUNDS, elapsed)] += 1
         _timing_total[0] += elapsed
-        if count_request:
-            _requests[2 * found.verdict + config.monitor] += 1
+        if counts is not None:
+            counts[found.verdict] += 1
     return found
 
 
 def count_request(verdict: Verdict | None, monitor: bool) -> None:
-    """Count a request judged without `request_explanation` (no header, or several)."""
-    slot = REJECTED_SLOT if verdict is None else int(verdict)
+    """Count a request judged without a lookup (no User-Agent header, or several)."""
     with _lock:
-        _requests[2 * slot + monitor] += 1
-
-
-def peek_explanation(cache: VerdictLRU, raw: str | bytes) -> Explanation | None:
-    """The cached decision for `raw`, if any, without counting anything (a look ahead, not a request)."""
-    with _lock:
-        return cache.get(raw)
+        REQUESTS.row(monitor)[_index(verdict)] += 1
 
 
 def recount_request(counted: Verdict, verdict: Verdict, monitor: bool) -> None:
     """Move one request counted under `counted` to `verdict` (a crawler claim, once its address proved it)."""
+    row = REQUESTS.row(monitor)
     with _lock:
-        _requests[2 * counted + monitor] -= 1
-        _requests[2 * verdict + monitor] += 1
-
-
-def request_counts() -> tuple[int, ...]:
-    """A snapshot of the request counters, by slot (2 * verdict + monitor; then rejected)."""
-    with _lock:
-        return tuple(_requests)
+        row[counted] -= 1
+        row[verdict] += 1
 
 
 def classify(user_agent: str | bytes | None, config: Config | None = None) -> Verdict:

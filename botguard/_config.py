@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, fields
-from http import HTTPStatus
 from typing import Any
 
 from ._errors import ConfigError
 from ._patterns import PatternList
+from ._responses import BlockResponse, block_response, grpc_block_response
 from ._rulesets import BUILTIN_NAMES, CATEGORIES, Rule, RuleSet, builtin_ruleset
 from ._verdict import Verdict
 from .verify import IPNetwork, Resolver, Verification, normalize_crawlers, normalize_ranges, parse_networks
 
-__all__ = ["Config", "Explanation", "BlockResponse", "POLICY_RULES", "grpc_response", "GRPC_TRAILERS"]
+__all__ = ["Config", "Explanation", "POLICY_RULES"]
 
 # Kong's names for the two lists: a Kong plugin config migrates as it is.
 _ALIASES = {"whitelist": "allow", "blacklist": "deny"}
@@ -86,88 +85,6 @@ class Explanation:
         if self.list == "allow_categories":
             text += ", admitted by allow_categories"
         return text
-
-
-@dataclass(frozen=True, slots=True)
-class BlockResponse:
-    """A prebuilt HTTP answer: status, headers as (bytes, bytes) pairs, body.
-
-    `headers` is always complete. `trailers` names headers (gRPC's `grpc-status`, ...) that a
-    server able to send trailers should send as trailers instead: HTTP/2 gRPC clients read the
-    status of a call from trailers, or from headers only when those end the stream.
-    """
-
-    status: int
-    headers: tuple[tuple[bytes, bytes], ...]
-    body: bytes
-    trailers: tuple[bytes, ...] = ()
-
-
-def _json_response(status: int, message: str) -> BlockResponse:
-    body = json.dumps({"message": message}).encode()
-    return BlockResponse(status, _headers(b"application/json", body, None), body)
-
-
-# HTTP status -> gRPC status code, for answering gRPC calls; unlisted codes are PERMISSION_DENIED
-# (7), since whatever the status, the call was refused by policy.
-_GRPC_CODES = {400: 3, 401: 16, 403: 7, 404: 5, 409: 6, 429: 8, 499: 1, 500: 13, 501: 12, 503: 14, 504: 4}
-GRPC_TRAILERS = (b"grpc-status", b"grpc-message", b"grpc-status-details-bin")
-_GRPC_MESSAGE_SAFE = frozenset(range(0x20, 0x7F)) - {ord("%")}
-
-
-def grpc_response(status: int, message: str, retry_after: int | None = None) -> BlockResponse:
-    """The gRPC form of an HTTP refusal: HTTP 200, `application/grpc`, `grpc-status` and `grpc-message`.
-
-    A "Trailers-Only" answer: no message, status in the header block (or in trailers where the
-    server can send them, see `BlockResponse.trailers`); `content-length: 0` tells an HTTP/1.1
-    client where it ends.
-    """
-    encoded = "".join(chr(b) if b in _GRPC_MESSAGE_SAFE else f"%{b:02X}" for b in message.encode())
-    headers = [
-        (b"content-type", b"application/grpc"),
-        (b"content-length", b"0"),
-        (b"cache-control", b"no-store"),
-        (b"grpc-status", str(_GRPC_CODES.get(status, 7)).encode()),
-        (b"grpc-message", encoded.encode()),
-    ]
-    if retry_after is not None:
-        headers.append((b"retry-after", str(retry_after).encode()))
-    return BlockResponse(200, tuple(headers), b"", trailers=GRPC_TRAILERS[:2])
-
-
-def _block_message(status: int, body: str, content_type: str) -> str:
-    """A one-line message for a block body, for protocols without a body (gRPC's `grpc-message`)."""
-    kind = content_type.split(";", 1)[0].strip().lower()
-    if kind == "application/json" or kind.endswith("+json"):
-        try:
-            parsed = json.loads(body)
-        except ValueError:
-            parsed = None
-        if isinstance(parsed, dict) and isinstance(parsed.get("message"), str):
-            return str(parsed["message"])
-    elif kind == "text/plain" and body.strip() and len(body) <= 200 and "\n" not in body.strip():
-        return body.strip()
-    try:
-        return HTTPStatus(status).phrase
-    except ValueError:
-        return "Forbidden"
-
-
-def _headers(content_type: bytes, body: bytes, retry_after: int | None) -> tuple[tuple[bytes, bytes], ...]:
-    headers = [
-        (b"content-type", content_type),
-        (b"content-length", str(len(body)).encode()),
-        # A CDN must never serve a bot's 403 to people.
-        (b"cache-control", b"no-store"),
-    ]
-    if retry_after is not None:
-        headers.append((b"retry-after", str(retry_after).encode()))
-    return tuple(headers)
-
-
-DUPLICATE_MESSAGE = "Only one User-Agent header allowed"
-DUPLICATE_RESPONSE = _json_response(400, DUPLICATE_MESSAGE)
-DUPLICATE_GRPC_RESPONSE = grpc_response(400, DUPLICATE_MESSAGE)
 
 
 @dataclass(frozen=True, eq=False, kw_only=True)
@@ -296,14 +213,9 @@ class Config:
         set_(self, "_deny", PatternList("deny", self.deny, self.match_timeout))
         set_(self, "_builtin", None if self.builtin is None else builtin_ruleset(self.builtin))
         set_(self, "_allowed", frozenset(self.allow_categories))
-        body = self.block_body.encode()
-        set_(
-            self,
-            "_block_response",
-            BlockResponse(self.block_status, _headers(self.block_content_type.encode("latin-1"), body, self.retry_after), body),
-        )
-        message = _block_message(self.block_status, self.block_body, self.block_content_type)
-        set_(self, "_grpc_block_response", grpc_response(self.block_status, message, self.retry_after))
+        answer = (self.block_status, self.block_body, self.block_content_type, self.retry_after)
+        set_(self, "_block_response", block_response(*answer))
+        set_(self, "_grpc_block_response", grpc_block_response(*answer))
         set_(self, "_verdict_header", None if self.verdict_header is None else self.verdict_header.lower().encode())
         set_(self, "_trusted_proxies", parse_networks("trusted_proxies", self.trusted_proxies))
         set_(self, "_proxy_header", self.forwarded_header.lower().encode())

@@ -13,26 +13,20 @@ from collections.abc import Mapping
 from typing import Any
 
 from ._cache import (
+    REQUESTS,
     VerdictLRU,
     cached_explanation,
     count_request,
     default_config,
     recount_request,
-    request_explanation,
     verdict_cache,
 )
-from ._config import (
-    DUPLICATE_GRPC_RESPONSE,
-    DUPLICATE_RESPONSE,
-    GRPC_TRAILERS,
-    BlockResponse,
-    Config,
-    Explanation,
-)
+from ._config import Config, Explanation
 from ._errors import ConfigError
 from ._observe import log_block, safe_text, verdict_label
 from ._override import OVERRIDES, forced
 from ._request import Request
+from ._responses import DUPLICATE_GRPC_RESPONSE, DUPLICATE_RESPONSE, BlockResponse, hook_response, with_header
 from ._types import ConfigSource
 from ._verdict import Verdict
 from .verify import Outcome, client_ip
@@ -88,18 +82,21 @@ class InForce:
 
     # A class with slots, not a NamedTuple: unpacking a tuple subclass is not specialised by
     # the interpreter and cost about 30 ns a request in benchmarks/overhead.py.
-    __slots__ = ("config", "cache", "passing", "monitored", "responses")
+    __slots__ = ("config", "cache", "counts", "passing", "monitored", "responses")
 
     def __init__(
         self,
         config: Config,
         cache: VerdictLRU,
+        counts: list[int] | None,
         passing: tuple[Decision | None, ...],
         monitored: tuple[Decision, ...],
         responses: Mapping[tuple[Verdict | None, bool], BlockResponse],
     ) -> None:
         self.config = config
         self.cache = cache
+        # The config's row of the request counters (`REQUESTS.row`), bumped by the cache lookup.
+        self.counts = counts
         # Indexed by verdict code: a shared Decision for a verdict that passes, None for one that
         # blocks. One index answers both "does it pass?" and "with what?", and a passing request
         # allocates nothing.
@@ -120,20 +117,14 @@ def _in_force(config: Config) -> InForce:
             plain, grpc = DUPLICATE_RESPONSE, DUPLICATE_GRPC_RESPONSE
         else:
             plain, grpc = config._block_response, config._grpc_block_response
-        responses[verdict, False] = _with_header(plain, header)
-        responses[verdict, True] = _with_header(grpc, header)
-    return InForce(config, verdict_cache(config), passing, monitored, responses)
+        responses[verdict, False] = with_header(plain, header)
+        responses[verdict, True] = with_header(grpc, header)
+    return InForce(config, verdict_cache(config), REQUESTS.row(config.monitor), passing, monitored, responses)
 
 
 def _verdict_header(config: Config, verdict: Verdict | None) -> tuple[bytes, bytes] | None:
     name = config._verdict_header
     return None if name is None else (name, verdict_label(verdict).encode())
-
-
-def _with_header(response: BlockResponse, header: tuple[bytes, bytes] | None) -> BlockResponse:
-    if header is None:
-        return response
-    return BlockResponse(response.status, (*response.headers, header), response.body, response.trailers)
 
 
 def resolve_config(config: Config | ConfigSource | None, fields: dict[str, Any]) -> Config | ConfigSource:
@@ -217,14 +208,14 @@ class Guard:
         # Counting is part of the lookup (one locked section): a request is counted as passed,
         # blocked or monitored from its verdict and `config.monitor`, exactly as decided below.
         if len(values) == 1:
-            explanation = request_explanation(config, current.cache, values[0])
+            explanation = cached_explanation(config, current.cache, values[0], current.counts)
         elif not values:
             explanation = config.explain_text(None)
             count_request(explanation.verdict, config.monitor)
         elif config.duplicate_ua == "reject":
             return _reject_duplicate(current, request)
         else:
-            explanation = request_explanation(config, current.cache, values[0])
+            explanation = cached_explanation(config, current.cache, values[0], current.counts)
         verdict = explanation.verdict
         decision = current.passing[verdict]
         if decision is not None:
@@ -334,44 +325,10 @@ def _block_response(
 ) -> BlockResponse:
     if config.on_block is not None:
         try:
-            response = _hook_response(*config.on_block(request.native, verdict))
+            response = hook_response(*config.on_block(request.native, verdict))
         except Exception:
             # The hook is the user's code: its failure must not turn a block into a 500.
             logger.exception("botguard: on_block failed; sending the configured block response")
         else:
-            return _with_header(response, _verdict_header(config, verdict))
+            return with_header(response, _verdict_header(config, verdict))
     return responses[verdict, request.grpc]
-
-
-def _hook_response(status: Any, headers: Any, body: Any) -> BlockResponse:
-    """Check and encode what an `on_block` hook returned; raise ValueError when it is unusable."""
-    if isinstance(status, bool) or not isinstance(status, int) or not 200 <= status <= 599:
-        raise ValueError(f"on_block: status {status!r} is not a final HTTP status (200-599)")
-    if isinstance(body, str):
-        body = body.encode()
-    elif isinstance(body, (bytearray, memoryview)):
-        body = bytes(body)
-    elif not isinstance(body, bytes):
-        raise ValueError(f"on_block: body must be bytes or str, not {type(body).__name__}")
-    if isinstance(headers, Mapping):
-        headers = headers.items()
-    raw: list[tuple[bytes, bytes]] = []
-    for name, value in headers:
-        key = _header_bytes(name).lower()
-        if key == b"content-length":
-            continue  # ours is always right; a hook's could truncate or hang the response
-        raw.append((key, _header_bytes(value)))
-    for key, value in raw:
-        if not key or any(c in key for c in b" \t\r\n\0:") or any(c in value for c in b"\r\n\0"):
-            # A header a server would refuse (or, worse, split into two): never sent.
-            raise ValueError(f"on_block: invalid header {key!r}: {value!r}")
-    raw.append((b"content-length", str(len(body)).encode()))
-    grpc = any(k == b"content-type" and v.lower().startswith(b"application/grpc") for k, v in raw)
-    trailers = tuple(name for name in GRPC_TRAILERS if any(k == name for k, _ in raw)) if grpc else ()
-    return BlockResponse(status, tuple(raw), body, trailers)
-
-
-def _header_bytes(value: Any) -> bytes:
-    if isinstance(value, bytes):
-        return value
-    return str(value).encode("latin-1")

@@ -2,13 +2,15 @@
 
 The request counters are plain integers kept next to the verdict caches (`_cache`) and bumped
 in the same locked section as the cache lookup; nothing else runs on the request path. The
-reload counters live here. `stats()` copies them all into a dict, and the Prometheus collector (`botguard.prometheus`,
-registered by itself when `prometheus_client` is installed) reads them only when it is scraped.
+reload counters live here. `stats()` copies them all into a dict; `botguard.prometheus` (once
+its `register()` is called) reads that at scrape time, or copies it into prometheus_client's
+multiprocess files once a second.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import threading
 from collections.abc import Mapping
 from typing import Any, Final
@@ -24,6 +26,7 @@ __all__ = [
     "record_reload",
     "request_path",
     "safe_text",
+    "set_multiprocess_dir",
     "stats",
     "verdict_label",
 ]
@@ -41,6 +44,9 @@ _lock: Final = threading.Lock()
 # there from the start so that a dashboard has a zero to compare with.
 _reloads: Final[dict[str, int]] = {"changed": 0, "unchanged": 0, "failed": 0}
 
+# Where `botguard.prometheus` copies the counters for prometheus_client's multiprocess mode.
+_multiprocess_dir: list[str | None] = [None]
+
 # How much of a User-Agent (or path), and of the rule's pattern, a log line carries.
 LOG_CHARS: Final = 200
 PATTERN_CHARS: Final = 80
@@ -54,7 +60,7 @@ def verdict_label(verdict: Verdict | None) -> str:
 def possible_actions(label: str) -> tuple[str, ...]:
     """The actions a verdict can get: "passed" below DENY (none, allow), else "blocked" or "monitored"."""
     verdict = Verdict.__members__.get(label.upper())
-    if verdict is not None and verdict < Verdict.DENY:
+    if verdict is not None and not verdict.blocked:
         return ACTIONS[:1]
     return ACTIONS[1:]
 
@@ -74,30 +80,37 @@ def record_reload(result: str, message: str = "") -> None:
     with _lock:
         _reloads[result] = _reloads.get(result, 0) + 1
     if result == "failed":
-        logger.warning("botguard: config reload failed, keeping the last good config: %s", message)
+        logger.warning("config reload failed, keeping the last good config: %s", message)
     elif result == "unchanged":
-        logger.debug("botguard: config unchanged: %s", message)
+        logger.debug("config unchanged: %s", message)
     else:
-        logger.info("botguard: config reloaded: %s", message)
+        logger.info("config reloaded: %s", message)
+
+
+def set_multiprocess_dir(path: str | None) -> None:
+    """Record where the counters are copied for prometheus_client's multiprocess mode (`stats()` says it)."""
+    _multiprocess_dir[0] = path
 
 
 def stats() -> dict[str, Any]:
     """Every botguard counter of this process as a plain dict (the numbers Prometheus gets).
 
-        botguard.stats()["requests"]["bot"]["blocked"]   # bots answered 403 so far
+        botguard.stats()["requests"]["bot"]["blocked"]   # bots answered 403 so far, by this process
 
-    Keys: `requests` (verdict -> action -> count; verdicts none, allow, deny, bot, ..., rejected;
+    The counts are this process's alone (`per_process` is True): with several workers each has
+    its own, and `pid` says whose these are. `multiprocess_dir` is the directory where
+    `botguard.prometheus.register()` copies them for prometheus_client's multiprocess mode,
+    whose `MultiProcessCollector` sums the workers (None when it does not).
+
+    Keys: `per_process`, `pid`, `multiprocess_dir`, `requests` (verdict -> action -> count; verdicts none, allow, deny, bot, ..., rejected;
     actions passed, blocked, monitored), `cache_hits`, `cache_misses`, `config_reloads`
     (result -> count), `decision_seconds` (the miss-path decision time histogram: `buckets`
     upper bound -> cumulative count, `count`, `sum` in seconds).
     """
-    slots = _cache.request_counts()
     # Built from the enum, so a verdict added later is counted without an edit here.
     requests = {}
-    for verdict in (*Verdict, None):
-        slot = _cache.REJECTED_SLOT if verdict is None else int(verdict)
-        enforced, monitored = slots[2 * slot], slots[2 * slot + 1]
-        if verdict is not None and verdict < Verdict.DENY:
+    for verdict, (enforced, monitored) in _cache.REQUESTS.snapshot().items():
+        if verdict is not None and not verdict.blocked:
             requests[verdict_label(verdict)] = {"passed": enforced + monitored, "blocked": 0, "monitored": 0}
         else:
             requests[verdict_label(verdict)] = {"passed": 0, "blocked": enforced, "monitored": monitored}
@@ -110,6 +123,9 @@ def stats() -> dict[str, Any]:
         cumulative += count
         buckets[bound] = cumulative
     return {
+        "per_process": True,
+        "pid": os.getpid(),
+        "multiprocess_dir": _multiprocess_dir[0],
         "requests": requests,
         "cache_hits": timing.hits,
         "cache_misses": timing.misses,
@@ -176,7 +192,7 @@ def log_block(
     """Write the one log line of a refused request (or, in monitor mode, of one that would be).
 
         log_block("blocked", Verdict.DENY, explanation, "/login", b"Scrapy/2.11")
-        # botguard: blocked verdict=deny rule=deny[0] category=- path="/login" user_agent="Scrapy/2.11" pattern="(?i)scrapy"
+        # blocked verdict=deny rule=deny[0] category=- path="/login" user_agent="Scrapy/2.11" pattern="(?i)scrapy"
 
     Arguments:
         what: what happened: "blocked", "would block", "rejected", "would reject", ...
@@ -208,7 +224,7 @@ def log_block(
     }
     logger.log(
         level,
-        'botguard: %s verdict=%s rule=%s category=%s path="%s" user_agent="%s" pattern="%s"',
+        '%s verdict=%s rule=%s category=%s path="%s" user_agent="%s" pattern="%s"',
         what,
         fields["verdict"],
         fields["rule"] or "-",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from enum import IntEnum
+from typing import Final
 
 __all__ = ["Verdict"]
 
@@ -24,4 +25,9 @@ class Verdict(IntEnum):
     @property
     def blocked(self) -> bool:
         """True when the request is to be refused (DENY, BOT or SPOOFED)."""
-        return self >= Verdict.DENY
+        return self in BLOCKED
+
+
+# The verdicts that refuse a request, named one by one: a verdict added later passes unless it is
+# listed here, whatever its number.
+BLOCKED: Final = frozenset({Verdict.DENY, Verdict.BOT, Verdict.SPOOFED})

@@ -14,9 +14,10 @@ from functools import lru_cache
 from http import HTTPStatus
 from typing import Any
 
-from ._config import BlockResponse, Config
+from ._config import Config
 from ._guard import Guard
 from ._request import environ_request
+from ._responses import BlockResponse
 from ._types import ConfigSource, Environ, StartResponse, WSGIApp
 
 __all__ = ["BotGuardWSGIMiddleware"]

@@ -16,4 +16,8 @@ class BotGuardAppConfig(AppConfig):  # type: ignore[misc]
     verbose_name = "botguard"
 
     def ready(self) -> None:
-        from . import django  # noqa: F401  (importing it registers the check)
+        from django.core import checks
+
+        from ._django_checks import check_settings
+
+        checks.register(check_settings, checks.Tags.security)

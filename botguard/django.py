@@ -16,15 +16,15 @@ from collections.abc import Callable, Mapping
 from typing import Any, Final, TypeVar
 
 from asgiref.sync import iscoroutinefunction, markcoroutinefunction
-from django.core import checks
 from django.core.exceptions import ImproperlyConfigured
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 
-from ._config import BlockResponse, Config
-from ._django_checks import SETTING, check_settings, config_from_setting
+from ._config import Config
+from ._django_checks import SETTING, config_from_setting
 from ._errors import ConfigError
 from ._guard import Decision, Guard
 from ._request import Request, environ_request, scope_request
+from ._responses import BlockResponse
 from ._types import ConfigSource
 
 __all__ = ["BotGuardMiddleware", "exempt", "rules"]
@@ -34,10 +34,6 @@ V = TypeVar("V", bound=Callable[..., Any])
 # Where the decorators leave their mark on a view: `EXEMPT`, or the view's own `Guard`.
 _ATTRIBUTE: Final = "botguard_view_rules"
 EXEMPT: Final = "exempt"
-
-# Registered on import as well as from `botguard.apps`: the check runs whenever this module has
-# been imported before `manage.py check`, even without "botguard" in INSTALLED_APPS.
-checks.register(check_settings, checks.Tags.security)
 
 
 class BotGuardMiddleware:

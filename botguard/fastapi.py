@@ -17,9 +17,10 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
-from ._config import BlockResponse, Config
+from ._config import Config
 from ._guard import Guard
 from ._request import scope_request
+from ._responses import BlockResponse
 from ._types import ConfigSource
 from ._verdict import Verdict
 

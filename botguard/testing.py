@@ -35,6 +35,7 @@ from . import _override
 from ._cache import explain, verdict_cache
 from ._config import Config, Explanation
 from ._patterns import normalize_user_agent
+from ._rulesets import CATEGORIES
 from ._verdict import Verdict
 
 __all__ = [
@@ -51,7 +52,7 @@ __all__ = [
 F = TypeVar("F", bound=Callable[..., Any])
 
 #: The categories of `sample_user_agents("bot", category=...)`, shared with the built-in rules.
-BOT_CATEGORIES: Final = ("search", "seo", "ai", "library", "monitor", "preview", "scanner", "feed", "archive", "other")
+BOT_CATEGORIES: Final = CATEGORIES
 _KINDS: Final = ("browser", "bot")
 # Built-in patterns run to kilobytes; a failure message shows their start and what they matched.
 _PATTERN_SHOWN: Final = 80
@@ -276,9 +277,14 @@ def assert_blocked(target: Any, user_agent: str | bytes | None, *, path: str = "
     Arguments:
         target: a `Config` (judged as a middleware with it would judge), or an app: ASGI
             (Starlette, FastAPI, Django's ASGI handler) or WSGI, with botguard middleware in it.
-            An app gets one real request, in this process, and the overrides in force apply.
+            An app gets one real request, in this process.
         user_agent: the header value; None sends no User-Agent header.
         path, method: the request an app gets (the app's own answer does not matter).
+
+    One rule for both kinds of target: the overrides in force apply, as they do to every
+    middleware. Under `disabled()` or `pytest --botguard-disable` nothing is blocked, so this fails
+    (and says why) unless the test enforces the rules again (`@pytest.mark.botguard`, `enabled()`);
+    under `override(other)`, `other` decides.
 
     Returns the `Explanation` of the deciding middleware.
     """
@@ -298,12 +304,16 @@ def assert_allowed(target: Any, user_agent: str | bytes | None, *, path: str = "
 
 def _check(target: Any, user_agent: str | bytes | None, path: str, method: str, *, want_blocked: bool) -> Explanation:
     want = "block" if want_blocked else "allow"
+    # The config an override forces on every middleware here (None: each enforces its own).
+    forced = _forced_config()
     if isinstance(target, Config):
-        explanation = explain(user_agent, target)
-        blocked = explanation.verdict.blocked and not target.monitor
+        config = target if forced is None else forced
+        explanation = explain(user_agent, config)
+        blocked = explanation.verdict.blocked and not config.monitor
         if blocked != want_blocked:
             raise AssertionError(
-                f"expected botguard to {want} {_show(user_agent)}, but {_why(blocked, explanation, target, user_agent)}"
+                f"expected botguard to {want} {_show(user_agent)}, but "
+                f"{_why(blocked, explanation, config, user_agent, forced is not None)}"
             )
         return explanation
     if not callable(target):
@@ -331,7 +341,8 @@ def _check(target: Any, user_agent: str | bytes | None, path: str, method: str, 
         config, explanation = refusals[0]
         if not want_blocked:
             raise AssertionError(
-                f"expected botguard to allow {_show(user_agent)} at {where}, but {_why(True, explanation, config, user_agent)}"
+                f"expected botguard to allow {_show(user_agent)} at {where}, but "
+                f"{_why(True, explanation, config, user_agent, forced is not None)}"
             )
         return explanation
     passing = [(config, explanation) for config, explanation in judged if not explanation.verdict.blocked or config.monitor]
@@ -346,7 +357,8 @@ def _check(target: Any, user_agent: str | bytes | None, path: str, method: str, 
     config, explanation = passing[-1]
     if want_blocked:
         raise AssertionError(
-            f"expected botguard to block {_show(user_agent)} at {where}, but {_why(False, explanation, config, user_agent)}"
+            f"expected botguard to block {_show(user_agent)} at {where}, but "
+            f"{_why(False, explanation, config, user_agent, forced is not None)}"
             f" ({answered})"
         )
     return explanation
@@ -359,15 +371,30 @@ def _is_block_answer(config: Config, status: int | None, body: bytes) -> bool:
     return config.on_block is not None or body == config._block_response.body
 
 
-def _why(blocked: bool, explanation: Explanation, config: Config, user_agent: str | bytes | None) -> str:
+def _forced_config() -> Config | None:
+    """The config a `botguard.testing` override forces on every middleware in this context, if any."""
+    if not _override.OVERRIDES.count:
+        return None
+    forced: tuple[Config, Any] | None = _override.forced(None)
+    return None if forced is None else forced[0]
+
+
+def _why(
+    blocked: bool, explanation: Explanation, config: Config, user_agent: str | bytes | None, overridden: bool
+) -> str:
+    if overridden and config is _disabled_config():
+        return (
+            "it passes: botguard is switched off here (botguard.testing.disabled(), or pytest --botguard-disable); "
+            "mark the test @pytest.mark.botguard, or use botguard.testing.enabled(), to check the rules"
+        )
     if blocked:
         text = f"it is refused by {_describe(explanation, user_agent)}"
     elif explanation.verdict.blocked:
         text = f"it passes because the config is in monitor mode ({_describe(explanation, user_agent)})"
     else:
         text = f"it passes: {_describe(explanation, user_agent)}"
-    if _override.OVERRIDES.count and _override.forced(None) is not None:
-        text += " [a botguard.testing override is in force]"
+    if overridden:
+        text += " [a botguard.testing override is in force: its config decided, not the one under test]"
     return text
 
 

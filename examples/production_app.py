@@ -17,6 +17,9 @@ from starlette.routing import Route
 import botguard
 from botguard import BotGuardMiddleware, Config
 
+# botguard's counters as Prometheus metrics (the default registry; several workers: docs/production.md).
+botguard.prometheus.register()
+
 # botguard logs one line per block on the "botguard" logger; send it somewhere.
 logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
 

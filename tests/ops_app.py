@@ -37,6 +37,8 @@ async def stats(request: Request) -> JSONResponse:
     return JSONResponse(counters)
 
 
+botguard.prometheus.register()
+
 config = Config.from_mapping(json.loads(os.environ.get("BOTGUARD_TEST_CONFIG", "{}")))
 app = Starlette(
     routes=[Route("/", home), Route("/stats", stats), Route("/metrics", metrics)],

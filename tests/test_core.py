@@ -43,6 +43,20 @@ def test_public_api_is_pinned() -> None:
     )
 
 
+def test_public_names_claim_the_package_as_their_module() -> None:
+    # What reprs and tracebacks show is what users import: botguard.Config, not botguard._config.Config.
+    callables = {name: getattr(botguard, name) for name in botguard.__all__ if callable(getattr(botguard, name))}
+    assert sorted(callables) == sorted(set(botguard.__all__) - {"CRAWLERS"})
+    assert {name: obj.__module__ for name, obj in callables.items()} == {name: "botguard" for name in callables}
+    assert repr(botguard.Config).startswith("<class 'botguard.Config'>")
+
+
+def test_the_version_is_the_installed_package_metadata() -> None:
+    from importlib.metadata import version
+
+    assert botguard.__version__ == version("botguard")
+
+
 def test_verdict_codes_are_kongs() -> None:
     assert [(v.name, int(v)) for v in Verdict] == [("NONE", 0), ("ALLOW", 1), ("DENY", 2), ("BOT", 3), ("SPOOFED", 4)]
     assert [v for v in Verdict if v.blocked] == [Verdict.DENY, Verdict.BOT, Verdict.SPOOFED]

@@ -409,3 +409,20 @@ def test_file_setting_uses_the_loader(tmp_path: Path) -> None:
         assert Client().get("/", **ua(FIREFOX)).status_code == 403
         assert Client().get("/", **ua(CHROME)).status_code == 200
     assert "botguard.E001" in _check_messages(BOTGUARD={"file": str(tmp_path / "missing.toml")})
+
+
+def test_importing_the_adapter_registers_no_check() -> None:
+    # The check is registered by the app's ready(), not as a side effect of an import.
+    script = textwrap.dedent(
+        """
+        import django
+        from django.conf import settings
+        settings.configure(INSTALLED_APPS=[], BOTGUARD={"dney": []})
+        django.setup()
+        import botguard.django
+        from django.core import checks
+        print(sorted(m.id for m in checks.run_checks()))
+        """
+    )
+    run = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, check=True)
+    assert "botguard" not in run.stdout

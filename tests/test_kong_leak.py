@@ -142,7 +142,7 @@ class ReloadCounter(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
-        if message.startswith("botguard: config "):  # reload outcomes; block lines are not ours here
+        if message.startswith("config "):  # reload outcomes; block lines are not ours here
             self.counts[message.rsplit(": ", 1)[-1]] += 1
             self.levels[record.levelname] += 1
         return False

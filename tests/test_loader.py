@@ -60,7 +60,7 @@ def reloads(caplog: pytest.LogCaptureFixture, level: int) -> list[str]:
     return [
         r.getMessage()
         for r in caplog.records
-        if r.name == "botguard" and r.levelno == level and r.getMessage().startswith("botguard: config ")
+        if r.name == "botguard" and r.levelno == level and r.getMessage().startswith("config ")
     ]
 
 
@@ -233,14 +233,14 @@ def test_same_bytes_and_same_settings_keep_the_same_object(
         clock.advance(1)
         assert loader.get() is first
     assert reloads(caplog, logging.DEBUG) == [
-        f"botguard: config unchanged: {toml_file}: same content",
-        f"botguard: config unchanged: {toml_file}: same content",
-        f"botguard: config unchanged: {toml_file}: same settings, reformatted",
-        f"botguard: config unchanged: {toml_file}: same settings, reformatted",
+        f"config unchanged: {toml_file}: same content",
+        f"config unchanged: {toml_file}: same content",
+        f"config unchanged: {toml_file}: same settings, reformatted",
+        f"config unchanged: {toml_file}: same settings, reformatted",
     ]
     clock.advance(1)  # nothing touched: the stat alone says so
     assert loader.get() is first
-    assert reloads(caplog, logging.DEBUG)[-1] == f"botguard: config unchanged: {toml_file}: not modified"
+    assert reloads(caplog, logging.DEBUG)[-1] == f"config unchanged: {toml_file}: not modified"
     assert not reloads(caplog, logging.WARNING) and not reloads(caplog, logging.INFO)
 
 
@@ -263,7 +263,7 @@ def test_changed_content_gives_a_new_object_and_releases_the_old_with_its_cache(
     gc.collect()
     assert old() is None
     assert cache_info().caches == base + 1
-    assert reloads(caplog, logging.INFO) == [f"botguard: config reloaded: {toml_file}: new settings in force"]
+    assert reloads(caplog, logging.INFO) == [f"config reloaded: {toml_file}: new settings in force"]
 
 
 BROKEN = [
@@ -297,7 +297,7 @@ def test_a_failed_reload_keeps_the_last_good_config_warns_once_and_retries_next_
     assert results == [403] * 5 and loader.get() is good
     warnings = reloads(caplog, logging.WARNING)
     assert len(warnings) == 1, warnings
-    assert warnings[0].startswith("botguard: config reload failed, keeping the last good config: " + str(toml_file))
+    assert warnings[0].startswith("config reload failed, keeping the last good config: " + str(toml_file))
     assert reason in warnings[0]
     clock.advance(9)  # not due yet: no retry, no second warning
     loader.get()

@@ -84,9 +84,9 @@ def test_monitor_mode_passes_bots_with_their_verdict_counts_and_logs_would_block
     assert counted.requests() == {("bot", "monitored"): 1, ("deny", "monitored"): 1, ("none", "passed"): 1}
     logged = lines(botlog)
     assert len(logged) == 2
-    assert logged[0].startswith('botguard: would block verdict=bot rule=builtin[') and 'path="/pricing"' in logged[0]
+    assert logged[0].startswith('would block verdict=bot rule=builtin[') and 'path="/pricing"' in logged[0]
     assert f'user_agent="{GOOGLEBOT}"' in logged[0]
-    assert logged[1].startswith('botguard: would block verdict=deny rule=deny[0] ') and 'pattern="(?i)scrapy"' in logged[1]
+    assert logged[1].startswith('would block verdict=deny rule=deny[0] ') and 'pattern="(?i)scrapy"' in logged[1]
     assert all(r.levelno == logging.INFO for r in botlog.records)
 
 
@@ -105,7 +105,7 @@ def test_monitor_mode_never_refuses_policies_or_duplicates(botlog: pytest.LogCap
     logged = lines(botlog)
     assert "rule=missing_ua" in logged[0] and 'user_agent="-"' in logged[0]
     assert "rule=empty_ua" in logged[1]
-    assert logged[2].startswith("botguard: would reject verdict=rejected") and f'user_agent="{GOOGLEBOT} | ' in logged[2]
+    assert logged[2].startswith("would reject verdict=rejected") and f'user_agent="{GOOGLEBOT} | ' in logged[2]
 
 
 def test_monitor_mode_with_verdict_header_tells_the_client_what_enforcement_would_do() -> None:
@@ -151,7 +151,7 @@ def test_duplicate_ua_reject_is_counted_and_logged(botlog: pytest.LogCaptureFixt
     assert result.status == 400 and not result.app_called
     assert counted.requests() == {("rejected", "blocked"): 1}
     assert lines(botlog) == [
-        f'botguard: rejected verdict=rejected rule=- category=- path="/dup" user_agent="{CHROME} | x\\ny" pattern="-"'
+        f'rejected verdict=rejected rule=- category=- path="/dup" user_agent="{CHROME} | x\\ny" pattern="-"'
     ]
 
 
@@ -348,7 +348,10 @@ def test_stats_counts_every_request_by_verdict_and_action() -> None:
 
 def test_stats_is_a_plain_json_ready_snapshot() -> None:
     snapshot = botguard.stats()
-    assert set(snapshot) == {"requests", "cache_hits", "cache_misses", "config_reloads", "decision_seconds"}
+    assert set(snapshot) == {
+        "per_process", "pid", "multiprocess_dir", "requests", "cache_hits", "cache_misses", "config_reloads",
+        "decision_seconds",
+    }
     assert set(snapshot["requests"]) == {"none", "allow", "deny", "bot", "rejected"} | {
         v.name.lower() for v in Verdict
     }
@@ -369,7 +372,7 @@ def test_record_reload_counts_and_logs_by_result(botlog: pytest.LogCaptureFixtur
     after = botguard.stats()["config_reloads"]
     assert {k: after[k] - before.get(k, 0) for k in after} == {"changed": 1, "failed": 1, "unchanged": 1}
     levels = [(r.levelno, r.getMessage()) for r in botlog.records]
-    assert levels[0] == (logging.INFO, "botguard: config reloaded: botguard.toml: 3 deny rules")
+    assert levels[0] == (logging.INFO, "config reloaded: botguard.toml: 3 deny rules")
     assert levels[1][0] == logging.WARNING and "keeping the last good config" in levels[1][1]
     assert levels[2][0] == logging.DEBUG
 
@@ -385,6 +388,7 @@ def scrape(registry: CollectorRegistry = REGISTRY) -> dict[tuple[str, tuple[tupl
 
 
 def test_prometheus_metrics_are_registered_and_read_the_counters_at_scrape_time() -> None:
+    botguard.prometheus.register()
     guarded = BotGuardMiddleware(ok_app, monitor=False)
     before = scrape()
     run(guarded, http_scope(ua_headers(GOOGLEBOT)))
@@ -432,7 +436,7 @@ def test_block_line_carries_verdict_rule_category_path_and_agent(botlog: pytest.
     (record,) = botlog.records
     assert record.levelno == logging.INFO and record.name == "botguard"
     assert record.getMessage() == (
-        f'botguard: blocked verdict=deny rule=deny[1] category=- path="/login" user_agent="{SCRAPY}" pattern="(?i)scrapy"'
+        f'blocked verdict=deny rule=deny[1] category=- path="/login" user_agent="{SCRAPY}" pattern="(?i)scrapy"'
     )
     assert record.botguard == {  # type: ignore[attr-defined]
         "action": "blocked", "verdict": "deny", "rule": "deny[1]", "category": None,
@@ -497,7 +501,7 @@ def test_production_rollout_under_real_uvicorn(tmp_path: Path) -> None:
         metrics = httpx.get(base + "/metrics", headers={"user-agent": "Prometheus/2.51.0"}).text
         assert 'botguard_requests_total{action="monitored",verdict="bot"} 1.0' in metrics
     would = [line for line in log.read_text().splitlines() if "would block" in line]
-    assert len(would) == 2 and all(line.startswith("INFO botguard: would block ") for line in would)
+    assert len(would) == 2 and all(line.startswith("INFO would block ") for line in would)
 
     log.write_text("")
     env["BOTGUARD_TEST_CONFIG"] = json.dumps({"deny": ["(?i)scrapy"], "allow": ["^Prometheus/"], "retry_after": 30, "verdict_header": "X-Bot-Verdict"})
@@ -510,7 +514,7 @@ def test_production_rollout_under_real_uvicorn(tmp_path: Path) -> None:
         assert 'botguard_requests_total{action="blocked",verdict="deny"} 1.0' in metrics
         assert "botguard_decision_seconds_bucket{le=" in metrics
     blocked = log.read_text().splitlines()
-    assert len(blocked) == 2 and all(line.startswith("INFO botguard: blocked ") for line in blocked)
+    assert len(blocked) == 2 and all(line.startswith("INFO blocked ") for line in blocked)
 
 
 def test_policies_and_html_page_under_real_uvicorn() -> None:

@@ -36,7 +36,7 @@ def test_monitor_mode_passes_with_the_verdict_counts_and_logs(botlog: pytest.Log
     assert bot.environ["botguard.verdict"] is Verdict.BOT and denied.environ["botguard.verdict"] is Verdict.DENY
     assert counted.requests() == {("bot", "monitored"): 1, ("deny", "monitored"): 1, ("none", "passed"): 1}
     logged = lines(botlog)
-    assert len(logged) == 2 and logged[0].startswith("botguard: would block verdict=bot rule=builtin[")
+    assert len(logged) == 2 and logged[0].startswith("would block verdict=bot rule=builtin[")
     assert 'path="/pricing"' in logged[0] and f'user_agent="{GOOGLEBOT}"' in logged[0]
 
 
@@ -104,6 +104,7 @@ def test_log_line_escapes_a_hostile_agent_and_uses_script_name(botlog: pytest.Lo
 def _app_with_metrics(guarded: Callable[..., Any]) -> Callable[..., Any]:
     def app(environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
         if environ["PATH_INFO"] == "/metrics":
+            botguard.prometheus.register()
             body = generate_latest()
             start_response("200 OK", [("Content-Type", CONTENT_TYPE_LATEST), ("Content-Length", str(len(body)))])
             return [body]
@@ -128,5 +129,5 @@ def test_under_real_wsgiref_monitor_then_enforce(botlog: pytest.LogCaptureFixtur
         if not monitor:
             assert answers[1].headers["retry-after"] == "30"
     words = [line.split(" verdict=")[0] for line in lines(botlog)]
-    assert words == ["botguard: would block"] * 2 + ["botguard: blocked"] * 2
+    assert words == ["would block"] * 2 + ["blocked"] * 2
     assert botguard.stats()["requests"]["deny"]["blocked"] >= 1

@@ -136,6 +136,32 @@ def test_botguard_disable_keeps_a_suite_green_and_markers_still_enforce(suite: p
     result.stdout.fnmatch_lines(["botguard: disabled for this run (--botguard-disable)*"])
 
 
+def test_under_botguard_disable_assertions_on_apps_and_configs_follow_one_rule(suite: pytest.Pytester) -> None:
+    suite.makepyfile(
+        """
+        import pytest
+        from botguard.testing import assert_blocked
+        from conftest import APP, OWN
+
+        @pytest.mark.parametrize("target", [APP, OWN], ids=["app", "config"])
+        def test_unmarked(target):
+            assert_blocked(target, "GPTBot/1.0")
+
+        @pytest.mark.botguard
+        @pytest.mark.parametrize("target", [APP, OWN], ids=["app", "config"])
+        def test_marked(target):
+            assert_blocked(target, "GPTBot/1.0")
+        """
+    )
+    suite.runpytest(*INNER_FLAGS).assert_outcomes(passed=4)
+    result = suite.runpytest(*INNER_FLAGS, "--botguard-disable")
+    result.assert_outcomes(passed=2, failed=2)
+    # The same failure for both, and a true one.
+    failure = "E *AssertionError: expected botguard to block 'GPTBot/1.0'*, but it passes: botguard is switched off here*"
+    result.stdout.fnmatch_lines([failure, failure])
+    assert "override is in force" not in result.stdout.str()
+
+
 def test_botguard_config_fixture_sets_a_directory_and_the_marker_beats_it(suite: pytest.Pytester) -> None:
     suite.mkpydir("lenient")
     (suite.path / "lenient" / "conftest.py").write_text(

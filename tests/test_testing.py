@@ -577,9 +577,41 @@ def test_assertions_against_an_app_see_the_overrides_in_force() -> None:
     app = _app()
     with disabled():
         assert_allowed(app, GPTBOT)
-        with pytest.raises(AssertionError, match="override is in force"):
+        with pytest.raises(AssertionError, match=r"botguard is switched off here \(botguard.testing.disabled\(\)"):
             assert_blocked(app, GPTBOT)
     assert_blocked(app, GPTBOT)
+
+
+@pytest.mark.parametrize("target", ["app", "config"])
+def test_one_rule_for_apps_and_configs_the_overrides_in_force_apply(target: str) -> None:
+    judged: Any = _app() if target == "app" else Config(deny=[r"(?i)gptbot", r"^curl/"], builtin=None)
+    with disabled(process_wide=True):  # what `pytest --botguard-disable` enters
+        assert_allowed(judged, GPTBOT)
+        with pytest.raises(AssertionError) as failure:
+            assert_blocked(judged, GPTBOT)
+        assert "botguard is switched off here" in str(failure.value)
+        assert "@pytest.mark.botguard" in str(failure.value)
+        with enabled():  # what the marker enters: the rules under test again
+            assert_blocked(judged, GPTBOT)
+            with pytest.raises(AssertionError) as failure:
+                assert_allowed(judged, GPTBOT)
+            assert "override" not in str(failure.value) and "switched off" not in str(failure.value)
+    with override(BLOCK_NOTHING):
+        with pytest.raises(AssertionError) as failure:
+            assert_blocked(judged, "curl/8.4.0")
+        assert "it passes: NONE" in str(failure.value)
+        assert "a botguard.testing override is in force: its config decided" in str(failure.value)
+    with override(BLOCK_LIBRARIES):
+        assert_blocked(judged, "curl/8.4.0")
+        assert_allowed(judged, GPTBOT)
+
+
+def test_a_config_failure_claims_no_override_when_none_is_in_force() -> None:
+    with pytest.raises(AssertionError) as failure:
+        assert_blocked(BLOCK_GPTBOT, CHROME)
+    assert str(failure.value) == (
+        f"expected botguard to block {CHROME!r}, but it passes: NONE: no rule matched"
+    )
 
 
 def test_assertions_against_an_app_without_botguard() -> None:

@@ -1,11 +1,16 @@
-"""Configs written as the docs write them; `make test` runs mypy --strict over this file.
+"""Code written as the docs write it; `make test` runs mypy --strict over this file.
 
-Lists are what users type (`deny=[r"x"]`), so the field types must accept any sequence of strings.
+Lists are what users type (`deny=[r"x"]`), so the field types must accept any sequence of strings;
+the middleware class is what Starlette and FastAPI take as a middleware factory.
 """
 
 from __future__ import annotations
 
-from botguard import Config
+from fastapi import FastAPI
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+
+from botguard import BotGuardMiddleware, Config
 
 DOCS_STYLE = Config(
     allow=[r"^curl/"],
@@ -15,3 +20,15 @@ DOCS_STYLE = Config(
     trusted_proxies=["10.0.0.0/8"],
 )
 TUPLES = Config(allow=(r"^curl/",), deny=(r"(?i)scrapy",), verify=("google",))
+
+
+# The middleware where Starlette and FastAPI expect a middleware factory, as the docs add it.
+def starlette_app() -> Starlette:
+    return Starlette(middleware=[Middleware(BotGuardMiddleware), Middleware(BotGuardMiddleware, deny=[r"(?i)scrapy"])])
+
+
+def fastapi_app() -> FastAPI:
+    app = FastAPI()
+    app.add_middleware(BotGuardMiddleware, allow=[r"^curl/"], deny=[r"(?i)scrapy"])
+    app.add_middleware(BotGuardMiddleware, config=DOCS_STYLE)
+    return app

@@ -1,0 +1,76 @@
+"""botguard's Falcon middleware against real servers: uvicorn for Falcon's ASGI app, wsgiref for its WSGI app."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+
+import httpx
+import pytest
+
+pytest.importorskip("falcon")
+
+from .falcon_app import GOOGLE_IP, wsgi_app  # noqa: E402
+from .servers import raw_request, serve_uvicorn  # noqa: E402
+from .wsgi_harness import serve_wsgiref  # noqa: E402
+
+CHROME = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36"
+GOOGLEBOT = "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)"
+
+
+@pytest.fixture(scope="module", params=["asgi", "wsgi"])
+def base(request: pytest.FixtureRequest) -> Iterator[str]:
+    if request.param == "asgi":
+        with serve_uvicorn("tests.falcon_app:asgi_app") as url:
+            yield url
+    else:
+        with serve_wsgiref(wsgi_app) as url:
+            yield url
+
+
+def get(base: str, user_agent: str, **headers: str) -> httpx.Response:
+    return httpx.get(base + "/", headers={"user-agent": user_agent, **headers}, timeout=10)
+
+
+def test_a_browser_reaches_the_responder_with_its_verdict(base: str) -> None:
+    response = get(base, CHROME)
+    assert response.status_code == 200
+    assert response.text == "NONE"
+    assert response.headers["x-botguard"] == "none"
+
+
+def test_a_bot_gets_the_configured_block_response(base: str) -> None:
+    response = get(base, "Scrapy/2.11 (+https://scrapy.org)")
+    assert response.status_code == 403
+    assert response.json() == {"message": "Forbidden"}
+    assert response.headers["cache-control"] == "no-store"
+    assert response.headers["content-type"] == "application/json"
+    assert response.headers["x-botguard"] == "deny"
+    assert response.headers["content-length"] == str(len(response.content))
+
+
+def test_a_builtin_bot_is_refused(base: str) -> None:
+    response = get(base, "python-requests/2.31.0")
+    assert response.status_code == 403
+    assert response.headers["x-botguard"] == "bot"
+
+
+def test_a_proven_crawler_is_let_in_and_a_spoofed_one_refused(base: str) -> None:
+    proven = get(base, GOOGLEBOT, **{"x-forwarded-for": GOOGLE_IP})
+    assert proven.status_code == 200
+    assert proven.text == "ALLOW"
+    spoofed = get(base, GOOGLEBOT, **{"x-forwarded-for": "203.0.113.9"})
+    assert spoofed.status_code == 403
+    assert spoofed.headers["x-botguard"] == "spoofed"
+
+
+def test_two_user_agents_get_400_under_asgi() -> None:
+    # uvicorn hands both headers over (a WSGI server joins them into one value, judged as one).
+    with serve_uvicorn("tests.falcon_app:asgi_app") as base:
+        raw = raw_request(
+            base, ["GET / HTTP/1.1", "Host: x", f"User-Agent: {CHROME}", "User-Agent: curl/8.4.0", "Connection: close"]
+        )
+    head, _, body = raw.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 400")
+    assert b"x-botguard: rejected" in head.lower()
+    assert json.loads(body) == {"message": "Only one User-Agent header allowed"}
