@@ -223,9 +223,9 @@ ISBOT_CATEGORIES: dict[str, str] = {
 }
 
 # Words of people's media software: desktop and mobile players, the media stacks of operating
-# systems, internet-radio and podcast apps, smart speakers and streaming boxes. They fetch streams
-# and feeds with a bare "Name/version" and little else, and the labelled collections hold few of
-# them, so no model learns them; a User-Agent holding one of these words (a run of letters,
+# systems, internet-radio and podcast apps, mail clients, smart speakers and streaming boxes. They
+# fetch streams, feeds and images with a bare "Name/version" and little else, and the labelled
+# collections hold few of them (or call them bots), so no model learns them; a User-Agent holding one of these words (a run of letters,
 # lower-cased) is a person's unless a named rule, a probe, or a self-declared crawler word says
 # otherwise. Libraries stay out of this list: a library's default name is a bot even where a player
 # is built on it.
@@ -244,6 +244,8 @@ PERSON_WORDS: frozenset[str] = frozenset({
     "podcast", "podcasts", "overcast", "pocketcasts", "castbox", "castro", "podbean", "podkicker", "antennapod",
     "podcastaddict", "stitcher", "spotify", "deezer", "pandora", "soundcloud", "audible", "downcast",
     "podcatcher", "gpodder", "breaker",
+    # mail clients, which fetch a message's images and links for the person reading it
+    "outlook", "thunderbird", "msoffice",
     # smart speakers and streaming boxes
     "alexa", "sonos", "crkey", "chromecast", "bose", "heos", "roku", "appletv", "airplay",
 })
