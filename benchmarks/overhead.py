@@ -9,6 +9,10 @@ browser User-Agent whose verdict is in the cache, so botguard's part is the hit 
 header, one locked LRU lookup, count the request, set `scope["state"]`, call the app). Four
 apps: a bare ASGI app and a bare Starlette app, each alone and behind `BotGuardMiddleware`.
 
+A last section prices `check_headers=True`: the same middleware with and without it, on a whole
+Chrome request to an https origin (every check runs: Accept-Language, Accept, Sec-Fetch-Site and
+-Mode, and the Sec-CH-UA version), interleaved, as the median of per-run differences.
+
 "metrics on" is botguard as shipped: the counters behind `botguard.stats()`, and
 `botguard.prometheus.register()` called (its collector reads the counters only when scraped;
 with `--multiprocess`, a daemon thread copies them into prometheus_client's multiprocess files
@@ -77,6 +81,27 @@ SCOPE: dict[str, Any] = {
     "server": ("127.0.0.1", 8000),
 }
 
+# A whole Chrome 120 navigation to an https origin, headers as Chrome sends them.
+CHROME_HTTPS_SCOPE: dict[str, Any] = {
+    **SCOPE,
+    "scheme": "https",
+    "headers": [
+        (b"host", b"example.com"),
+        (b"sec-ch-ua", b'"Not_A Brand";v="8", "Chromium";v="120", "Google Chrome";v="120"'),
+        (b"sec-ch-ua-mobile", b"?0"),
+        (b"sec-ch-ua-platform", b'"Linux"'),
+        (b"upgrade-insecure-requests", b"1"),
+        (b"user-agent", CHROME),
+        (b"accept", b"text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,*/*;q=0.8"),
+        (b"sec-fetch-site", b"none"),
+        (b"sec-fetch-mode", b"navigate"),
+        (b"sec-fetch-user", b"?1"),
+        (b"sec-fetch-dest", b"document"),
+        (b"accept-encoding", b"gzip, deflate, br, zstd"),
+        (b"accept-language", b"en-GB,en;q=0.9"),
+    ],
+}
+
 
 async def bare_asgi(scope: dict[str, Any], receive: Any, send: Any) -> None:
     await send({"type": "http.response.start", "status": 200, "headers": [(b"content-type", b"text/plain")]})
@@ -98,9 +123,8 @@ async def send(message: Any) -> None:
 CLOCK = [time.perf_counter]
 
 
-async def drive(app: App, requests: int) -> float:
+async def drive(app: App, requests: int, template: dict[str, Any] = SCOPE) -> float:
     """Seconds per request for `requests` requests to `app`."""
-    template = SCOPE
     clock = CLOCK[0]
     start = clock()
     for _ in range(requests):
@@ -137,6 +161,27 @@ def measure(runs: int, scale: float) -> dict[bool, dict[str, list[float]]]:
                 for name, (app, requests) in chosen.items():
                     gc.collect()
                     times[counting][name].append(loop.run_until_complete(drive(app, max(1000, int(requests * scale)))))
+    finally:
+        loop.close()
+    return times
+
+
+def measure_check_headers(runs: int, scale: float) -> dict[str, list[float]]:
+    """check_headers off/on -> seconds per request of botguard + bare ASGI on a Chrome https request."""
+    chosen = {
+        "check_headers off": BotGuardMiddleware(bare_asgi),
+        "check_headers on": BotGuardMiddleware(bare_asgi, check_headers=True),
+    }
+    requests = max(1000, int(200_000 * scale))
+    loop = asyncio.new_event_loop()
+    times: dict[str, list[float]] = {name: [] for name in chosen}
+    try:
+        for app in chosen.values():
+            loop.run_until_complete(drive(app, requests // 10, CHROME_HTTPS_SCOPE))
+        for _ in range(runs):
+            for name, app in chosen.items():
+                gc.collect()
+                times[name].append(loop.run_until_complete(drive(app, requests, CHROME_HTTPS_SCOPE)))
     finally:
         loop.close()
     return times
@@ -195,6 +240,12 @@ def main() -> None:
     cost = [a - b for a, b in zip(on["botguard + bare ASGI"], off["botguard + bare ASGI"])]
     print(f"\ncounting costs {statistics.median(cost) * 1e9:.0f} ns/request (median of per-run differences, bare ASGI)")
     print(f"one Prometheus scrape ({mode}): {scrape_cost() * 1e6:.0f} µs")
+    checked = measure_check_headers(args.runs, args.scale)
+    print("\ncheck_headers (botguard + bare ASGI, a whole Chrome request to an https origin)")
+    for name, values in checked.items():
+        print(f"  {name:<24}{statistics.median(values) * 1e6:>8.3f} µs/request median")
+    added = [on - off for on, off in zip(checked["check_headers on"], checked["check_headers off"])]
+    print(f"  check_headers adds {statistics.median(added) * 1e9:.0f} ns/request (median of per-run differences)")
 
 
 if __name__ == "__main__":

@@ -11,13 +11,16 @@ from __future__ import annotations
 import bisect
 import threading
 import weakref
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from time import perf_counter
 from typing import Final
+from urllib.parse import urlsplit
 
 from cachetools import LRUCache
 
 from ._config import Config, Explanation
+from ._forged import HTTPS, LOOPBACK, NOT_SECURE, forged_reason, is_loopback_host
 from ._patterns import normalize_user_agent
 from ._verdict import Verdict
 
@@ -208,14 +211,51 @@ def classify(user_agent: str | bytes | None, config: Config | None = None) -> Ve
     return cached_explanation(config, verdict_cache(config), user_agent).verdict
 
 
-def explain(user_agent: str | bytes | None, config: Config | None = None) -> Explanation:
+def explain(
+    user_agent: str | bytes | None,
+    config: Config | None = None,
+    *,
+    headers: Mapping[str, str] | Mapping[bytes, bytes] | Iterable[tuple[str | bytes, str | bytes]] | None = None,
+    origin: str | None = None,
+) -> Explanation:
     """Why `classify` gives the verdict it gives: the list and the rule that decided (uncached).
 
         explain("curl/8.0").rule  # the matching Rule, or None
+        explain(CHROME, Config(check_headers=True), headers={"accept": "*/*"}, origin="https://shop.example")
+        # FORGED: claims Chrome 131 but sends no Accept-Language
+
+    Arguments:
+        user_agent: the header value as text or raw bytes; None for a request without one.
+        config: the rules; None means the built-in defaults.
+        headers: the request's other headers, by name; when given and `config.check_headers` is on,
+            they are checked against the browser the User-Agent claims, as the middleware does.
+        origin: where the request was sent ("https://shop.example", "http://localhost:8000"):
+            https, or http to a loopback host, is a secure origin (Fetch Metadata and client hints
+            are then expected); None means neither.
     """
     if config is None:
         config = default_config()
-    return config.explain_text(None if user_agent is None else normalize_user_agent(user_agent))
+    explanation = config.explain_text(None if user_agent is None else normalize_user_agent(user_agent))
+    claim = explanation.browser
+    if headers is None or claim is None:
+        return explanation
+    pairs = headers.items() if isinstance(headers, Mapping) else headers
+    named = {_raw(name).lower(): _raw(value) for name, value in pairs}
+    reason = forged_reason(claim, named, _origin_security(origin))
+    return explanation if reason is None else Explanation(Verdict.FORGED, "headers", None, browser=claim, reason=reason)
+
+
+def _raw(text: str | bytes) -> bytes:
+    return text if isinstance(text, bytes) else str(text).encode("latin-1", "replace")
+
+
+def _origin_security(origin: str | None) -> int:
+    if origin is None:
+        return NOT_SECURE
+    parts = urlsplit(origin)
+    if parts.scheme in ("https", "wss"):
+        return HTTPS
+    return LOOPBACK if is_loopback_host(parts.netloc) else NOT_SECURE
 
 
 def cache_info() -> CacheInfo:

@@ -6,7 +6,8 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from typing import Any
 
-from ._errors import ConfigError
+from ._errors import ConfigError, unknown_names
+from ._forged import BrowserClaim, browser_claim
 from ._patterns import PatternList
 from ._responses import BlockResponse, block_response, grpc_block_response
 from ._rulesets import BUILTIN_NAMES, CATEGORIES, Rule, RuleSet, builtin_ruleset
@@ -40,9 +41,10 @@ class Explanation:
         print(explain("curl/8.4.0"))
         # BOT: builtin[12] '^curl/|^curl$|...' (botguard, library)
 
-    `list` is "allow", "deny", "builtin", "policy" (missing or empty User-Agent), or
-    "allow_categories" when a built-in rule matched but its category is admitted (verdict NONE);
-    None when nothing matched.
+    `list` is "allow", "deny", "builtin", "policy" (missing or empty User-Agent),
+    "allow_categories" when a built-in rule matched but its category is admitted (verdict NONE),
+    or "headers" for FORGED (then `reason` says which header contradicts the User-Agent); None
+    when nothing matched.
     """
 
     verdict: Verdict
@@ -53,6 +55,12 @@ class Explanation:
     # The crawler (a name in `Config.verify`) the User-Agent claims to be: its verdict then
     # depends on the client's address, SPOOFED until a request proves it.
     crawler: str | None = None
+    # With `Config.check_headers`: the mainstream browser an otherwise unmatched User-Agent
+    # claims to be, whose other headers each request is checked against.
+    browser: BrowserClaim | None = None
+    # FORGED only: which header is missing or inconsistent, e.g. "claims Chrome 131 but sends no
+    # Accept-Language".
+    reason: str | None = None
 
     @property
     def category(self) -> str | None:
@@ -60,9 +68,10 @@ class Explanation:
         return None if self.rule is None else self.rule.category
 
     def as_dict(self) -> dict[str, object]:
-        """A JSON-ready view: verdict name, list, and the rule's pattern, index, source and category."""
+        """A JSON-ready view: verdict name, list, and the rule's pattern, index, source and category
+        (and, for FORGED, `reason`: which header contradicts the User-Agent)."""
         rule = self.rule
-        return {
+        view: dict[str, object] = {
             "verdict": self.verdict.name,
             "blocked": self.verdict.blocked,
             "list": self.list,
@@ -71,8 +80,13 @@ class Explanation:
             "source": None if rule is None else rule.source,
             "category": None if rule is None else rule.category,
         }
+        if self.reason is not None:
+            view["reason"] = self.reason
+        return view
 
     def __str__(self) -> str:
+        if self.reason is not None:
+            return f"{self.verdict.name}: {self.reason}"
         if self.crawler is not None:
             state = "verified" if self.verdict is Verdict.ALLOW else "unverified"
             return f"{self.verdict.name}: claims to be {self.crawler} ({state}; verify[{self.rule.index if self.rule else 0}])"
@@ -129,6 +143,10 @@ class Config:
             on, so browsers never queue behind claims. Under ASGI waiting holds no thread.
         resolver: the DNS resolver (an object with `reverse(ip)` and `forward(name)`); None means
             the system's. Code only, not from files.
+        check_headers: refuse (FORGED) a request whose User-Agent claims a mainstream browser
+            (Chrome, Edge, Opera, Firefox, Safari, Samsung Internet) when its other headers
+            contradict the claim: no `Accept-Language`, no `Sec-Fetch-*` to a secure origin, a
+            `Sec-CH-UA` of another version. Judged per request, after the User-Agent's verdict.
 
     The lists (`allow`, `deny`, `allow_categories`, `verify`, `trusted_proxies`) take any sequence
     of strings, a list or a tuple; the config keeps them as tuples.
@@ -165,6 +183,7 @@ class Config:
     verify_cache_size: int = 10_000
     verify_max_waiting: int = 1
     resolver: Resolver | None = None
+    check_headers: bool = False
 
     _allow: PatternList = field(init=False, repr=False)
     _deny: PatternList = field(init=False, repr=False)
@@ -193,6 +212,8 @@ class Config:
             raise ConfigError(f"match_timeout: expected seconds in (0, 10], got {self.match_timeout!r}")
         if not isinstance(self.monitor, bool):
             raise ConfigError(f"monitor: expected true or false, got {self.monitor!r}")
+        if not isinstance(self.check_headers, bool):
+            raise ConfigError(f"check_headers: expected true or false, got {self.check_headers!r}")
         for name, choices in _POLICIES.items():
             if getattr(self, name) not in choices:
                 raise ConfigError(f"{name}: expected one of {list(choices)}, got {getattr(self, name)!r}")
@@ -290,7 +311,7 @@ class Config:
             else:
                 kwargs[name] = value
         if unknown:
-            raise ConfigError(f"unknown key(s) {sorted(map(str, unknown))}; known keys: {sorted(known | set(_ALIASES))}")
+            raise unknown_names("key", unknown, known | set(_ALIASES))
         return cls(**kwargs)
 
     def _claim_answer(self, crawler: str, timed_out: bool) -> Explanation:
@@ -333,6 +354,10 @@ class Config:
                 # not an allow rule, so `deny` has already had its say.
                 return Explanation(Verdict.NONE, "allow_categories", rule, timed_out)
             return Explanation(Verdict.BOT, "builtin", rule, timed_out)
+        if self.check_headers:
+            # Read once per User-Agent and cached with its verdict; the headers are looked at
+            # per request (`Guard.decide`).
+            return Explanation(Verdict.NONE, None, None, timed_out, browser=browser_claim(text))
         return Explanation(Verdict.NONE, None, None, timed_out)
 
 

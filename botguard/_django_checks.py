@@ -6,7 +6,9 @@ only `check_settings` touches Django, and only when the check framework calls it
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 from ._cache import default_config
@@ -15,7 +17,7 @@ from ._errors import ConfigError
 from ._loader import ConfigLoader
 from ._types import ConfigSource
 
-__all__ = ["SETTING", "config_from_setting", "check_settings"]
+__all__ = ["SETTING", "config_from_setting", "check_settings", "file_path"]
 
 SETTING = "BOTGUARD"
 MIDDLEWARE_PATH = "botguard.django.BotGuardMiddleware"
@@ -23,15 +25,17 @@ MIDDLEWARE_PATH = "botguard.django.BotGuardMiddleware"
 _LOADER_KEYS = {"file": frozenset({"file", "ttl"}), "url": frozenset({"url", "ttl", "headers"})}
 
 
-def config_from_setting(value: Any) -> Config | ConfigSource:
+def config_from_setting(value: Any, base_dir: str | os.PathLike[str] | None = None) -> Config | ConfigSource:
     """The config that `settings.BOTGUARD` describes (None means the built-in defaults).
 
         config_from_setting({"deny": [r"(?i)scrapy"]})        # a Config
-        config_from_setting({"file": "botguard.toml", "ttl": 30})  # a ConfigLoader
+        config_from_setting({"file": "botguard.toml", "ttl": 30}, settings.BASE_DIR)  # a ConfigLoader
 
     Arguments:
         value: a dict of `Config` fields (the keys of a config file), a dict with `file` or `url`
             for a loader, a `Config`, or any object with `.get()` returning one.
+        base_dir: where a relative `file` is (Django's `settings.BASE_DIR`); None: the working
+            directory.
     """
     if value is None:
         return default_config()
@@ -47,10 +51,21 @@ def config_from_setting(value: Any) -> Config | ConfigSource:
         return Config.from_mapping(value)
     if len(sources) > 1:
         raise ConfigError("give either 'file' or 'url', not both")
-    return _loader(sources[0], value)
+    return _loader(sources[0], value, base_dir)
 
 
-def _loader(source: str, value: Mapping[str, Any]) -> ConfigSource:
+def file_path(value: Any, base_dir: str | os.PathLike[str] | None) -> Path | None:
+    """The config file a `{"file": ...}` setting reads, relative paths resolved against `base_dir`
+    (the working directory when None); None for any other setting."""
+    if not isinstance(value, Mapping) or "file" not in value or not isinstance(value["file"], (str, os.PathLike)):
+        return None
+    path = Path(value["file"])
+    if not path.is_absolute():
+        path = Path(base_dir if base_dir is not None else os.getcwd()) / path
+    return path
+
+
+def _loader(source: str, value: Mapping[str, Any], base_dir: str | os.PathLike[str] | None) -> ConfigSource:
     extra = sorted(str(key) for key in value if key not in _LOADER_KEYS[source])
     if extra:
         raise ConfigError(
@@ -59,7 +74,9 @@ def _loader(source: str, value: Mapping[str, Any]) -> ConfigSource:
         )
     options = {key: value[key] for key in value if key != source}
     if source == "file":
-        return ConfigLoader.from_file(value["file"], **options)
+        # Resolved once, here: the loader keeps reading the same file whatever the working
+        # directory becomes.
+        return ConfigLoader.from_file(file_path(value, base_dir) or value["file"], **options)
     return ConfigLoader.from_url(value["url"], **options)
 
 
@@ -75,8 +92,20 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[Any]:
     messages: list[Any] = []
     configured = hasattr(settings, SETTING)
     if configured:
+        value = getattr(settings, SETTING)
+        base_dir = getattr(settings, "BASE_DIR", None)
+        if base_dir is None and isinstance(value, Mapping) and "file" in value and not Path(str(value["file"])).is_absolute():
+            messages.append(
+                Warning(
+                    f"settings.{SETTING}['file'] is the relative path {str(value['file'])!r} and the settings have "
+                    f"no BASE_DIR, so it is read from the working directory: {file_path(value, None)}.",
+                    hint="Give an absolute path, or set BASE_DIR (relative paths are read from there).",
+                    obj=SETTING,
+                    id="botguard.W002",
+                )
+            )
         try:
-            config_from_setting(getattr(settings, SETTING))
+            config_from_setting(value, base_dir)
         except ConfigError as exc:
             messages.append(
                 Error(

@@ -7,10 +7,11 @@ Adapters build a `Request` (`_request.py`), call `Guard.decide`, settle a crawle
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import math
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Final
 
 from ._cache import (
     REQUESTS,
@@ -22,14 +23,15 @@ from ._cache import (
     verdict_cache,
 )
 from ._config import Config, Explanation
-from ._errors import ConfigError
+from ._errors import ConfigError, unknown_names
+from ._forged import HTTPS, BrowserClaim, forged_reason, origin_security
 from ._observe import log_block, safe_text, verdict_label
 from ._override import OVERRIDES, forced
 from ._request import Request
 from ._responses import DUPLICATE_GRPC_RESPONSE, DUPLICATE_RESPONSE, BlockResponse, hook_response, with_header
 from ._types import ConfigSource
 from ._verdict import Verdict
-from .verify import Outcome, client_ip
+from .verify import Outcome, client_ip, parse_ip
 
 __all__ = ["Guard", "Decision"]
 
@@ -130,6 +132,10 @@ def _verdict_header(config: Config, verdict: Verdict | None) -> tuple[bytes, byt
 def resolve_config(config: Config | ConfigSource | None, fields: dict[str, Any]) -> Config | ConfigSource:
     """The `config` argument of a middleware, or a `Config` built from its keyword arguments."""
     if fields:
+        valid = {f.name for f in dataclasses.fields(Config) if f.init}
+        unknown = [name for name in fields if name not in valid]
+        if unknown:  # a typo: a TypeError from deep inside the dataclass would not say which
+            raise unknown_names("field", unknown, valid)
         if config is not None:
             raise ConfigError(f"give either config= or the fields {sorted(fields)}, not both")
         return Config(**fields)
@@ -187,7 +193,7 @@ class Guard:
         try:
             config = self._source.get()
         except Exception:
-            logger.exception("botguard: the config source failed; keeping the last good config")
+            logger.exception("the config source failed; keeping the last good config")
             return self._current
         current = self._current
         if current.config is not config:
@@ -219,7 +225,15 @@ class Guard:
         verdict = explanation.verdict
         decision = current.passing[verdict]
         if decision is not None:
-            return decision
+            # `browser` is set only under `check_headers`: without it, this is the whole cost.
+            if explanation.browser is None:
+                return decision
+            forged = _forged(config, explanation.browser, request)
+            if forged is None:
+                return decision
+            # Counted by the lookup under the verdict of its User-Agent (NONE).
+            recount_request(verdict, Verdict.FORGED, config.monitor)
+            explanation, verdict = forged, Verdict.FORGED
         responses = current.responses
         if explanation.crawler is not None:
             # Counted (and logged) once settled. The config's answer, no on_block call yet: an
@@ -270,6 +284,41 @@ class Guard:
         if outcome.busy:
             response = _retry_later(response, config)
         return Decision(Verdict.SPOOFED, spoofed, response, config)
+
+
+def _forged(config: Config, claim: BrowserClaim, request: Request) -> Explanation | None:
+    """FORGED, when the request's other headers contradict the browser its User-Agent claims."""
+    headers = request.header_map()
+    scheme = request.scheme
+    if scheme in _SECURE_SCHEMES and not config._trusted_proxies:
+        security = HTTPS  # the common case, without reading Host
+    else:
+        security = _security(scheme, headers, request.peer, config)
+    reason = forged_reason(claim, headers, security)
+    return None if reason is None else Explanation(Verdict.FORGED, "headers", None, browser=claim, reason=reason)
+
+
+_SECURE_SCHEMES: Final = ("https", "wss")
+
+
+def _security(scheme: str, headers: Mapping[bytes, bytes], peer: str | None, config: Config) -> int:
+    """How secure the browser saw the origin (`origin_security`), believing only a trusted proxy."""
+    trusted = False
+    if config._trusted_proxies and peer is not None:
+        ip = parse_ip(peer)
+        trusted = ip is not None and any(ip in network for network in config._trusted_proxies)
+    return origin_security(
+        scheme,
+        _text(headers.get(b"host")),
+        peer,
+        _text(headers.get(b"x-forwarded-proto")) if trusted else None,
+        _text(headers.get(b"x-forwarded-host")) if trusted else None,
+        trusted,
+    )
+
+
+def _text(value: bytes | None) -> str | None:
+    return None if value is None else value.decode("latin-1")
 
 
 def _claim_of(decision: Decision, request: Request) -> tuple[Config, str, str | None]:
@@ -328,7 +377,7 @@ def _block_response(
             response = hook_response(*config.on_block(request.native, verdict))
         except Exception:
             # The hook is the user's code: its failure must not turn a block into a 500.
-            logger.exception("botguard: on_block failed; sending the configured block response")
+            logger.exception("on_block failed; sending the configured block response")
         else:
             return with_header(response, _verdict_header(config, verdict))
     return responses[verdict, request.grpc]

@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, Final
 
 from . import _cache
@@ -25,8 +25,10 @@ __all__ = [
     "possible_actions",
     "record_reload",
     "request_path",
+    "at_shutdown",
     "safe_text",
     "set_multiprocess_dir",
+    "shutting_down",
     "stats",
     "verdict_label",
 ]
@@ -85,6 +87,23 @@ def record_reload(result: str, message: str = "") -> None:
         logger.debug("config unchanged: %s", message)
     else:
         logger.info("config reloaded: %s", message)
+
+
+_at_shutdown: list[Callable[[], object]] = []
+
+
+def at_shutdown(hook: Callable[[], object]) -> None:
+    """Call `hook` when a server announces that this process stops (the ASGI lifespan shutdown)."""
+    _at_shutdown.append(hook)
+
+
+def shutting_down() -> None:
+    """The server is stopping this process: run the hooks (they must be quick and must not fail)."""
+    for hook in list(_at_shutdown):
+        try:
+            hook()
+        except Exception:
+            logger.exception("a shutdown hook failed")
 
 
 def set_multiprocess_dir(path: str | None) -> None:
@@ -222,6 +241,21 @@ def log_block(
         # Last on the line: a built-in rule can be a long alternation.
         "pattern": None if rule is None else safe_text(rule.pattern, PATTERN_CHARS),
     }
+    reason = None if explanation is None else explanation.reason
+    if reason is not None:
+        # FORGED: no rule decided; the line says which header contradicted the User-Agent.
+        fields["reason"] = safe_text(reason)
+        logger.log(
+            level,
+            'botguard: %s verdict=%s path="%s" user_agent="%s" reason="%s"',
+            what,
+            fields["verdict"],
+            fields["path"],
+            fields["user_agent"],
+            fields["reason"],
+            extra={"botguard": fields},
+        )
+        return
     logger.log(
         level,
         '%s verdict=%s rule=%s category=%s path="%s" user_agent="%s" pattern="%s"',

@@ -168,7 +168,7 @@ class PatternList:
             if (risk := backtracking_risk(pattern)) is not None:
                 # A warning, not an error: the per-match timeout bounds the cost either way.
                 logger.warning(
-                    "botguard: %s[%d] %r may backtrack catastrophically (%s); each search is cut off after %.3fs",
+                    "%s[%d] %r may backtrack catastrophically (%s); each search is cut off after %.3fs",
                     field, index, pattern, risk, timeout,
                 )
         self.rules = tuple(rules)
@@ -198,7 +198,7 @@ class PatternList:
                         continue
                     timed_out = True
                     logger.warning(
-                        "botguard: %s[%d] %r gave up after %.3fs on a %d-character User-Agent; treated as no match",
+                        "%s[%d] %r gave up after %.3fs on a %d-character User-Agent; treated as no match",
                         self.field, rule.index, rule.pattern, self.timeout, len(text),
                     )
                 break

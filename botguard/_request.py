@@ -15,7 +15,7 @@ scope or environ only when asked (a passing request reads its User-Agent and not
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 __all__ = ["EnvironRequest", "Request", "ScopeRequest", "environ_request", "scope_request", "user_agent_values", "wsgi_header_bytes"]
@@ -96,6 +96,17 @@ class Request:
             if found == key:
                 return bytes(value)
         return None
+
+    def header_map(self) -> Mapping[bytes, bytes]:
+        """Every header by lower-case name, raw bytes: for a check that reads several.
+
+            request.header_map().get(b"sec-fetch-site")  # b"same-origin", or None
+
+        One C-level pass over the header list, where `header` would scan it once per name. A
+        repeated header keeps its last value (`header` gives the first): reversing the list
+        first cost a third more.
+        """
+        return dict(self._headers)
 
     def header_values(self, name: str) -> tuple[bytes, ...]:
         """Every value of header `name` (lower-case), raw bytes, in arrival order.
@@ -205,9 +216,39 @@ class EnvironRequest(Request):
         value = self.native.get(key)
         return None if value is None else wsgi_header_bytes(str(value))
 
+    def header_map(self) -> Mapping[bytes, bytes]:
+        return _EnvironHeaders(self.native)
+
     def header_values(self, name: str) -> tuple[bytes, ...]:
         value = self.header(name)
         return () if value is None else (value,)
+
+
+class _EnvironHeaders(Mapping[bytes, bytes]):
+    """An environ's headers by lower-case name as bytes, each looked up when asked (no pass over
+    the environ: a check reads a few names)."""
+
+    __slots__ = ("_environ",)
+
+    def __init__(self, environ: Mapping[str, Any]) -> None:
+        self._environ = environ
+
+    def __getitem__(self, name: bytes) -> bytes:
+        text = name.decode("latin-1")
+        value = self._environ.get(_UNPREFIXED.get(text) or "HTTP_" + text.upper().replace("-", "_"))
+        if value is None:
+            raise KeyError(name)
+        return wsgi_header_bytes(str(value))
+
+    def __iter__(self) -> Iterator[bytes]:
+        for key in self._environ:
+            if key.startswith("HTTP_"):
+                yield key[5:].lower().replace("_", "-").encode("latin-1")
+            elif key in ("CONTENT_TYPE", "CONTENT_LENGTH"):
+                yield key.lower().replace("_", "-").encode("latin-1")
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
 
 
 environ_request = EnvironRequest

@@ -21,13 +21,16 @@ class Verdict(IntEnum):
     # Not one of Kong's: a User-Agent that claims to be a crawler listed in `Config.verify`
     # from an address that DNS (or the published ranges) does not prove to be that crawler's.
     SPOOFED = 4
+    # Not one of Kong's: a User-Agent that claims a mainstream browser on a request whose other
+    # headers that browser always sends are missing or contradict it (`Config.check_headers`).
+    FORGED = 5
 
     @property
     def blocked(self) -> bool:
-        """True when the request is to be refused (DENY, BOT or SPOOFED)."""
+        """True when the request is to be refused (DENY, BOT, SPOOFED or FORGED)."""
         return self in BLOCKED
 
 
 # The verdicts that refuse a request, named one by one: a verdict added later passes unless it is
 # listed here, whatever its number.
-BLOCKED: Final = frozenset({Verdict.DENY, Verdict.BOT, Verdict.SPOOFED})
+BLOCKED: Final = frozenset({Verdict.DENY, Verdict.BOT, Verdict.SPOOFED, Verdict.FORGED})

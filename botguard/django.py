@@ -26,6 +26,7 @@ from ._guard import Decision, Guard
 from ._request import Request, environ_request, scope_request
 from ._responses import BlockResponse
 from ._types import ConfigSource
+from ._verdict import Verdict
 
 __all__ = ["BotGuardMiddleware", "exempt", "rules"]
 
@@ -46,6 +47,10 @@ class BotGuardMiddleware:
     Configured by `settings.BOTGUARD`, read once when Django loads the middleware: a dict of
     `Config` fields (the keys of a config file), a dict with `file`/`url` for a loader, a `Config`
     or a loader; absent means the built-in defaults. A bad setting raises `ImproperlyConfigured`.
+    A relative `file` is read from `settings.BASE_DIR` when the settings have one.
+
+    `request.botguard` is always a `Verdict` (DENY for a request refused for several User-Agent
+    headers, which only an exempt view gets to see).
 
     Sync and async: under ASGI it runs without a thread hop, and it reads the raw headers from the
     ASGI scope, so two User-Agent headers get the same 400 as under the ASGI middleware (a WSGI
@@ -61,7 +66,7 @@ class BotGuardMiddleware:
 
         self.get_response = get_response
         try:
-            self.guard = Guard(config_from_setting(getattr(settings, SETTING, None)))
+            self.guard = Guard(config_from_setting(getattr(settings, SETTING, None), getattr(settings, "BASE_DIR", None)))
         except ConfigError as exc:
             raise ImproperlyConfigured(f"settings.{SETTING}: {exc}") from exc
         self.async_mode = iscoroutinefunction(get_response)
@@ -128,7 +133,7 @@ def exempt(view: V) -> V:
 
     Works on function views, async views, `View.as_view()` results and `View` classes. For a health
     check or `robots.txt`, which bots must read. Duplicate User-Agent headers are let through too
-    (`request.botguard` is then None).
+    (`request.botguard` is then `Verdict.DENY`: refused by the `duplicate_ua` policy).
     """
     return _mark(view, EXEMPT)
 
@@ -236,7 +241,9 @@ async def _adecide(request: HttpRequest, guard: Guard) -> HttpResponse | None:
 
 def _record(request: Any, guard: Guard, decision: Decision) -> HttpResponse | None:
     """Leave the verdict on the request, and turn a block into Django's response."""
-    request.botguard = decision.verdict
+    # Always a Verdict, so a view can read `request.botguard.name`: a request refused for several
+    # User-Agent headers (which an exempt view still gets) reads as DENY, refused by a policy.
+    request.botguard = Verdict.DENY if decision.verdict is None else decision.verdict
     request._botguard_guard = guard
     header = decision.header
     request._botguard_header = None if header is None else (header[0].decode("latin-1"), header[1].decode("latin-1"))

@@ -12,8 +12,9 @@ before prometheus_client is first imported, `register()` instead writes botguard
 prometheus_client's per-process files, where its own `MultiProcessCollector` sums them over the
 workers. The request path is unchanged: the counters stay plain integers bumped under the
 verdict cache's lock, and a daemon thread copies what they gained into the files once a second,
-and once more when the process exits. A scrape is at most `FLUSH_SECONDS` (one second) behind;
-counts of a worker killed with SIGKILL since its last copy are lost.
+and once more when the process stops (at exit, or at the ASGI lifespan shutdown, which is all
+uvicorn lets a worker see). A scrape is at most `FLUSH_SECONDS` (one second) behind; what a worker
+killed with SIGKILL counted since its last copy is lost.
 
 Importing this module registers nothing.
 """
@@ -248,6 +249,9 @@ def register(registry: CollectorRegistry | None = None) -> None:
                 after_in_child=exporter.after_fork_in_child,
             )
             atexit.register(exporter.flush)
+            # uvicorn ends its workers by re-raising the stop signal, so no exit handler runs
+            # there: botguard's ASGI middleware announces the lifespan shutdown instead.
+            _observe.at_shutdown(exporter.flush)
             exporter.start()
 
 

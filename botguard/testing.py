@@ -17,13 +17,10 @@ is built on them.
 from __future__ import annotations
 
 import asyncio
-import concurrent.futures
-import contextvars
 import functools
 import inspect
 import random
 import unittest
-import wsgiref.util
 from collections.abc import Callable, Iterable
 from importlib import resources
 from types import TracebackType
@@ -32,6 +29,7 @@ from typing import Any, Final, TypeVar, cast
 import regex
 
 from . import _override
+from ._call_app import call_app
 from ._cache import explain, verdict_cache
 from ._config import Config, Explanation
 from ._patterns import normalize_user_agent
@@ -318,7 +316,7 @@ def _check(target: Any, user_agent: str | bytes | None, path: str, method: str, 
         return explanation
     if not callable(target):
         raise TypeError(f"expected a botguard Config or an ASGI/WSGI app, got {type(target).__name__}")
-    guards, status, body, error = _request(target, user_agent, path, method)
+    guards, status, body, error = call_app(target, user_agent, path, method)
     configs = [guard.current()[0] for guard in _unique(guards)]
     judged = [(config, explain(user_agent, config)) for config in configs]
     where = f"{method} {path}"
@@ -430,108 +428,3 @@ def _unique(guards: Iterable[Any]) -> list[Any]:
     for guard in guards:
         seen.setdefault(id(guard), guard)
     return list(seen.values())
-
-
-def _request(
-    app: Any, user_agent: str | bytes | None, path: str, method: str
-) -> tuple[list[Any], int | None, bytes, BaseException | None]:
-    raw = None if user_agent is None else (user_agent.encode("latin-1") if isinstance(user_agent, str) else user_agent)
-    path, _, query = path.partition("?")
-    with _override.recording_guards() as guards:
-        if _is_asgi(app):
-            status, body, error = _run_coroutine(_asgi_request(app, raw, path, query, method))
-        else:
-            status, body, error = _wsgi_request(app, raw, path, query, method)
-    return guards, status, body, error
-
-
-def _is_asgi(app: Any) -> bool:
-    return inspect.iscoroutinefunction(app) or inspect.iscoroutinefunction(getattr(app, "__call__", None))
-
-
-def _run_coroutine(coroutine: Any) -> Any:
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        return asyncio.run(coroutine)
-    # Called from async code: the app gets its own loop in a worker thread, in a copy of this
-    # context so that the overrides in force (and the guard recorder) reach it.
-    context = contextvars.copy_context()
-    with concurrent.futures.ThreadPoolExecutor(1) as pool:
-        return pool.submit(context.run, asyncio.run, coroutine).result()
-
-
-async def _asgi_request(
-    app: Any, user_agent: bytes | None, path: str, query: str, method: str
-) -> tuple[int | None, bytes, BaseException | None]:
-    headers = [(b"host", b"testserver")]
-    if user_agent is not None:
-        headers.append((b"user-agent", user_agent))
-    scope = {
-        "type": "http",
-        "asgi": {"version": "3.0", "spec_version": "2.3"},
-        "http_version": "1.1",
-        "method": method.upper(),
-        "scheme": "http",
-        "path": path,
-        "raw_path": path.encode("utf-8"),
-        "root_path": "",
-        "query_string": query.encode("latin-1"),
-        "headers": headers,
-        "client": ("127.0.0.1", 50000),
-        "server": ("testserver", 80),
-        "state": {},
-        "extensions": {},
-    }
-    status: list[int] = []
-    body: list[bytes] = []
-    received = False
-
-    async def receive() -> dict[str, Any]:
-        nonlocal received
-        if not received:
-            received = True
-            return {"type": "http.request", "body": b"", "more_body": False}
-        return {"type": "http.disconnect"}
-
-    async def send(message: dict[str, Any]) -> None:
-        if message["type"] == "http.response.start":
-            status.append(message["status"])
-        elif message["type"] == "http.response.body":
-            body.append(message.get("body", b""))
-
-    error: BaseException | None = None
-    try:
-        await app(scope, receive, send)
-    except Exception as exc:  # the app's own failure: botguard's decision is what is asserted
-        error = exc
-    return (status[0] if status else None), b"".join(body), error
-
-
-def _wsgi_request(
-    app: Any, user_agent: bytes | None, path: str, query: str, method: str
-) -> tuple[int | None, bytes, BaseException | None]:
-    environ: dict[str, Any] = {"REQUEST_METHOD": method.upper(), "PATH_INFO": path, "QUERY_STRING": query}
-    wsgiref.util.setup_testing_defaults(environ)
-    if user_agent is not None:
-        environ["HTTP_USER_AGENT"] = user_agent.decode("latin-1")
-    status: list[int] = []
-    body: list[bytes] = []
-
-    def start_response(line: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Callable[[bytes], object]:
-        status.append(int(line.split(" ", 1)[0]))
-        return body.append
-
-    error: BaseException | None = None
-    try:
-        result = app(environ, start_response)
-        try:
-            body.extend(result)
-        finally:
-            close = getattr(result, "close", None)
-            if close is not None:
-                close()
-    except Exception as exc:
-        error = exc
-    return (status[0] if status else None), b"".join(body), error
-

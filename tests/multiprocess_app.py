@@ -1,8 +1,8 @@
 """prometheus_client's multiprocess recipe with botguard, for real servers with several workers.
 
 `app` (ASGI, for uvicorn --workers) and `wsgi_app` (for gunicorn's sync workers): `/` answers the
-worker's pid behind `BotGuardMiddleware`; `/metrics` (outside botguard) is prometheus_client's
-documented recipe, a fresh `CollectorRegistry` with a `MultiProcessCollector`, per scrape.
+worker's pid behind botguard's middleware; `/metrics` (outside botguard) is prometheus_client's
+documented recipe, a `CollectorRegistry` with a `MultiProcessCollector`.
 Needs PROMETHEUS_MULTIPROC_DIR in the environment.
 """
 
@@ -14,6 +14,12 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from prometheus_client import CollectorRegistry, make_asgi_app, make_wsgi_app, multiprocess
+
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
 
 import botguard
 from botguard import BotGuardMiddleware, BotGuardWSGIMiddleware, Config
@@ -29,26 +35,20 @@ def metrics_registry() -> CollectorRegistry:
     return registry
 
 
-async def home(scope: dict[str, Any], receive: Any, send: Any) -> None:
-    body = json.dumps({"pid": os.getpid()}).encode()
-    await send({"type": "http.response.start", "status": 200, "headers": [(b"content-type", b"application/json")]})
-    await send({"type": "http.response.body", "body": body})
+async def home(request: Request) -> JSONResponse:
+    return JSONResponse({"pid": os.getpid()})
 
 
-guarded = BotGuardMiddleware(home, config=CONFIG)
+# The site behind botguard, as a Starlette app: the lifespan reaches botguard's middleware.
+site = Starlette(routes=[Route("/", home)], middleware=[Middleware(BotGuardMiddleware, config=CONFIG)])
+metrics_app = make_asgi_app(metrics_registry())
 
 
 async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
     if scope["type"] == "http" and scope["path"] == "/metrics":
-        await make_asgi_app(metrics_registry())(scope, receive, send)
-    elif scope["type"] == "lifespan":
-        message = await receive()
-        await send({"type": "lifespan.startup.complete"})
-        message = await receive()
-        if message["type"] == "lifespan.shutdown":
-            await send({"type": "lifespan.shutdown.complete"})
+        await metrics_app(scope, receive, send)
     else:
-        await guarded(scope, receive, send)
+        await site(scope, receive, send)
 
 
 def _wsgi_home(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:

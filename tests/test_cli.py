@@ -85,7 +85,7 @@ def test_scan_counts_verdicts_categories_and_top_agents(tmp_path: Path) -> None:
     report = json.loads(text)
     assert code == 0
     assert report["requests"] == 6
-    assert report["verdicts"] == {"NONE": 3, "ALLOW": 0, "DENY": 0, "BOT": 3, "SPOOFED": 0}
+    assert report["verdicts"] == {"NONE": 3, "ALLOW": 0, "DENY": 0, "BOT": 3, "SPOOFED": 0, "FORGED": 0}
     assert report["categories"] == {"ai": 2, "library": 1}
     assert report["top_blocked"][0]["user_agent"] == GPTBOT and report["top_blocked"][0]["count"] == 2
     assert {a["user_agent"] for a in report["top_allowed"]} == {CHROME, "<no User-Agent>"}

@@ -58,8 +58,8 @@ def test_the_version_is_the_installed_package_metadata() -> None:
 
 
 def test_verdict_codes_are_kongs() -> None:
-    assert [(v.name, int(v)) for v in Verdict] == [("NONE", 0), ("ALLOW", 1), ("DENY", 2), ("BOT", 3), ("SPOOFED", 4)]
-    assert [v for v in Verdict if v.blocked] == [Verdict.DENY, Verdict.BOT, Verdict.SPOOFED]
+    assert [(v.name, int(v)) for v in Verdict] == [("NONE", 0), ("ALLOW", 1), ("DENY", 2), ("BOT", 3), ("SPOOFED", 4), ("FORGED", 5)]
+    assert [v for v in Verdict if v.blocked] == [Verdict.DENY, Verdict.BOT, Verdict.SPOOFED, Verdict.FORGED]
     assert not Verdict.NONE  # falsy: caches must test `is None`
 
 

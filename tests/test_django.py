@@ -20,6 +20,7 @@ django.setup()
 import httpx  # noqa: E402
 import pytest  # noqa: E402
 from asgiref.sync import iscoroutinefunction  # noqa: E402
+from django.core import checks  # noqa: E402
 from django.core.exceptions import ImproperlyConfigured  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.core.management.base import SystemCheckError  # noqa: E402
@@ -29,7 +30,7 @@ from django.test import AsyncClient, Client, RequestFactory, override_settings  
 import botguard  # noqa: E402
 import botguard.django  # noqa: E402
 from botguard import Config, Verdict, cache_info  # noqa: E402
-from botguard._django_checks import config_from_setting  # noqa: E402
+from botguard._django_checks import check_settings, config_from_setting  # noqa: E402
 
 from . import django_views  # noqa: E402
 from .servers import ROOT, free_port, serve, serve_uvicorn  # noqa: E402
@@ -270,6 +271,20 @@ def test_duplicate_user_agents_get_400_under_the_asgi_handler() -> None:
     assert browser.status_code == 200
 
 
+@TEST_URLS
+def test_an_exempt_view_gets_a_verdict_for_a_refused_duplicate_too() -> None:
+    from django.core.asgi import get_asgi_application
+
+    doubled, doubled_async = _asgi_get(
+        get_asgi_application(),
+        ("/robots.txt", [("user-agent", CHROME), ("user-agent", GOOGLEBOT)]),
+        ("/async-robots", [("user-agent", CHROME), ("user-agent", CHROME)]),
+    )
+    # The view reads `request.botguard.name`: DENY, refused by the duplicate_ua policy.
+    assert doubled.status_code == 200 and doubled.json()["verdict"] == "DENY"
+    assert doubled_async.status_code == 200 and doubled_async.json()["verdict"] == "DENY"
+
+
 @override_settings(ROOT_URLCONF="tests.django_views", MIDDLEWARE=[])
 def test_wrapping_get_asgi_application_with_the_asgi_middleware() -> None:
     from django.core.asgi import get_asgi_application
@@ -344,6 +359,34 @@ def test_manage_py_check_fails_on_a_bad_setting(tmp_path: Path) -> None:
 
 
 # -- settings parsing: loaders ---------------------------------------------------------------------
+
+
+def test_a_relative_file_is_read_from_base_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "botguard.toml").write_text('deny = ["(?i)firefox"]\n')
+    monkeypatch.chdir(ROOT)  # elsewhere: the working directory has no botguard.toml
+    setting = {"file": "botguard.toml", "ttl": 30}
+    with override_settings(ROOT_URLCONF="tests.django_views", BOTGUARD=setting, BASE_DIR=tmp_path):
+        assert Client().get("/", **ua(FIREFOX)).status_code == 403
+        assert check_settings() == []
+    with override_settings(BOTGUARD=setting, BASE_DIR=str(tmp_path / "elsewhere")):
+        (error,) = check_settings()
+        assert error.id == "botguard.E001" and str(tmp_path / "elsewhere" / "botguard.toml") in error.msg
+
+
+def test_without_base_dir_the_check_says_where_a_relative_file_is_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from django.conf import settings
+
+    assert not hasattr(settings, "BASE_DIR")  # the example's settings have none
+    (tmp_path / "botguard.toml").write_text('deny = ["(?i)firefox"]\n')
+    monkeypatch.chdir(tmp_path)
+    with override_settings(BOTGUARD={"file": "botguard.toml"}):
+        (warning,) = check_settings()
+    assert warning.id == "botguard.W002" and warning.level == checks.WARNING
+    assert "read from the working directory" in warning.msg and str(tmp_path / "botguard.toml") in warning.msg
+    with override_settings(BOTGUARD={"file": str(tmp_path / "botguard.toml")}):
+        assert check_settings() == []  # an absolute path says where it is
 
 
 def test_loader_settings_are_checked_for_stray_keys() -> None:

@@ -7,10 +7,11 @@ the middleware class is what Starlette and FastAPI take as a middleware factory.
 from __future__ import annotations
 
 from fastapi import FastAPI
+from flask import Flask
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 
-from botguard import BotGuardMiddleware, Config
+from botguard import BotGuardMiddleware, BotGuardWSGIMiddleware, Config
 
 DOCS_STYLE = Config(
     allow=[r"^curl/"],
@@ -31,4 +32,11 @@ def fastapi_app() -> FastAPI:
     app = FastAPI()
     app.add_middleware(BotGuardMiddleware, allow=[r"^curl/"], deny=[r"(?i)scrapy"])
     app.add_middleware(BotGuardMiddleware, config=DOCS_STYLE)
+    return app
+
+
+def flask_app() -> Flask:
+    app = Flask(__name__)
+    # Flask's documented way to wrap its WSGI app; mypy calls any assignment to a method an error.
+    app.wsgi_app = BotGuardWSGIMiddleware(app.wsgi_app, deny=[r"(?i)scrapy"])  # type: ignore[method-assign]
     return app

@@ -101,8 +101,6 @@ class Verifier:
         self._admission = Admission(timer=timer) if admission is None else admission
         self.max_waiting = max_waiting
         self._waiting = None if max_waiting is None else threading.Semaphore(max_waiting)
-        # Lookups started (not cache hits, not joins): what a test counts to prove single flight.
-        self.lookups = 0
 
     def _expiry(self, _ip: str, lookup: Lookup, now: float) -> float:
         return now + self._ttl[lookup.status]
@@ -150,7 +148,6 @@ class Verifier:
                         found = Lookup(BUSY, None, refusal)
                     else:
                         flight = self._pending[ip] = _Flight(now + self.timeout)
-                        self.lookups += 1
         if found is not None:
             done: Future[Lookup] = Future()
             done.set_result(found)

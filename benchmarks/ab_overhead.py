@@ -1,0 +1,111 @@
+"""The hit path of two botguard checkouts side by side: this one and another (a branch, a release).
+
+    git worktree add /tmp/botguard-base main       # any commit to compare with
+    .venv/bin/python benchmarks/ab_overhead.py /tmp/botguard-base
+    .venv/bin/python benchmarks/ab_overhead.py /tmp/botguard-base --runs 15 --requests 100000
+
+Both packages are loaded into one process under other names and drive the same bare ASGI app
+with the same browser request (its verdict cached), runs interleaved: base, this, bare. Each run
+is timed in the thread's CPU time, so a neighbour's load on a shared machine is not counted; the
+figure is the median over runs of (guarded - bare), and of the per-run difference between the two.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import gc
+import importlib.util
+import statistics
+import sys
+import time
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+HERE = Path(__file__).resolve().parent.parent
+CHROME = b"Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36"
+SCOPE: dict[str, Any] = {
+    "type": "http",
+    "asgi": {"version": "3.0"},
+    "http_version": "1.1",
+    "method": "GET",
+    "scheme": "http",
+    "path": "/",
+    "raw_path": b"/",
+    "query_string": b"",
+    "root_path": "",
+    "headers": [
+        (b"host", b"example.com"),
+        (b"user-agent", CHROME),
+        (b"accept", b"text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"),
+        (b"accept-language", b"en-GB,en;q=0.9"),
+        (b"accept-encoding", b"gzip, deflate, br"),
+        (b"connection", b"keep-alive"),
+    ],
+    "client": ("127.0.0.1", 50000),
+    "server": ("127.0.0.1", 8000),
+}
+
+
+def load(name: str, checkout: Path) -> ModuleType:
+    """The `botguard` package of `checkout`, imported as `name`."""
+    package = checkout / "botguard"
+    spec = importlib.util.spec_from_file_location(name, package / "__init__.py", submodule_search_locations=[str(package)])
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+async def bare(scope: dict[str, Any], receive: Any, send: Any) -> None:
+    await send({"type": "http.response.start", "status": 200, "headers": [(b"content-type", b"text/plain")]})
+    await send({"type": "http.response.body", "body": b"hello"})
+
+
+async def receive() -> dict[str, Any]:
+    return {"type": "http.request", "body": b"", "more_body": False}
+
+
+async def send(message: Any) -> None:
+    pass
+
+
+async def drive(app: Any, requests: int) -> float:
+    start = time.thread_time()
+    for _ in range(requests):
+        await app(dict(SCOPE), receive, send)
+    return (time.thread_time() - start) / requests
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("base", type=Path, help="the other checkout (a directory holding botguard/)")
+    parser.add_argument("--runs", type=int, default=15)
+    parser.add_argument("--requests", type=int, default=100_000)
+    args = parser.parse_args()
+    apps = {
+        "base": load("botguard_base", args.base).BotGuardMiddleware(bare),
+        "this": load("botguard_this", HERE).BotGuardMiddleware(bare),
+        "bare": bare,
+    }
+    loop = asyncio.new_event_loop()
+    for app in apps.values():  # warm up: caches, the adaptive interpreter
+        loop.run_until_complete(drive(app, args.requests // 10))
+    times: dict[str, list[float]] = {name: [] for name in apps}
+    for _ in range(args.runs):
+        for name, app in apps.items():
+            gc.collect()
+            times[name].append(loop.run_until_complete(drive(app, args.requests)))
+    loop.close()
+    print(f"{args.runs} interleaved runs x {args.requests:,} requests, thread CPU time")
+    for name in ("base", "this"):
+        added = [g - b for g, b in zip(times[name], times["bare"])]
+        print(f"  botguard ({name}) adds {statistics.median(added) * 1e9:6.0f} ns/request to a bare ASGI app")
+    difference = [t - b for t, b in zip(times["this"], times["base"])]
+    print(f"  this - base: {statistics.median(difference) * 1e9:+.0f} ns/request (median of per-run differences)")
+
+
+if __name__ == "__main__":
+    main()
