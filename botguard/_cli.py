@@ -25,6 +25,7 @@ import regex
 
 from ._cache import cached_explanation, verdict_cache
 from ._config import Config, Explanation
+from ._judge import judge
 from ._errors import ConfigError
 from ._patterns import decode_user_agent
 from ._rulesets import BUILTIN_NAMES
@@ -102,7 +103,7 @@ def _config(args: argparse.Namespace) -> Config:
 
 def _check(args: argparse.Namespace, out: TextIO) -> int:
     config = _config(args)
-    results = [(ua, config.explain_text(decode_user_agent(ua))) for ua in args.user_agents]
+    results = [(ua, judge(config, decode_user_agent(ua))) for ua in args.user_agents]
     if args.json:
         json.dump([{"user_agent": ua, **found.as_dict()} for ua, found in results], out, indent=2)
         out.write("\n")
@@ -128,7 +129,7 @@ def _scan(args: argparse.Namespace, out: TextIO) -> int:
     with source:
         for ua in user_agents_of_log(source):
             total += 1
-            found = config.explain_text(None) if ua is None else cached_explanation(config, cache, ua)
+            found = judge(config, None) if ua is None else cached_explanation(config, cache, ua)
             verdicts[found.verdict.name] += 1
             if found.category is not None:
                 categories[found.category] += 1
