@@ -24,7 +24,7 @@ from ._cache import (
 )
 from ._config import Config, Explanation
 from ._errors import ConfigError, unknown_names
-from ._forged import HTTPS, BrowserClaim, forged_reason, origin_security
+from ._forged import HTTPS, BrowserClaim, forged_reason, forwarded_proto_host, origin_security
 from ._observe import log_block, safe_text, verdict_label
 from ._override import OVERRIDES, forced
 from ._request import Request
@@ -32,6 +32,7 @@ from ._responses import DUPLICATE_GRPC_RESPONSE, DUPLICATE_RESPONSE, BlockRespon
 from ._types import ConfigSource
 from ._verdict import Verdict
 from .verify import Outcome, client_ip, parse_ip
+from .verify.address import warn_if_server_forwarded
 
 __all__ = ["Guard", "Decision"]
 
@@ -307,14 +308,16 @@ def _security(scheme: str, headers: Mapping[bytes, bytes], peer: str | None, con
     if config._trusted_proxies and peer is not None:
         ip = parse_ip(peer)
         trusted = ip is not None and any(ip in network for network in config._trusted_proxies)
-    return origin_security(
-        scheme,
-        _text(headers.get(b"host")),
-        peer,
-        _text(headers.get(b"x-forwarded-proto")) if trusted else None,
-        _text(headers.get(b"x-forwarded-host")) if trusted else None,
-        trusted,
-    )
+    proto = host = None
+    if trusted:
+        # The proxy's word for what the browser used: `Forwarded` when the config reads that
+        # header for the client's address, else (and where it says nothing) X-Forwarded-*.
+        forwarded = headers.get(b"forwarded") if config._proxy_header == b"forwarded" else None
+        if forwarded is not None:
+            proto, host = forwarded_proto_host(forwarded.decode("latin-1"))
+        proto = proto or _text(headers.get(b"x-forwarded-proto"))
+        host = host or _text(headers.get(b"x-forwarded-host"))
+    return origin_security(scheme, _text(headers.get(b"host")), peer, proto, host, trusted)
 
 
 def _text(value: bytes | None) -> str | None:
@@ -332,6 +335,10 @@ def _claim_of(decision: Decision, request: Request) -> tuple[Config, str, str | 
     # The proxy header is read only behind a trusted proxy: `client_ip` ignores it otherwise.
     forwarded = [v.decode("latin-1") for v in request.header_values(header.decode())] if trusted else []
     ip = client_ip(request.peer, forwarded, trusted, header == b"forwarded")
+    if request.peer_port == 0:
+        # A socket's peer never has port 0: the server wrote this address, most likely from a
+        # proxy header (uvicorn does for an entry without a port). Only then is the header read.
+        warn_if_server_forwarded(request.peer, 0, request.header_values("x-forwarded-for"))
     return config, explanation.crawler, ip
 
 
