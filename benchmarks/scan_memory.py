@@ -5,7 +5,8 @@
 
 Writes a combined-format log in which every line has a User-Agent of its own (the worst case
 for a counter of agents), runs `python -m botguard scan` on it in a fresh process, and reports
-that process's peak resident memory and its time, the median of `--repeat` runs.
+that process's peak resident memory and its time, the median of `--repeat` runs. (`python -m`
+puts the current directory first on the path: run it from the checkout whose botguard you mean.)
 """
 
 from __future__ import annotations
