@@ -8,7 +8,7 @@ from typing import Any
 
 from ._errors import ConfigError, unknown_names
 from ._forged import BrowserClaim, browser_claim
-from ._long_ua import MANY_NAMES, RuleNames, rule_names
+from ._long_ua import RuleNames, explain_rest, rule_names
 from ._patterns import MAX_UA_CHARS, PatternList, SearchBudget
 from ._responses import BlockResponse, block_response, grpc_block_response
 from ._rulesets import BUILTIN_NAMES, CATEGORIES, Rule, RuleSet, builtin_ruleset
@@ -280,8 +280,7 @@ class Config:
             raise ConfigError("crawler_ranges: given, but verify lists no crawler")
         set_(self, "_verification", verification)
         set_(self, "_claim_answers", answers)
-        judge_long = self._builtin is not None and self.long_ua == "judge"
-        set_(self, "_names", rule_names(self._builtin) if judge_long and self._builtin is not None else None)
+        set_(self, "_names", rule_names(self._builtin) if self._builtin is not None and self.long_ua == "judge" else None)
 
     def _check_verification(self) -> None:
         set_ = object.__setattr__
@@ -347,32 +346,13 @@ class Config:
         if long and self.long_ua == "block":
             return Explanation(Verdict.DENY, "policy", POLICY_RULES["long_ua"])
         head = text[:MAX_UA_CHARS].rstrip(_WHITESPACE) if long else text
-        if not (self._allow or self._deny or self._verification is not None):
-            found = self._explain(head, None)
-            return self._explain_rest(text, len(head), found, None) if long else found
         # One budget for every user regex of this decision: ten slow patterns cost no more than one.
-        budget = SearchBudget(self.match_budget)
+        searches = self._allow or self._deny or self._verification is not None
+        budget = SearchBudget(self.match_budget) if searches else None
         found = self._explain(head, budget)
         if long:
-            found = self._explain_rest(text, len(head), found, budget)
-        return replace(found, uncertain=True) if budget.uncertain else found
-
-    def _explain_rest(self, text: str, start: int, found: Explanation, budget: SearchBudget | None) -> Explanation:
-        """The decision for an over-long `text` whose first characters were decided `found`: a
-        crawler claim or a built-in name anywhere in it still counts (padding hides nothing)."""
-        if found.verdict > Verdict.ALLOW or found.crawler is not None:
-            return found
-        if self._verification is not None:
-            # As in the first characters: a claim overrides an allow rule.
-            for entry in self._verification.claimed:
-                rule, timed_out = entry.patterns.search_rest(text, start, budget)
-                if rule is not None:
-                    return self._claim_answer(entry.crawler.name, found.timed_out or timed_out)
-        if found.verdict is Verdict.NONE and self._names is not None:
-            rule = self._names.first(text, start, self._allowed)
-            if rule is not None:
-                return Explanation(Verdict.BOT, "policy" if rule is MANY_NAMES else "builtin", rule, found.timed_out)
-        return found
+            found = explain_rest(self, text, len(head), found, budget)
+        return replace(found, uncertain=True) if budget is not None and budget.uncertain else found
 
     def _explain(self, text: str, budget: SearchBudget | None) -> Explanation:
         timed_out = False
