@@ -20,6 +20,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from botguard import Config
+from botguard._judge import judge  # noqa: E402
 from botguard._patterns import normalize_user_agent
 
 Detector = Callable[[list[str]], list[bool]]
@@ -36,7 +37,7 @@ def botguard_detector(builtin: str) -> Detector:
     config = Config(builtin=builtin)
 
     def detect(user_agents: list[str]) -> list[bool]:
-        return [config.explain_text(normalize_user_agent(ua)).verdict.blocked for ua in user_agents]
+        return [judge(config, normalize_user_agent(ua)).verdict.blocked for ua in user_agents]
 
     return detect
 

@@ -26,6 +26,7 @@ from typing import Any, TextIO
 
 from ._config import Config, Explanation
 from ._errors import ConfigError
+from ._judge import judge
 from ._observe import safe_text
 from ._patterns import decode_user_agent
 from ._report import render_html
@@ -94,7 +95,7 @@ def _config(args: argparse.Namespace) -> Config:
 
 def _check(args: argparse.Namespace, out: TextIO) -> int:
     config = _config(args)
-    results = [(ua, config.explain_text(decode_user_agent(ua))) for ua in args.user_agents]
+    results = [(ua, judge(config, decode_user_agent(ua))) for ua in args.user_agents]
     if args.json:
         json.dump([{"user_agent": ua, **found.as_dict()} for ua, found in results], out, indent=2)
         out.write("\n")

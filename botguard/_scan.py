@@ -27,6 +27,7 @@ import regex
 
 from ._cache import cached_explanation, verdict_cache
 from ._config import Config, Explanation
+from ._judge import judge
 from ._forged import browser_claim
 from ._verdict import Verdict
 
@@ -322,7 +323,7 @@ class ScanTotals:
             return
         self.requests += 1
         ua = line.user_agent
-        found = self.config.explain_text(None) if ua is None else cached_explanation(self.config, self._cache, ua)
+        found = judge(self.config, None) if ua is None else cached_explanation(self.config, self._cache, ua)
         verdict = found.verdict
         self.verdicts[verdict] += 1
         category = found.category
