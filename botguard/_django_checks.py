@@ -22,7 +22,7 @@ __all__ = ["SETTING", "config_from_setting", "check_settings", "file_path"]
 SETTING = "BOTGUARD"
 MIDDLEWARE_PATH = "botguard.django.BotGuardMiddleware"
 # The keys that turn the setting into a loader, and what each loader takes besides its source.
-_LOADER_KEYS = {"file": frozenset({"file", "ttl"}), "url": frozenset({"url", "ttl", "headers"})}
+_LOADER_KEYS = {"file": frozenset({"file", "ttl"}), "url": frozenset({"url", "ttl", "headers", "timeout", "max_bytes"})}
 
 
 def config_from_setting(value: Any, base_dir: str | os.PathLike[str] | None = None) -> Config | ConfigSource:

@@ -12,6 +12,9 @@ import json
 import logging
 import math
 import os
+import re
+import socket
+import stat
 import threading
 import time
 import tomllib
@@ -30,12 +33,16 @@ from ._errors import ConfigError
 if TYPE_CHECKING:
     import httpx
 
-__all__ = ["ConfigLoader", "DEFAULT_TTL", "DEFAULT_TIMEOUT"]
+__all__ = ["ConfigLoader", "DEFAULT_TTL", "DEFAULT_TIMEOUT", "DEFAULT_MAX_BYTES"]
 
 logger = logging.getLogger("botguard")
 
 DEFAULT_TTL = 30.0
 DEFAULT_TIMEOUT = 10.0
+# A config of 5,000 patterns is about 200 KiB of JSON; Kong's whole built-in list is 100 KiB.
+DEFAULT_MAX_BYTES = 4 * 1024 * 1024
+# Redirects followed within the URL's own origin before a fetch gives up.
+MAX_REDIRECTS = 5
 Clock = Callable[[], float]
 
 
@@ -59,7 +66,10 @@ class _Source(Protocol):
     """Where raw config bytes come from; `fetch` returns None when the source says "not modified"."""
 
     name: str
-    background: bool
+
+    def worth_fetching(self) -> bool:
+        """Whether a fetch may find something new; cheap and non-blocking (it runs on a request)."""
+        ...
 
     def fetch(self) -> tuple[bytes, object] | None: ...
 
@@ -101,7 +111,7 @@ class ConfigLoader:
                 raise ConfigError(f"{source.name}: the source answered 'not modified' to a first request")
             data, token = fetched
             mapping = _unwrap_kong_plugin(source.parse(data))
-            self._digest = _canonical_digest(mapping)
+            self._digest = _canonical_digest(source.name, mapping)
             self._config = _build(source.name, mapping)
         except BaseException:
             source.close()
@@ -139,6 +149,7 @@ class ConfigLoader:
         headers: Mapping[str, str] | None = None,
         *,
         timeout: float = DEFAULT_TIMEOUT,
+        max_bytes: int = DEFAULT_MAX_BYTES,
         clock: Clock = time.monotonic,
     ) -> ConfigLoader:
         """A loader for JSON served over HTTP(S), refreshed in a background thread every `ttl` seconds.
@@ -151,13 +162,17 @@ class ConfigLoader:
             ttl: seconds between refreshes; None or 0 loads once and keeps the config forever.
             client: an `httpx.Client` to use (yours to close); None makes one the loader owns.
             headers: extra request headers, such as a bearer token.
-            timeout: seconds a request may take (connect, read, write and pool each).
+            timeout: seconds a whole fetch may take, from connecting to the body's last byte
+                (redirects included); a fetch still running then is abandoned and fails.
+            max_bytes: the largest answer accepted (after decompression); larger fails.
             clock: a monotonic clock in seconds (tests pass a frozen one).
 
         The first load happens here and raises `ConfigError` on any failure. Refreshes send
         `If-None-Match`/`If-Modified-Since`, so an unchanged config costs the server a 304.
+        Redirects are followed only within the URL's origin (scheme, host and port), so `headers`
+        never reach another host; a redirect elsewhere is a failed load.
         """
-        return cls(_UrlSource(url, client, headers, timeout), ttl=ttl, clock=clock)
+        return cls(_UrlSource(url, client, headers, timeout, max_bytes), ttl=ttl, clock=clock)
 
     @classmethod
     def from_mapping(cls, mapping: Mapping[str, Any]) -> ConfigLoader:
@@ -183,14 +198,22 @@ class ConfigLoader:
         return None if due is None else due - self._clock()
 
     def get(self) -> Config:
-        """The config in force: one clock read and a comparison unless a check is due."""
+        """The config in force: one clock read and a comparison unless a check is due.
+
+        A due check starts in a background thread (after one `os.stat`, for a file); `get` never
+        waits for a read, a download or a rebuild, and never raises.
+        """
         due = self._due
         if due is None or self._clock() < due:
             return self._config
         return self._when_due()
 
     def refresh(self) -> Config:
-        """Check the source now, waiting for the answer (for tests and reload signals, not requests)."""
+        """Check the source now, waiting for the answer (for tests and reload signals, not requests).
+
+        A URL's fetch is bounded by its `timeout`; when a background check is already in flight,
+        `refresh` waits for it first, so it returns within about twice the `timeout`.
+        """
         with self._lock:
             if not self._closed:
                 self._check()
@@ -213,22 +236,26 @@ class ConfigLoader:
         return f"ConfigLoader({self._source.name!r}, ttl={self._ttl!r})"
 
     def _when_due(self) -> Config:
-        # Whoever finds the check due first does it; everyone else keeps the current config
-        # rather than wait, so only one check is ever in flight.
+        # Whoever finds the check due first starts it; everyone else keeps the current config
+        # rather than wait, so only one check is ever in flight. The request that found it due
+        # does no more than a file's `os.stat`: reading, parsing and building (compiling 5,000
+        # patterns can take seconds) happen in a thread of their own, and requests are served
+        # the current config meanwhile.
         if not self._lock.acquire(blocking=False):
             return self._config
         ttl = self._ttl
         if ttl is None or self._closed:
             self._lock.release()
             return self._config
-        if not self._source.background:
-            try:
-                self._check()
-            finally:
-                self._due = self._clock() + ttl
-                self._lock.release()
-            return self._config
         self._due = self._clock() + ttl
+        try:
+            worth_fetching = self._source.worth_fetching()
+        except Exception:  # the background check will say what is wrong
+            worth_fetching = True
+        if not worth_fetching:
+            self._lock.release()
+            record_reload("unchanged", f"{self._source.name}: not modified")
+            return self._config
         try:
             threading.Thread(target=self._check_in_background, name="botguard-config-refresh", daemon=True).start()
         except RuntimeError:  # interpreter shutting down: keep serving what we have
@@ -240,7 +267,7 @@ class ConfigLoader:
             self._check()
         finally:
             if self._ttl is not None and not self._closed:
-                # Counted from the end, so a slow server is not asked again straight away.
+                # Counted from the end, so a slow source is not asked again straight away.
                 self._due = self._clock() + self._ttl
             self._lock.release()
 
@@ -259,7 +286,7 @@ class ConfigLoader:
                 record_reload("unchanged", f"{source.name}: same content")
                 return
             mapping = _unwrap_kong_plugin(source.parse(data))
-            digest = _canonical_digest(mapping)
+            digest = _canonical_digest(source.name, mapping)
             if digest != self._digest:
                 config = _build(source.name, mapping)
                 self._config = config
@@ -283,14 +310,17 @@ def _build(name: str, mapping: Any) -> Config:
         raise ConfigError(f"{name}: {exc}") from None
 
 
-def _canonical_digest(mapping: Any) -> bytes:
+def _canonical_digest(name: str, mapping: Any) -> bytes:
     """A digest of the settings themselves: key order, layout and Kong's aliases do not count."""
     if isinstance(mapping, Mapping):
         renamed = {_ALIASES.get(key, key): value for key, value in mapping.items()}
         # A key given under both names is an error `Config.from_mapping` reports; keep both here.
         if len(renamed) == len(mapping):
             mapping = renamed
-    text = json.dumps(mapping, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=repr)
+    try:
+        text = json.dumps(mapping, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=repr)
+    except RecursionError:
+        raise ConfigError(f"{name}: {_TOO_DEEP}") from None
     return hashlib.sha256(text.encode()).digest()
 
 
@@ -309,9 +339,16 @@ def _unwrap_kong_plugin(mapping: Any) -> Any:
     return settings
 
 
+# A config is a table of lists of strings; nesting this deep is an attack or an accident, and
+# Python's parsers would answer it with a RecursionError.
+_TOO_DEEP = "nested too deeply to be a config (a table of settings whose values are lists of strings)"
+
+
 def _parse_json(name: str, data: bytes) -> Any:
     try:
         mapping = json.loads(data)
+    except RecursionError:
+        raise ConfigError(f"{name}: {_TOO_DEEP}") from None
     except UnicodeDecodeError as exc:
         raise ConfigError(f"{name}: not UTF-8 text: {exc}") from None
     except json.JSONDecodeError as exc:
@@ -335,15 +372,15 @@ def _parse_toml(name: str, data: bytes) -> Any:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{name}: not valid TOML: {exc}") from None
+    except RecursionError:
+        raise ConfigError(f"{name}: {_TOO_DEEP}") from None
 
 
 _PARSERS: dict[str, Callable[[str, bytes], Any]] = {".toml": _parse_toml, ".json": _parse_json}
 
 
 class _FileSource:
-    """A local file: one `os.stat` a check, a read only when the stat says it changed."""
-
-    background = False
+    """A local regular file: one `os.stat` a check, a read only when the stat says it changed."""
 
     def __init__(self, path: str | os.PathLike[str]) -> None:
         if not isinstance(path, (str, os.PathLike)):
@@ -356,14 +393,25 @@ class _FileSource:
         self._parser = parser
         self._known: object = None
 
+    def worth_fetching(self) -> bool:
+        # A stat never blocks on a FIFO or a device, where an open or a read could.
+        return _signature(os.stat(self.path)) != self._known
+
     def fetch(self) -> tuple[bytes, object] | None:
         try:
-            if _signature(os.stat(self.path)) == self._known:
+            st = os.stat(self.path)
+            if _signature(st) == self._known:
                 return None
-            with open(self.path, "rb") as file:
-                before = _signature(os.fstat(file.fileno()))
+            _require_regular(self.name, st)
+            # O_NONBLOCK: should a FIFO be swapped in between the stat and the open, the open
+            # returns at once (and fstat refuses it) instead of waiting for a writer for good.
+            fd = os.open(self.path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
+            with open(fd, "rb") as file:
+                st = os.fstat(fd)
+                _require_regular(self.name, st)
+                before = _signature(st)
                 data = file.read()
-                after = _signature(os.fstat(file.fileno()))
+                after = _signature(os.fstat(fd))
         except FileNotFoundError:
             raise ConfigError(f"{self.name}: no such file") from None
         except IsADirectoryError:
@@ -388,6 +436,15 @@ class _FileSource:
         pass
 
 
+def _require_regular(name: str, st: os.stat_result) -> None:
+    """Refuse a FIFO, socket or device: reading one can wait for ever, or never end."""
+    if stat.S_ISDIR(st.st_mode):
+        raise ConfigError(f"{name}: is a directory, not a file")
+    if not stat.S_ISREG(st.st_mode):
+        kind = "a FIFO" if stat.S_ISFIFO(st.st_mode) else "a socket" if stat.S_ISSOCK(st.st_mode) else "a device"
+        raise ConfigError(f"{name}: is {kind}, not a regular file")
+
+
 def _signature(st: os.stat_result) -> tuple[int, int, int, int, int]:
     # ctime as well as mtime: `cp -p` and `rsync -t` keep the mtime but not the ctime.
     return (st.st_mtime_ns, st.st_size, st.st_ino, st.st_dev, st.st_ctime_ns)
@@ -403,19 +460,27 @@ def _import_httpx() -> ModuleType:
 
 
 class _UrlSource:
-    """JSON over HTTP(S) with conditional requests; fetched off the request path."""
+    """JSON over HTTP(S) with conditional requests; fetched off the request path, within one deadline."""
 
-    background = True
     name: str
     url: str
     _httpx: ModuleType
     _timeout: float
+    _max_bytes: int
     _owns_client: bool
     _headers: dict[str, str]
     _client: httpx.Client
     _validators: dict[str, str]
+    _origin: tuple[str, str, int]
 
-    def __init__(self, url: str, client: httpx.Client | None, headers: Mapping[str, str] | None, timeout: float) -> None:
+    def __init__(
+        self,
+        url: str,
+        client: httpx.Client | None,
+        headers: Mapping[str, str] | None,
+        timeout: float,
+        max_bytes: int,
+    ) -> None:
         if not isinstance(url, str):
             raise ConfigError(f"url: expected a string, got {url!r}")
         parts = urlsplit(url)
@@ -423,6 +488,8 @@ class _UrlSource:
             raise ConfigError(f"url: expected an http:// or https:// URL, got {url!r}")
         if isinstance(timeout, bool) or not isinstance(timeout, Real) or not 0 < float(timeout) < math.inf:
             raise ConfigError(f"timeout: expected seconds greater than 0, got {timeout!r}")
+        if isinstance(max_bytes, bool) or not isinstance(max_bytes, int) or max_bytes < 1:
+            raise ConfigError(f"max_bytes: expected a whole number of bytes of at least 1, got {max_bytes!r}")
         if headers is not None and not isinstance(headers, Mapping):
             raise ConfigError(f"headers: expected a mapping of header names to values, got {headers!r}")
         try:
@@ -432,36 +499,96 @@ class _UrlSource:
         self._httpx = _import_httpx()
         self.url = url
         # Logs must not carry the password or a token in the query string.
-        host = f"[{parts.hostname}]" if ":" in parts.hostname else parts.hostname
-        self.name = urlunsplit((parts.scheme, host + (f":{port}" if port else ""), parts.path, "", ""))
+        self.name = _display_url(url)
+        self._origin = (parts.scheme, parts.hostname.lower(), port or _DEFAULT_PORTS[parts.scheme])
         self._headers = dict(headers or {})
         self._timeout = float(timeout)
+        self._max_bytes = max_bytes
         self._owns_client = client is None
         self._client = client if client is not None else self._new_client()
         self._validators = {}
+        _hide_queries_in_httpx_log()
 
     def _new_client(self) -> httpx.Client:
-        client: httpx.Client = self._httpx.Client(timeout=self._timeout, follow_redirects=True)
+        client: httpx.Client = self._httpx.Client(timeout=self._timeout, follow_redirects=False)
         return client
 
+    def worth_fetching(self) -> bool:
+        return True
+
     def fetch(self) -> tuple[bytes, object] | None:
-        headers = {**self._headers, **self._validators}
+        deadline = time.monotonic() + self._timeout
+        watchdog = _Watchdog(self._timeout)
+        _fetching.active = True
         try:
-            response = self._client.get(self.url, headers=headers, timeout=self._timeout)
-        except self._httpx.TimeoutException:
-            raise ConfigError(f"{self.name}: no answer within {self._timeout:g}s") from None
+            return self._fetch(deadline, watchdog)
         except self._httpx.HTTPError as exc:
-            raise ConfigError(f"{self.name}: {type(exc).__name__}: {exc}") from None
-        if response.status_code == 304 and self._validators:
-            return None
-        if response.status_code != 200:
-            raise ConfigError(f"{self.name}: HTTP {response.status_code} {response.reason_phrase}".rstrip())
+            if watchdog.fired or isinstance(exc, self._httpx.TimeoutException):
+                raise ConfigError(f"{self.name}: no answer within {self._timeout:g}s (the whole fetch, body included)") from None
+            raise ConfigError(f"{self.name}: {type(exc).__name__}: {_display_text(str(exc))}") from None
+        finally:
+            _fetching.active = False
+            watchdog.cancel()
+
+    def _fetch(self, deadline: float, watchdog: _Watchdog) -> tuple[bytes, object] | None:
+        httpx = self._httpx
+        url = httpx.URL(self.url)
+        for _ in range(MAX_REDIRECTS + 1):
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise httpx.TimeoutException("deadline passed")
+            request = self._client.build_request(
+                "GET",
+                url,
+                # Only ever sent to the URL's own origin: redirects elsewhere are not followed.
+                headers={**self._headers, **self._validators},
+                timeout=remaining,
+                extensions={"trace": watchdog.trace},
+            )
+            response = self._client.send(request, stream=True, follow_redirects=False)
+            try:
+                watchdog.watch(response.extensions.get("network_stream"))
+                if response.status_code in _REDIRECTS and "location" in response.headers:
+                    target = url.join(response.headers["location"])
+                    if _origin_of(target) != self._origin:
+                        raise ConfigError(
+                            f"{self.name}: HTTP {response.status_code} redirect to another origin, "
+                            f"{_display_url(str(target))}, not followed (only redirects within "
+                            f"{_display_url(self.url, path=False)} are)"
+                        )
+                    url = target
+                    continue
+                if response.status_code == 304 and self._validators:
+                    return None
+                if response.status_code != 200:
+                    raise ConfigError(f"{self.name}: HTTP {response.status_code} {response.reason_phrase}".rstrip())
+                return self._read_body(response, deadline), self._validators_of(response)
+            finally:
+                response.close()
+        raise ConfigError(f"{self.name}: more than {MAX_REDIRECTS} redirects")
+
+    def _read_body(self, response: httpx.Response, deadline: float) -> bytes:
+        declared = response.headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > self._max_bytes:
+            raise ConfigError(f"{self.name}: the answer is {int(declared):,} bytes, more than max_bytes={self._max_bytes:,}")
+        body = bytearray()
+        # Decoded bytes are counted, so a small gzip bomb is stopped as early as a big body.
+        for chunk in response.iter_bytes():
+            body += chunk
+            if len(body) > self._max_bytes:
+                raise ConfigError(f"{self.name}: the answer is more than max_bytes={self._max_bytes:,} bytes")
+            if time.monotonic() > deadline:
+                raise self._httpx.TimeoutException("deadline passed")
+        return bytes(body)
+
+    @staticmethod
+    def _validators_of(response: httpx.Response) -> dict[str, str]:
         validators = {}
         if etag := response.headers.get("etag"):
             validators["If-None-Match"] = etag
         if modified := response.headers.get("last-modified"):
             validators["If-Modified-Since"] = modified
-        return response.content, validators
+        return validators
 
     def remember(self, token: object) -> None:
         assert isinstance(token, dict)
@@ -480,10 +607,113 @@ class _UrlSource:
             self._client = self._new_client()
 
 
+_DEFAULT_PORTS: dict[str, int] = {"http": 80, "https": 443}
+_REDIRECTS = frozenset({301, 302, 303, 307, 308})
+
+
+def _origin_of(url: httpx.URL) -> tuple[str, str, int]:
+    return (url.scheme, url.host.lower(), url.port or _DEFAULT_PORTS.get(url.scheme, 0))
+
+
+def _display_url(url: str, *, path: bool = True) -> str:
+    """`url` without credentials, query string or fragment: what logs and errors may show."""
+    parts = urlsplit(url)
+    hostname = parts.hostname or ""
+    host = f"[{hostname}]" if ":" in hostname else hostname
+    try:
+        port = parts.port
+    except ValueError:
+        port = None
+    return urlunsplit((parts.scheme, host + (f":{port}" if port else ""), parts.path if path else "", "", ""))
+
+
+def _display_text(text: str) -> str:
+    """An httpx error message with any URL in it shown as `_display_url` shows it."""
+    return _URL_IN_TEXT.sub(lambda found: _display_url(found.group(0)), text)
+
+
+_URL_IN_TEXT = re.compile(r"https?://[^\s'\"<>]+")
+
+
+class _Watchdog:
+    """Cuts a fetch's connection when its deadline passes, so that no read outlives the deadline.
+
+    httpx's timeouts bound each read; a server that sends a byte every second never trips them.
+    The watchdog learns the socket from httpcore's `trace` extension when a connection is made,
+    and from the response's `network_stream` when a pooled one is reused, and shuts it down from
+    a timer thread: the blocked read then returns at once.
+    """
+
+    def __init__(self, seconds: float) -> None:
+        self.fired = False
+        self._sockets: list[socket.socket] = []
+        self._lock = threading.Lock()
+        self._timer = threading.Timer(seconds, self._fire)
+        self._timer.daemon = True
+        self._timer.start()
+
+    def trace(self, event: str, info: Mapping[str, Any]) -> None:
+        if event.endswith((".connect_tcp.complete", ".connect_unix_socket.complete", ".start_tls.complete")):
+            self.watch(info.get("return_value"))
+
+    def watch(self, network_stream: Any) -> None:
+        get_extra_info = getattr(network_stream, "get_extra_info", None)
+        sock = get_extra_info("socket") if get_extra_info is not None else None
+        if isinstance(sock, socket.socket):
+            with self._lock:
+                self._sockets.append(sock)
+                fired = self.fired
+            if fired:
+                _shut(sock)
+
+    def cancel(self) -> None:
+        self._timer.cancel()
+
+    def _fire(self) -> None:
+        with self._lock:
+            self.fired = True
+            sockets = list(self._sockets)
+        for sock in sockets:
+            _shut(sock)
+
+
+def _shut(sock: socket.socket) -> None:
+    try:
+        sock.shutdown(socket.SHUT_RDWR)
+    except OSError:  # already closed
+        pass
+
+
+# Set while this thread fetches a config: httpx's log line of that request hides its query string.
+_fetching = threading.local()
+
+
+class _HideQueryOfConfigFetch(logging.Filter):
+    """On the `httpx` logger: the loader's own requests are logged without query string or credentials.
+
+    httpx logs every request at INFO with its full URL, token and all. Only records written by
+    a thread while it fetches a config are touched (their URL argument is shortened); every
+    other line of the application's own httpx logging passes unchanged.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if getattr(_fetching, "active", False) and isinstance(record.args, tuple):
+            record.args = tuple(
+                _display_url(str(arg)) if type(arg).__name__ == "URL" else arg for arg in record.args
+            )
+        return True
+
+
+_HIDE_QUERY = _HideQueryOfConfigFetch()
+
+
+def _hide_queries_in_httpx_log() -> None:
+    # `addFilter` adds a filter once, however many loaders are made.
+    logging.getLogger("httpx").addFilter(_HIDE_QUERY)
+
+
 class _MappingSource:
     """A dict given in code: read once."""
-
-    background = False
 
     def __init__(self, mapping: Mapping[str, Any]) -> None:
         self.name = "<mapping>"
@@ -491,6 +721,9 @@ class _MappingSource:
 
     def fetch(self) -> tuple[bytes, object] | None:
         return b"", None  # read once: the bytes' digest is never compared
+
+    def worth_fetching(self) -> bool:
+        return False
 
     def remember(self, token: object) -> None:
         pass

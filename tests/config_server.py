@@ -1,4 +1,5 @@
-"""A real HTTP server on 127.0.0.1 that serves a config, counts what it answers, and can fail on demand."""
+"""A real HTTP server on 127.0.0.1 that serves a config, counts what it answers, and can fail on demand:
+hang, redirect, drip its body a byte at a time, or send far more than any config."""
 
 from __future__ import annotations
 
@@ -22,6 +23,16 @@ class ConfigServer:
         self.modified_at = 1_700_000_000.0
         self.status: int | None = None
         self.required_headers: dict[str, str] = {}
+        # path -> Location: answered with a 302 before anything else.
+        self.redirects: dict[str, str] = {}
+        # Seconds between the body's bytes (headers first, at once): a slow-drip source.
+        self.drip: float | None = None
+        # Bytes of filler sent instead of the body; `declare_length` says whether Content-Length does.
+        self.flood: int | None = None
+        self.declare_length = True
+        self.flood_sent = 0
+        self.paths: deque[str] = deque(maxlen=16)
+        self._stopping = threading.Event()
         # Cleared: every request waits here until it is set again (a slow or hung server).
         self.gate = threading.Event()
         self.gate.set()
@@ -48,11 +59,15 @@ class ConfigServer:
         self._thread.start()
 
     def stop(self) -> None:
+        self._stopping.set()
         self.gate.set()
         if self._thread.is_alive():  # shutdown() waits for serve_forever, which must be running
             self._httpd.shutdown()
             self._thread.join()
         self._httpd.server_close()
+
+    def base(self) -> str:
+        return self.url.rsplit("/", 1)[0]
 
     def _handler(self) -> type[BaseHTTPRequestHandler]:
         server = self
@@ -63,14 +78,55 @@ class ConfigServer:
                 with server.lock:
                     headers = {k.lower(): v for k, v in self.headers.items()}
                     server.request_headers.append(headers)
-                    status, extra, body = server._answer(headers)
+                    server.paths.append(self.path)
+                    location = server.redirects.get(self.path.split("?")[0])
+                    if location is not None:
+                        status, extra, body = 302, {"Location": location}, b""
+                    else:
+                        status, extra, body = server._answer(headers)
                     server.answers[status] += 1
+                    drip, flood, declare_length = server.drip, server.flood, server.declare_length
                 self.send_response(status)
                 for name, value in extra.items():
                     self.send_header(name, value)
+                if flood is not None and status == 200:
+                    self._flood(flood, declare_length)
+                    return
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
-                self.wfile.write(body)
+                if drip is not None and status == 200:
+                    self._drip(body, drip)
+                else:
+                    self.wfile.write(body)
+
+            def _drip(self, body: bytes, seconds: float) -> None:
+                self.wfile.flush()
+                for i in range(len(body)):
+                    if server._stopping.wait(seconds):
+                        return
+                    try:
+                        self.wfile.write(body[i : i + 1])
+                        self.wfile.flush()
+                    except OSError:  # the client gave up
+                        return
+
+            def _flood(self, size: int, declare_length: bool) -> None:
+                if declare_length:
+                    self.send_header("Content-Length", str(size))
+                else:
+                    self.close_connection = True  # the body ends when the connection does
+                self.end_headers()
+                chunk = b" " * 65536
+                sent = 0
+                try:
+                    while sent < size and not server._stopping.is_set():
+                        piece = chunk[: size - sent]
+                        self.wfile.write(piece)
+                        sent += len(piece)
+                        with server.lock:
+                            server.flood_sent = sent
+                except OSError:  # the client stopped reading and closed
+                    pass
 
             def log_message(self, format: str, *args: Any) -> None:
                 pass

@@ -20,7 +20,7 @@ from typing import Any
 import httpx
 import pytest
 
-from botguard import BotGuardMiddleware, Config, ConfigError, ConfigLoader, Verdict, cache_info, classify
+from botguard import BotGuardMiddleware, Config, ConfigError, ConfigLoader, Verdict, cache_info, classify, stats
 
 from .asgi_harness import http_scope, ok_app, run, ua_headers
 from .config_server import ConfigServer, config_server
@@ -62,6 +62,26 @@ def reloads(caplog: pytest.LogCaptureFixture, level: int) -> list[str]:
         for r in caplog.records
         if r.name == "botguard" and r.levelno == level and r.getMessage().startswith("config ")
     ]
+
+
+def wait_idle(loader: ConfigLoader) -> None:
+    """Until the background check, if any, has finished."""
+    wait_for(lambda: not loader._lock.locked())
+
+
+def settled(loader: ConfigLoader) -> Config:
+    """The config in force once the check that `get` may have started (in the background) is done."""
+    loader.get()
+    wait_idle(loader)
+    return loader.get()
+
+
+def wait_for(condition: Callable[[], bool], timeout: float = 20.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError("condition not met in time")
+        time.sleep(0.02)
 
 
 @pytest.fixture
@@ -190,7 +210,7 @@ def test_exact_ttl_boundaries_on_a_frozen_clock(
     assert (remaining <= 0) is due
     if offset == 0:
         assert remaining == 0
-    second = loader.get()
+    second = settled(loader)
     assert (second is not first) is due
     assert second.deny == (("(?i)curl",) if due else ("(?i)helloworld",))
 
@@ -231,7 +251,7 @@ def test_same_bytes_and_same_settings_keep_the_same_object(
         else:
             write(toml_file, text)
         clock.advance(1)
-        assert loader.get() is first
+        assert settled(loader) is first
     assert reloads(caplog, logging.DEBUG) == [
         f"config unchanged: {toml_file}: same content",
         f"config unchanged: {toml_file}: same content",
@@ -258,6 +278,7 @@ def test_changed_content_gives_a_new_object_and_releases_the_old_with_its_cache(
 
     write(toml_file, 'deny = ["(?i)curl"]\nbuiltin = "kong"\n')
     clock.advance(5)
+    settled(loader)
     assert run(guarded, http_scope(ua_headers(AGENT))).status == 200
     assert run(guarded, http_scope(ua_headers("curl/8.5.0"))).status == 403
     gc.collect()
@@ -290,6 +311,7 @@ def test_a_failed_reload_keeps_the_last_good_config_warns_once_and_retries_next_
     else:
         toml_file.write_text(text)  # in place, not atomic: what a careless editor does
     clock.advance(10)
+    settled(loader)
     results = [run(guarded, http_scope(ua_headers(AGENT))).status for _ in range(5)]
     if reason is None:
         assert loader.get() is not good and results == [200] * 5
@@ -303,11 +325,11 @@ def test_a_failed_reload_keeps_the_last_good_config_warns_once_and_retries_next_
     loader.get()
     assert len(reloads(caplog, logging.WARNING)) == 1
     clock.advance(1)  # the next TTL retries, fails again, says so once more
-    loader.get()
+    settled(loader)
     assert len(reloads(caplog, logging.WARNING)) == 2
     write(toml_file, 'deny = ["(?i)curl"]\n')
     clock.advance(10)
-    assert loader.get() is not good and loader.get().deny == ("(?i)curl",)
+    assert settled(loader) is not good and loader.get().deny == ("(?i)curl",)
     assert reloads(caplog, logging.INFO)[-1].endswith("new settings in force")
 
 
@@ -379,14 +401,6 @@ def served_file(tmp_path: Path) -> Iterator[tuple[Path, str]]:
         yield path, base
 
 
-def wait_for(condition: Callable[[], bool], timeout: float = 20.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not met in time")
-        time.sleep(0.02)
-
-
 def test_a_real_uvicorn_picks_up_a_file_change_and_survives_a_broken_file(served_file: tuple[Path, str]) -> None:
     path, base = served_file
     with httpx.Client(base_url=base) as client:
@@ -416,11 +430,12 @@ def test_two_uvicorn_workers_each_load_and_both_converge(tmp_path: Path) -> None
 
         wait_for(lambda: len({pid for _, pid in answers(20)}) == 2)  # both workers are up and serving
         write(path, 'deny = ["(?i)helloworld"]\n')
-        # A file is checked on the first request after its TTL: once one TTL has passed, every
-        # request to either worker is judged by the new rules (the margin is for the write and
-        # the clock, not for the loader).
+        # A file is checked on the first request after its TTL; the new rules are built in the
+        # background while that worker keeps answering with the old ones. So once a TTL has
+        # passed, both workers switch once their build is done, and never go back.
         time.sleep(0.2 + 0.1)
-        after = answers(40)
+        wait_for(lambda: {status for status, _ in answers(20)} == {403})
+        after = answers(40)  # and no worker goes back
         assert {status for status, _ in after} == {403}, after
 
 
@@ -435,11 +450,6 @@ def good_json(*deny: str) -> bytes:
 def server() -> Iterator[ConfigServer]:
     with config_server(good_json("(?i)helloworld")) as running:
         yield running
-
-
-def wait_idle(loader: ConfigLoader) -> None:
-    """Until the background refresh, if any, has finished."""
-    wait_for(lambda: not loader._lock.locked())
 
 
 def test_url_identity_is_stable_and_the_etag_is_honoured(server: ConfigServer, clock: FrozenClock) -> None:
@@ -651,3 +661,240 @@ def test_a_forked_worker_can_reload_even_if_the_fork_caught_a_check_in_flight(to
         answer = pipe.read() if ready else b""
     os.waitpid(pid, 0)
     assert answer == b"(?i)curl"
+
+
+# --- a hostile or broken source: redirects, slow drips, floods, deep nesting, FIFOs ----------------
+
+
+def failed_reloads() -> int:
+    return int(stats()["config_reloads"]["failed"])
+
+
+def in_thread(call: Callable[[], object], guard: float = 60.0) -> object:
+    """`call()` in a thread, so that a call that never returns fails the test instead of hanging it."""
+    outcome: list[object] = []
+    failure: list[BaseException] = []
+
+    def target() -> None:
+        try:
+            outcome.append(call())
+        except BaseException as exc:
+            failure.append(exc)
+
+    thread = threading.Thread(target=target, daemon=True)
+    thread.start()
+    thread.join(guard)
+    assert not thread.is_alive(), f"{call} did not return within {guard}s"
+    if failure:
+        raise failure[0]
+    return outcome[0]
+
+
+def test_a_redirect_to_another_origin_is_not_followed_and_gets_no_header(caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO, logger="botguard")
+    token = {"X-Rules-Token": "s3cret"}
+    with config_server(good_json("(?i)helloworld")) as ours, config_server(good_json("(?i)mozilla")) as other:
+        ours.redirects["/botguard.json"] = other.url
+        with pytest.raises(ConfigError, match="redirect to another origin") as info:
+            ConfigLoader.from_url(ours.url, headers=token, timeout=5)
+        assert other.base() in str(info.value)
+        assert other.requests == 0
+
+        # Later, on a refresh: the last good config stays, the other host hears nothing.
+        del ours.redirects["/botguard.json"]
+        with ConfigLoader.from_url(ours.url, ttl=30, headers=token, timeout=5) as loader:
+            good = loader.get()
+            ours.redirects["/botguard.json"] = other.url
+            failed = failed_reloads()
+            assert loader.refresh() is good and good.deny == ("(?i)helloworld",)
+            assert failed_reloads() == failed + 1
+            assert "redirect to another origin" in reloads(caplog, logging.WARNING)[-1]
+        assert other.requests == 0
+        # Another port of the same host is another origin too.
+        ours.redirects["/botguard.json"] = other.url.replace("127.0.0.1", "localhost")
+        with pytest.raises(ConfigError, match="redirect to another origin"):
+            ConfigLoader.from_url(ours.url, headers=token, timeout=5)
+        assert other.requests == 0
+
+
+def test_a_redirect_within_the_origin_is_followed_with_the_headers(server: ConfigServer) -> None:
+    server.redirects["/botguard.json"] = "/v2/botguard.json?sig=abc"
+    server.required_headers = {"X-Rules-Token": "s3cret"}
+    with ConfigLoader.from_url(server.url, headers={"X-Rules-Token": "s3cret"}) as loader:
+        assert loader.get().deny == ("(?i)helloworld",)
+    assert list(server.paths) == ["/botguard.json", "/v2/botguard.json?sig=abc"]
+    assert server.request_headers[-1]["x-rules-token"] == "s3cret"
+    server.redirects = {f"/{i}": f"/{i + 1}" for i in range(10)}  # a loop of redirects ends
+    with pytest.raises(ConfigError, match="more than 5 redirects"):
+        ConfigLoader.from_url(server.base() + "/0")
+
+
+def test_a_client_that_follows_redirects_is_held_to_the_origin_too(server: ConfigServer) -> None:
+    with config_server(good_json("(?i)mozilla")) as other, httpx.Client(follow_redirects=True) as client:
+        server.redirects["/botguard.json"] = other.url
+        with pytest.raises(ConfigError, match="redirect to another origin"):
+            ConfigLoader.from_url(server.url, client=client, headers={"X-Rules-Token": "s3cret"})
+        assert other.requests == 0
+
+
+def test_httpx_logs_the_config_fetch_without_its_query_and_the_apps_own_requests_as_they_are(
+    server: ConfigServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="httpx")
+    with ConfigLoader.from_url(server.url + "?token=s3cret", ttl=30) as loader:
+        loader.refresh()
+    ours = [r.getMessage() for r in caplog.records if r.name == "httpx"]
+    assert len(ours) == 2 and all(f"GET {server.url} " in line for line in ours), ours
+    assert not any("s3cret" in r.getMessage() for r in caplog.records)
+    caplog.clear()
+    with httpx.Client() as client:  # the application's own request, in the same process
+        client.get(server.url + "?page=2")
+    assert [r.getMessage() for r in caplog.records if r.name == "httpx"][0].startswith(f"HTTP Request: GET {server.url}?page=2 ")
+
+
+def test_a_slow_drip_source_fails_within_the_timeout_and_refresh_returns(
+    server: ConfigServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    # Headers at once, then one byte every 1.5 s: no single read ever waits 2 s.
+    caplog.set_level(logging.INFO, logger="botguard")
+    server.drip = 1.5
+    with pytest.raises(ConfigError, match=r"no answer within 2s"):
+        in_thread(lambda: ConfigLoader.from_url(server.url, timeout=2))
+    server.drip = None
+    with ConfigLoader.from_url(server.url, ttl=30, timeout=2) as loader:
+        good = loader.get()
+        server.set_body(good_json("(?i)curl"))
+        server.drip = 1.5
+        failed = failed_reloads()
+        assert in_thread(loader.refresh) is good
+        assert failed_reloads() == failed + 1
+        assert "no answer within 2s" in reloads(caplog, logging.WARNING)[-1]
+        server.drip = None
+        assert loader.refresh().deny == ("(?i)curl",)
+
+
+@pytest.mark.parametrize("declare_length", [True, False], ids=["content-length", "until-close"])
+def test_a_100_mb_answer_is_refused_at_max_bytes(
+    server: ConfigServer, caplog: pytest.LogCaptureFixture, declare_length: bool
+) -> None:
+    caplog.set_level(logging.INFO, logger="botguard")
+    server.flood, server.declare_length = 100_000_000, declare_length
+    with pytest.raises(ConfigError, match=r"more than max_bytes=4,194,304"):
+        ConfigLoader.from_url(server.url, timeout=30)
+    server.flood = None
+    with ConfigLoader.from_url(server.url, ttl=30, timeout=30, max_bytes=100_000) as loader:
+        good = loader.get()
+        server.set_body(good_json("(?i)curl"))  # new content, so that no 304 answers first
+        server.flood = 100_000_000
+        failed = failed_reloads()
+        assert loader.refresh() is good
+        assert failed_reloads() == failed + 1
+        assert "more than max_bytes=100,000" in reloads(caplog, logging.WARNING)[-1]
+    # The client hung up long before the end (what the kernel buffered is all that left).
+    assert server.flood_sent < 50_000_000
+
+
+def test_bad_max_bytes_is_a_config_error(server: ConfigServer) -> None:
+    for max_bytes in (0, -1, 1.5, True, "10"):
+        with pytest.raises(ConfigError, match="max_bytes"):
+            ConfigLoader.from_url(server.url, max_bytes=max_bytes)  # type: ignore[arg-type]
+
+
+def nested(depth: int) -> str:
+    return "[" * depth + "]" * depth
+
+
+@pytest.mark.parametrize("suffix", [".json", ".toml"])
+def test_a_deeply_nested_file_is_a_config_error_not_a_recursion_error(tmp_path: Path, suffix: str) -> None:
+    path = tmp_path / f"deep{suffix}"
+    text = '{"deny": %s}' % nested(100_000) if suffix == ".json" else "deny = %s\n" % nested(100_000)
+    path.write_text(text)
+    with pytest.raises(ConfigError, match="nested too deeply"):
+        ConfigLoader.from_file(path)
+    write(path, 'deny = ["x"]\n' if suffix == ".toml" else '{"deny": ["x"]}')
+    loader = ConfigLoader.from_file(path)
+    write(path, text)
+    assert loader.refresh().deny == ("x",)  # and on a reload, the last good config stays
+
+
+def test_a_deeply_nested_mapping_or_url_body_is_a_config_error(server: ConfigServer) -> None:
+    deep: list[Any] = []
+    for _ in range(100_000):
+        deep = [deep]
+    with pytest.raises(ConfigError):
+        ConfigLoader.from_mapping({"deny": deep})
+    server.set_body(('{"deny": %s}' % nested(100_000)).encode())
+    with pytest.raises(ConfigError, match="nested too deeply"):
+        ConfigLoader.from_url(server.url)
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs os.mkfifo")
+def test_a_fifo_at_the_config_path_never_blocks_get(
+    toml_file: Path, clock: FrozenClock, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="botguard")
+    fifo = toml_file.with_name("fifo.toml")
+    os.mkfifo(fifo)
+    try:
+        with pytest.raises(ConfigError, match="is a FIFO, not a regular file"):
+            in_thread(lambda: ConfigLoader.from_file(fifo))
+        loader = ConfigLoader.from_file(toml_file, ttl=5, clock=clock)
+        good = loader.get()
+        os.replace(fifo, toml_file)  # the config path is now a FIFO nobody writes to
+        clock.advance(5)
+        assert in_thread(loader.get) is good
+        in_thread(lambda: wait_idle(loader))
+        assert in_thread(loader.refresh) is good
+        warnings = reloads(caplog, logging.WARNING)
+        assert len(warnings) == 2 and all("is a FIFO, not a regular file" in w for w in warnings)
+    finally:
+        # Should an open be stuck on the FIFO (the bug), a writer lets it go.
+        for path in (fifo, toml_file):
+            try:
+                os.close(os.open(path, os.O_WRONLY | os.O_NONBLOCK))
+            except OSError:
+                pass
+
+
+def test_a_big_file_is_rebuilt_off_the_request_path_while_requests_are_served(tmp_path: Path) -> None:
+    # 5,000 patterns take a noticeable time to compile. Requests keep being answered, by the config
+    # in force, from the moment a check falls due until the new config is in place.
+    path = tmp_path / "botguard.json"
+
+    def rules(version: int) -> str:
+        return json.dumps({"deny": [f"(?i)scraper{version}x{i}[a-z]+bot" for i in range(5_000)] + [f"(?i)release{version}$"]})
+
+    write(path, rules(0))
+    loader = ConfigLoader.from_file(path, ttl=0.001)
+    guarded = BotGuardMiddleware(ok_app, config=loader)
+    events: list[tuple[str, str]] = []
+
+    class Recorder(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            if record.getMessage().startswith("config reloaded"):
+                events.append(("reloaded", record.threadName or ""))
+
+    recorder = Recorder()
+    logger = logging.getLogger("botguard")
+    logger.addHandler(recorder)
+    level = logger.level
+    logger.setLevel(logging.INFO)
+    try:
+        for version in range(1, 3):
+            write(path, rules(version))
+            served_during_rebuild = 0
+            give_up = time.monotonic() + 120  # a test that cannot pass fails rather than hangs
+            while sum(event == "reloaded" for event, _ in events) < version:
+                assert time.monotonic() < give_up, "the new config was never put in force"
+                status = run(guarded, http_scope(ua_headers(f"{AGENT} release{version}"))).status
+                if status == 200:  # the old rules still in force: served while the new ones are built
+                    served_during_rebuild += 1
+                events.append(("request", str(status)))
+            assert served_during_rebuild > 0
+            assert run(guarded, http_scope(ua_headers(f"{AGENT} release{version}"))).status == 403
+    finally:
+        logger.removeHandler(recorder)
+        logger.setLevel(level)
+    rebuilt_in = {thread for event, thread in events if event == "reloaded"}
+    assert len([e for e in events if e[0] == "reloaded"]) == 2
+    assert threading.current_thread().name not in rebuilt_in and rebuilt_in == {"botguard-config-refresh"}
