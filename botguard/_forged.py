@@ -28,6 +28,7 @@ __all__ = [
     "browser_claim",
     "chromium_brand_version",
     "forged_reason",
+    "forwarded_proto_host",
     "is_loopback_host",
     "origin_security",
 ]
@@ -37,7 +38,7 @@ __all__ = [
 Headers = Mapping[bytes, bytes]
 
 # How secure the browser considered the origin it sent the request to: Fetch Metadata and client
-# hints go only to "potentially trustworthy" URLs (Secure Contexts spec, section 3.2): https,
+# hints go only to "potentially trustworthy" URLs (the Secure Contexts spec's "potentially trustworthy origin"): https,
 # and http to a loopback host.
 NOT_SECURE: Final = 0
 LOOPBACK: Final = 1
@@ -46,7 +47,7 @@ HTTPS: Final = 2
 # Releases since which a browser sends `Sec-Fetch-Site` and `Sec-Fetch-Mode` on every request to a
 # potentially trustworthy URL (Fetch Metadata Request Headers, W3C; the two headers shipped
 # together in each browser; `Sec-Fetch-Dest` came later in Chrome, so it is not required):
-#   Chrome 76 (chromestatus 5155867204780032, July 2019; Edge, Opera and Samsung Internet follow
+#   Chrome 76 (July 2019; Edge, Opera and Samsung Internet follow
 #   the Chromium version in their `Chrome/` token), Firefox 90 (release notes, July 2021),
 #   Safari 16.4 (release notes, March 2023).
 _FETCH_METADATA_CHROMIUM: Final = 76
@@ -54,7 +55,7 @@ _FETCH_METADATA_FIREFOX: Final = 90
 _FETCH_METADATA_SAFARI: Final = (16, 4)
 # The release since which Chrome sends the low-entropy User-Agent client hints `Sec-CH-UA`,
 # `Sec-CH-UA-Mobile` (and, from 93, `Sec-CH-UA-Platform`) on every request to a secure origin
-# (User-Agent Client Hints, WICG; chromestatus 5995832180473856, Chrome 89, March 2021).
+# (User-Agent Client Hints, WICG; Chrome 89, March 2021).
 # Edge and Opera ship the same code; their `Sec-CH-UA` always lists a "Chromium" brand whose
 # version is the `Chrome/` token's major version.
 _CLIENT_HINTS_CHROMIUM: Final = 89
@@ -203,7 +204,7 @@ def forged_reason(claim: BrowserClaim, headers: Headers, security: int) -> str |
     header = headers.get
     upgrade = header(b"upgrade")
     if upgrade is not None and upgrade.lower() in _WEBSOCKET:
-        # A browser's WebSocket handshake always carries `Origin` (RFC 6455 section 4.1, item 8:
+        # A browser's WebSocket handshake always carries `Origin` (RFC 6455 section 4.1:
         # "if the request is coming from a browser client"; the Fetch spec's "obtain a WebSocket
         # connection" sets it). Chromium sends neither `Accept` nor Fetch Metadata nor client
         # hints on it (measured: Chromium 156), and what Safari and older releases send was not
@@ -222,14 +223,14 @@ def forged_reason(claim: BrowserClaim, headers: Headers, security: int) -> str |
     if language.strip() in _NO_LANGUAGE:
         # Node's fetch (undici) sends `*`; a browser sends the user's languages.
         return f"claims {claim.label} but sends Accept-Language {language.strip().decode('latin-1')!r} (no language)"
-    # Every request a browser makes carries `Accept` (Fetch spec, "fetch" step 12: the user agent
-    # appends a default when the request has none; `*/*` for fetch() and XHR).
+    # Every request a browser makes carries `Accept` (the Fetch spec's "fetch" algorithm appends a
+    # default when the request has none; `*/*` for fetch() and XHR).
     if header(b"accept") is None:
         return f"claims {claim.label} but sends no Accept"
     fetch = claim.fetch_metadata
     if fetch is not None and security >= fetch:
         # `Sec-Fetch-Site` and `-Mode` go with every request to a potentially trustworthy URL
-        # (Fetch Metadata spec, section 5.1). Could be wrong for: a proxy or CDN that strips
+        # (the Fetch Metadata spec). Could be wrong for: a proxy or CDN that strips
         # unknown `Sec-*` headers, a proxy that rewrites `Host` to a loopback address (see
         # `origin_security`).
         if header(b"sec-fetch-site") is None:
@@ -249,8 +250,8 @@ _NO_LANGUAGE: Final = frozenset((b"", b"*"))
 
 def _brand_mismatch(claim: BrowserClaim, header: Callable[[bytes], bytes | None]) -> str | None:
     # The "Chromium" brand of `Sec-CH-UA` is the engine's major version, which is also the
-    # `Chrome/` token of the User-Agent (UA-CH spec, section 3.1; UA reduction keeps the major
-    # version). Could be wrong for: a person whose extension rewrites the User-Agent but not the
+    # `Chrome/` token of the User-Agent (the UA-CH spec's brand list; User-Agent reduction keeps
+    # the major version). Could be wrong for: a person whose extension rewrites the User-Agent but not the
     # client hints (an inconsistency a forger shares).
     raw = header(b"sec-ch-ua")
     if raw is None or claim.brand is None or raw.find(claim.brand) >= 0:
@@ -314,7 +315,8 @@ def origin_security(
         host: its `Host` header.
         peer: the address of the direct peer.
         forwarded_proto, forwarded_host: `X-Forwarded-Proto` / `X-Forwarded-Host` (or the `proto`
-            and `host` of `Forwarded`), read only when `from_trusted_proxy` is true.
+            and `host` of `Forwarded`, see `forwarded_proto_host`), read only when
+            `from_trusted_proxy` is true.
         from_trusted_proxy: the peer is one of `Config.trusted_proxies`.
 
     Behind a trusted proxy its word is taken for the scheme and the host; the `Host` it sends is
@@ -336,6 +338,29 @@ def origin_security(
     if is_loopback_host(host) and peer is not None and _is_loopback_peer(peer):
         return LOOPBACK
     return NOT_SECURE
+
+
+def forwarded_proto_host(forwarded: str) -> tuple[str | None, str | None]:
+    """The `proto` and `host` of the first element of an RFC 7239 `Forwarded` header (None where absent).
+
+        forwarded_proto_host('for=203.0.113.7;proto=https;host="shop.example", for=10.0.0.2')  # ("https", "shop.example")
+
+    The first element is the one the client-facing proxy wrote: it saw the browser's scheme and Host.
+    """
+    proto = host = None
+    for pair in forwarded.split(",", 1)[0].split(";"):
+        key, sep, value = pair.partition("=")
+        if not sep:
+            continue
+        value = value.strip()
+        if len(value) >= 2 and value[0] == value[-1] == '"':
+            value = value[1:-1]
+        key = key.strip().lower()
+        if key == "proto":
+            proto = value
+        elif key == "host":
+            host = value
+    return proto, host
 
 
 def _is_loopback_peer(peer: str) -> bool:

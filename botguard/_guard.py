@@ -24,7 +24,7 @@ from ._cache import (
 )
 from ._config import Config, Explanation
 from ._errors import ConfigError, unknown_names
-from ._forged import HTTPS, BrowserClaim, forged_reason, origin_security
+from ._forged import HTTPS, BrowserClaim, forged_reason, forwarded_proto_host, origin_security
 from ._observe import log_block, safe_text, verdict_label
 from ._override import OVERRIDES, forced
 from ._request import Request
@@ -307,14 +307,16 @@ def _security(scheme: str, headers: Mapping[bytes, bytes], peer: str | None, con
     if config._trusted_proxies and peer is not None:
         ip = parse_ip(peer)
         trusted = ip is not None and any(ip in network for network in config._trusted_proxies)
-    return origin_security(
-        scheme,
-        _text(headers.get(b"host")),
-        peer,
-        _text(headers.get(b"x-forwarded-proto")) if trusted else None,
-        _text(headers.get(b"x-forwarded-host")) if trusted else None,
-        trusted,
-    )
+    proto = host = None
+    if trusted:
+        # The proxy's word for what the browser used: `Forwarded` when the config reads that
+        # header for the client's address, else (and where it says nothing) X-Forwarded-*.
+        forwarded = headers.get(b"forwarded") if config._proxy_header == b"forwarded" else None
+        if forwarded is not None:
+            proto, host = forwarded_proto_host(forwarded.decode("latin-1"))
+        proto = proto or _text(headers.get(b"x-forwarded-proto"))
+        host = host or _text(headers.get(b"x-forwarded-host"))
+    return origin_security(scheme, _text(headers.get(b"host")), peer, proto, host, trusted)
 
 
 def _text(value: bytes | None) -> str | None:

@@ -23,6 +23,7 @@ from botguard._forged import (
     browser_claim,
     chromium_brand_version,
     forged_reason,
+    forwarded_proto_host,
     is_loopback_host,
     origin_security,
 )
@@ -383,6 +384,34 @@ def test_x_forwarded_proto_from_a_trusted_proxy() -> None:
     scope = _scope(CHROME, copied)
     scope["client"] = ("10.0.0.2", 40000)
     assert run(asgi, scope).status == 403
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ('for=203.0.113.7;proto=https;host="shop.example", for=10.0.0.2;proto=http', ("https", "shop.example")),
+        ("For=203.0.113.7; Proto=http", ("http", None)),
+        ("for=203.0.113.7", (None, None)),
+        ("", (None, None)),
+    ],
+)
+def test_forwarded_proto_host(value: str, expected: tuple[str | None, str | None]) -> None:
+    assert forwarded_proto_host(value) == expected
+
+
+@given(st.text(max_size=120))
+def test_forwarded_proto_host_reads_any_text(text: str) -> None:
+    proto, host = forwarded_proto_host(text)
+    assert proto is None or isinstance(proto, str)
+
+
+def test_forwarded_from_a_trusted_proxy() -> None:
+    copied = {"accept": "*/*", "accept-language": "en", "host": "127.0.0.1:8000", "forwarded": "for=203.0.113.7;proto=https"}
+    app = BotGuardWSGIMiddleware(wsgi_ok_app, check_headers=True, trusted_proxies=["127.0.0.1/32"], forwarded_header="forwarded")
+    assert call(app, _environ(CHROME, copied, REMOTE_ADDR="127.0.0.1")).status.startswith("403")
+    plain = {**copied, "forwarded": "for=203.0.113.7;proto=http"}
+    # http to shop.example through the proxy: not secure, whatever Host the proxy sent.
+    assert call(app, _environ(CHROME, plain, REMOTE_ADDR="127.0.0.1")).status.startswith("200")
 
 
 def test_fastapi_route_with_check_headers() -> None:
