@@ -7,8 +7,8 @@
 
 The attack: RATE Googlebot claims a second, each from a fresh address whose reverse zone (the
 attacker's own) answers in 5 s. Meanwhile the real Googlebot, whose DNS answers at once, sends a
-claim from a fresh address of its own every 0.25 s. After the flood it comes back from the same
-addresses. Printed per flood shape: the share of the real crawler's claims admitted during the
+claim from a fresh address of its own every 0.25 s. After the flood, once its lookups have
+drained (6 s later), it comes back from the same addresses. Printed per flood shape: the share of the real crawler's claims admitted during the
 flood and right after it, and their median and worst wait. Flood shapes: every address in one
 IPv6 /64 (what one host has), in one /24, or each in a network of its own (a botnet), the last
 also with Google's published ranges given (`crawler_ranges`).
@@ -99,6 +99,8 @@ async def attack(middleware: Any, shape: str, rate: float, seconds: float) -> di
         tasks.append(asyncio.ensure_future(claim(middleware, ip)))
     during = await asyncio.gather(*real_tasks)
     await asyncio.gather(*tasks)
+    # After the flood, once its lookups have drained (well within `failed_ttl`, 60 s).
+    await asyncio.sleep(SLOW + 1.0)
     after = [await claim(middleware, ip) for ip in real[: len(real_tasks)]]
     return {"during": during, "after": after}
 

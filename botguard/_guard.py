@@ -32,6 +32,7 @@ from ._responses import DUPLICATE_GRPC_RESPONSE, DUPLICATE_RESPONSE, BlockRespon
 from ._types import ConfigSource
 from ._verdict import Verdict
 from .verify import Outcome, client_ip, parse_ip
+from .verify.address import warn_if_server_forwarded
 
 __all__ = ["Guard", "Decision"]
 
@@ -334,6 +335,10 @@ def _claim_of(decision: Decision, request: Request) -> tuple[Config, str, str | 
     # The proxy header is read only behind a trusted proxy: `client_ip` ignores it otherwise.
     forwarded = [v.decode("latin-1") for v in request.header_values(header.decode())] if trusted else []
     ip = client_ip(request.peer, forwarded, trusted, header == b"forwarded")
+    if request.peer_port == 0:
+        # A socket's peer never has port 0: the server wrote this address, most likely from a
+        # proxy header (uvicorn does for an entry without a port). Only then is the header read.
+        warn_if_server_forwarded(request.peer, 0, request.header_values("x-forwarded-for"))
     return config, explanation.crawler, ip
 
 

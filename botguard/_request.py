@@ -32,6 +32,7 @@ class Request:
         user_agents: every `User-Agent` value, raw bytes, in arrival order (usually one).
         path: the request path, for log lines (None when unknown).
         peer: the address of the direct peer (the socket's other end); None when unknown.
+        peer_port: the peer's port, as the server reports it; None when unknown.
         scheme: "http", "https", "ws" or "wss", as the server reports it.
         headers: every header as (lower-case name, value) byte pairs, in arrival order.
         native: the framework's own request object, for `on_block` (an ASGI scope, a WSGI
@@ -41,7 +42,7 @@ class Request:
     # `user_agents` and `native` are plain slots, not properties: `user_agents` is read by every
     # request, and a property costs about 80 ns of a 1.5 µs hit path in benchmarks/overhead.py.
     # Read-only by contract: the adapter sets them once, nothing else writes them.
-    __slots__ = ("user_agents", "native", "_headers", "_path", "_peer", "_scheme")
+    __slots__ = ("user_agents", "native", "_headers", "_path", "_peer", "_peer_port", "_scheme")
 
     def __init__(
         self,
@@ -49,6 +50,7 @@ class Request:
         *,
         path: str | None = None,
         peer: str | None = None,
+        peer_port: int | None = None,
         scheme: str = "http",
         headers: Headers = (),
         native: Any = None,
@@ -56,6 +58,7 @@ class Request:
         self.user_agents = user_agents
         self._path = path
         self._peer = peer
+        self._peer_port = peer_port
         self._scheme = scheme
         self._headers = headers
         self.native = native
@@ -69,6 +72,12 @@ class Request:
     def peer(self) -> str | None:
         """The direct peer's address as the server reports it (not read from any proxy header)."""
         return self._peer
+
+    @property
+    def peer_port(self) -> int | None:
+        """The direct peer's port as the server reports it (0 when a server took the address from
+        a proxy header without one: a socket's peer never has port 0)."""
+        return self._peer_port
 
     @property
     def scheme(self) -> str:
@@ -160,6 +169,11 @@ class ScopeRequest(Request):
         return str(client[0]) if client else None
 
     @property
+    def peer_port(self) -> int | None:
+        client = self.native.get("client")
+        return client[1] if client else None
+
+    @property
     def scheme(self) -> str:
         scope = self.native
         return str(scope.get("scheme") or ("ws" if scope.get("type") == "websocket" else "http"))
@@ -206,6 +220,11 @@ class EnvironRequest(Request):
     def peer(self) -> str | None:
         peer = self.native.get("REMOTE_ADDR")
         return str(peer) if peer else None
+
+    @property
+    def peer_port(self) -> int | None:
+        port = str(self.native.get("REMOTE_PORT", ""))
+        return int(port) if port.isascii() and port.isdigit() and len(port) <= 5 else None
 
     @property
     def scheme(self) -> str:

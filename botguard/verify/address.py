@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import ipaddress
+import logging
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Final
 
@@ -22,7 +23,11 @@ __all__ = [
     "client_ip_from_scope",
     "parse_ip",
     "parse_networks",
+    "peer_from_proxy_header",
+    "warn_if_server_forwarded",
 ]
+
+logger = logging.getLogger("botguard")
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
@@ -161,3 +166,54 @@ def client_ip_from_environ(environ: Mapping[str, Any], trusted: tuple[IPNetwork,
     key = "HTTP_" + header.decode().upper().replace("-", "_")
     value = environ.get(key) if trusted else None
     return client_ip(environ.get("REMOTE_ADDR"), [value] if value else [], trusted, header == b"forwarded")
+
+
+def peer_from_proxy_header(peer: str | None, port: int | None, forwarded_for: Sequence[bytes]) -> bool:
+    """True when the server took the peer's address from `X-Forwarded-For`, not from the socket.
+
+        peer_from_proxy_header("66.249.66.1", 0, [b"66.249.66.1"])  # True: uvicorn's rewrite
+
+    uvicorn's proxy-header middleware (on by default, for peers in `--forwarded-allow-ips`) and
+    hypercorn's `ProxyFixMiddleware` replace the ASGI `client` with an entry of the header, with
+    that entry's port, or 0 when it has none. A socket's peer never has port 0, and its own
+    address and port in the header it sent would be a deliberate coincidence: so a peer equal
+    to an entry, port and all, was put there by the server.
+    """
+    if peer is None or port is None or not forwarded_for:
+        return False
+    ip = parse_ip(peer)
+    if ip is None:
+        return False
+    joined = b",".join(forwarded_for).decode("latin-1")
+    for entry in joined.rsplit(",", MAX_HOPS)[-MAX_HOPS:]:
+        entry = entry.strip()
+        if parse_ip(entry) == ip and _port_of(entry) == port:
+            return True
+    return False
+
+
+def _port_of(entry: str) -> int:
+    if entry.startswith("["):
+        suffix = entry[entry.find("]") + 1 :]
+        return int(suffix[1:]) if _is_port_suffix(suffix) and suffix else 0
+    host, sep, port = entry.partition(":")
+    return int(port) if sep and ":" not in port and _is_port(port) else 0
+
+
+_warned = False
+
+
+def warn_if_server_forwarded(peer: str | None, port: int | None, forwarded_for: Sequence[bytes]) -> None:
+    """Log once per process when the server, not `trusted_proxies`, chose the client's address."""
+    global _warned
+    if _warned or not peer_from_proxy_header(peer, port, forwarded_for):
+        return
+    _warned = True
+    logger.warning(
+        "the server took the client address %s from X-Forwarded-For (uvicorn does for "
+        "peers in --forwarded-allow-ips, 127.0.0.1 by default), so whoever writes that header "
+        "chooses the address crawler claims are verified by, and trusted_proxies is bypassed. "
+        "Run uvicorn with --no-proxy-headers (gunicorn's uvicorn worker: forwarded_allow_ips = "
+        "'') and list your proxies in trusted_proxies; see the verified crawlers page of the docs.",
+        parse_ip(peer or ""),  # parsed: never the raw text of a header
+    )

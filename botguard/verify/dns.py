@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import collections
 import os
-import queue
 import socket
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Final, Protocol
 
-__all__ = ["Resolver", "SystemResolver", "clean_name", "describe", "submit"]
+__all__ = ["Job", "Resolver", "SystemResolver", "clean_name", "describe", "submit"]
 
 _RESOLVER_THREADS: Final = 8
+# Lookups waiting for a thread, in all: past it the oldest is dropped (answered "busy").
+_QUEUED: Final = 4096
 
 
 class Resolver(Protocol):
@@ -62,31 +64,54 @@ _NO_NAME = frozenset(
 )
 
 
+class Job(Protocol):
+    """A lookup for the threads: `run` it, or `drop` it unrun when the queue is full."""
+
+    def run(self) -> None: ...
+
+    def drop(self) -> None: ...
+
+
 class _Pool:
-    """A few daemon threads for blocking lookups.
+    """A few daemon threads for blocking lookups, and their queue.
 
     Daemon threads, not a `ThreadPoolExecutor`: a lookup stuck in the system resolver must not
     hold up the process at exit, and a lookup can never be cancelled anyway.
+
+    Newest first: when every thread is held (a flood of lookups that answer slowly), the lookup
+    asked for last still has a request waiting for it, while the oldest have mostly been given
+    up on; first in, first out would serve those first and the fresh one too late. The queue
+    is bounded: past `limit` jobs the oldest is dropped.
     """
 
-    def __init__(self, size: int) -> None:
+    def __init__(self, size: int, limit: int = _QUEUED) -> None:
         self._size = size
-        self._jobs: queue.SimpleQueue[Callable[[], None]] = queue.SimpleQueue()
+        self._limit = limit
+        self._jobs: collections.deque[Job] = collections.deque()
+        self._ready = threading.Condition()
         self._started = False
-        self._lock = threading.Lock()
 
-    def submit(self, job: Callable[[], None]) -> None:
-        if not self._started:
-            with self._lock:
-                if not self._started:
-                    for index in range(self._size):
-                        threading.Thread(target=self._work, name=f"botguard-dns-{index}", daemon=True).start()
-                    self._started = True
-        self._jobs.put(job)
+    def submit(self, job: Job) -> None:
+        dropped = None
+        with self._ready:
+            if not self._started:
+                for index in range(self._size):
+                    threading.Thread(target=self._work, name=f"botguard-dns-{index}", daemon=True).start()
+                self._started = True
+            self._jobs.append(job)
+            if len(self._jobs) > self._limit:
+                dropped = self._jobs.popleft()
+            self._ready.notify()
+        if dropped is not None:
+            dropped.drop()
 
     def _work(self) -> None:
         while True:
-            self._jobs.get()()
+            with self._ready:
+                while not self._jobs:
+                    self._ready.wait()
+                job = self._jobs.pop()
+            job.run()
 
 
 _pool = _Pool(_RESOLVER_THREADS)
@@ -102,7 +127,7 @@ if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=_after_fork)
 
 
-def submit(job: Callable[[], None]) -> None:
+def submit(job: Job) -> None:
     """Run `job` on one of the lookup threads (started on first use, and again after a fork)."""
     _pool.submit(job)
 

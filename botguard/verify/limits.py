@@ -2,9 +2,10 @@
 
 Fresh addresses are cheap for whoever sends fake claims: an IPv6 /64 holds 2**64 of them, and the
 reverse zone of their own network answers as slowly as they like. Counted per network, such a
-flood takes a few of the lookup threads and a bounded share of the lookups, never all of them, so
-a real crawler's lookup from another network still runs at once. A claim that is not admitted is
-refused for now, never cached: a busy resolver is no evidence against an address.
+flood takes a few of the lookup threads, never all of them, so a real crawler's lookup from
+another network still runs at once; and all the lookups of a process are bounded by a rate. A
+claim that is not admitted is refused for now, never cached: a busy resolver is no evidence
+against an address.
 """
 
 from __future__ import annotations
@@ -15,8 +16,6 @@ import time
 from collections.abc import Callable
 from typing import Final
 
-from cachetools import LRUCache
-
 from .address import IPAddress
 
 __all__ = ["Admission", "networks_of"]
@@ -26,15 +25,9 @@ __all__ = ["Admission", "networks_of"]
 # reverse zone delegated, so one attacker holds 65,536 /64s.
 PER_NETWORK: Final = 2
 PER_WIDE_NETWORK: Final = 4
-# Lookups started per /24 or /64: a burst, then so many a second. A crawler's confirmed addresses
-# are cached for a day, so even a large crawl starts few lookups per network.
-NETWORK_BURST: Final = 20.0
-NETWORK_RATE: Final = 2.0
-# Lookups started in all: what one process asks of the resolver at most.
+# Lookups started in all: a burst, then so many a second; what one process asks of DNS at most.
 TOTAL_BURST: Final = 200.0
 TOTAL_RATE: Final = 100.0
-# Networks whose rate is remembered (least recently seen forgotten first).
-_NETWORKS_KEPT: Final = 4096
 
 Network = tuple[int, int, int]  # (IP version, prefix length, network number)
 
@@ -78,17 +71,14 @@ class Admission:
         self,
         per_network: int = PER_NETWORK,
         per_wide_network: int = PER_WIDE_NETWORK,
-        network_rate: tuple[float, float] = (NETWORK_RATE, NETWORK_BURST),
         total_rate: tuple[float, float] = (TOTAL_RATE, TOTAL_BURST),
         timer: Callable[[], float] = time.monotonic,
     ) -> None:
         self._limits = (per_network, per_wide_network)
-        self._network_rate = network_rate
         self._total_rate = total_rate
         self._timer = timer
         self._lock = threading.Lock()
         self._under_way: dict[Network, int] = {}
-        self._buckets: LRUCache[Network, _Bucket] = LRUCache(_NETWORKS_KEPT)
         self._total = _Bucket(total_rate[1], timer())
 
     def enter(self, ip: IPAddress) -> str | None:
@@ -99,11 +89,6 @@ class Admission:
             for network, limit in zip((narrow, wide), self._limits):
                 if self._under_way.get(network, 0) >= limit:
                     return f"{limit} lookups from {_spell(network)} already under way"
-            bucket = self._buckets.get(narrow)
-            if bucket is None:
-                bucket = self._buckets[narrow] = _Bucket(self._network_rate[1], now)
-            if not bucket.take(*self._network_rate, now):
-                return f"too many lookups from {_spell(narrow)} (more than {self._network_rate[0]:g} a second)"
             if not self._total.take(*self._total_rate, now):
                 return f"too many lookups (more than {self._total_rate[0]:g} a second)"
             for network in (narrow, wide):
@@ -119,11 +104,6 @@ class Admission:
                     self._under_way[network] = left
                 else:
                     del self._under_way[network]
-
-    def under_way(self) -> int:
-        """Lookups admitted and not yet ended."""
-        with self._lock:
-            return sum(n for (_, length, _), n in self._under_way.items() if length in (24, 64))
 
 
 def _spell(network: Network) -> str:

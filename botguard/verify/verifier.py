@@ -46,14 +46,25 @@ class Lookup:
 
 
 class _Flight:
-    """One lookup under way: its result to come, and until when someone waits for it."""
+    """One lookup asked for: its result to come, until when someone waits for it, and whether a
+    thread has started it or it was given up on (the job `dns.submit` queues)."""
 
-    __slots__ = ("future", "deadline", "started")
+    __slots__ = ("verifier", "ip", "address", "future", "deadline", "started", "ended")
 
-    def __init__(self, deadline: float) -> None:
+    def __init__(self, verifier: Verifier, ip: str, address: IPAddress, deadline: float) -> None:
+        self.verifier = verifier
+        self.ip = ip
+        self.address = address
         self.future: Future[Lookup] = Future()
         self.deadline = deadline
         self.started = False
+        self.ended = False
+
+    def run(self) -> None:
+        self.verifier._run(self)
+
+    def drop(self) -> None:
+        self.verifier._give_up(self, "too many lookups queued")
 
 
 class Verifier:
@@ -147,33 +158,53 @@ class Verifier:
                     if refusal is not None:
                         found = Lookup(BUSY, None, refusal)
                     else:
-                        flight = self._pending[ip] = _Flight(now + self.timeout)
+                        flight = self._pending[ip] = _Flight(self, ip, address, now + self.timeout)
         if found is not None:
             done: Future[Lookup] = Future()
             done.set_result(found)
             return done
-        assert address is not None
-        dns.submit(lambda: self._run(ip, address, flight))
+        dns.submit(flight)
         return flight.future
 
-    def _run(self, ip: str, address: IPAddress, flight: _Flight) -> None:
+    def _run(self, flight: _Flight) -> None:
         with self._lock:
+            if flight.ended:
+                return  # given up on while it waited in the queue
             # Queued behind slow lookups until nobody waits for it any more: do not add to the pile.
-            # Not a failure of this address's DNS either, so nothing is cached.
-            flight.started = self._timer() <= flight.deadline
-        if not flight.started:
-            result = Lookup(BUSY, None, "no resolver thread was free in time")
-        else:
-            try:
-                result = self._resolve(ip)
-            except BaseException as exc:  # the user's resolver: never let it kill a worker
-                result = Lookup(FAILED, None, f"resolver raised {describe(exc)}")
+            late = self._timer() > flight.deadline
+            if late:
+                self._end(flight)
+            else:
+                flight.started = True
+        if late:
+            flight.future.set_result(Lookup(BUSY, None, "no resolver thread was free in time"))
+            return
+        try:
+            result = self._resolve(flight.ip)
+        except BaseException as exc:  # the user's resolver: never let it kill a worker
+            result = Lookup(FAILED, None, f"resolver raised {describe(exc)}")
         with self._lock:
-            if result.status != BUSY:
-                self._store(ip, result)
-            del self._pending[ip]
-        self._admission.leave(address)
+            self._store(flight.ip, result)
+            self._end(flight)
         flight.future.set_result(result)
+
+    def _give_up(self, flight: _Flight, reason: str) -> Lookup:
+        """End a lookup no thread has started: nothing cached (a busy pool says nothing about the
+        address), and its network's share freed at once for the next claim."""
+        result = Lookup(BUSY, None, reason)
+        with self._lock:
+            if flight.started or flight.ended:
+                return result
+            self._end(flight)
+        flight.future.set_result(result)
+        return result
+
+    def _end(self, flight: _Flight) -> None:
+        # Under the lock.
+        flight.ended = True
+        if self._pending.get(flight.ip) is flight:
+            del self._pending[flight.ip]
+        self._admission.leave(flight.address)
 
     def _resolve(self, ip: str) -> Lookup:
         try:
@@ -199,15 +230,22 @@ class Verifier:
         return Lookup(REFUTED, None, f"{candidates[0][:100]!r} does not resolve back to {ip}")
 
     def _timed_out(self, ip: str) -> Lookup:
+        busy = f"no resolver thread was free within {self.timeout:g}s"
         with self._lock:
             flight = self._pending.get(ip)
             if flight is None:  # it answered just now
                 found = self._cached(ip)
                 if found is not None:
                     return found
-            if flight is None or not flight.started:
-                # Still queued: the pool was busy, which says nothing about this address.
-                return Lookup(BUSY, None, f"no resolver thread was free within {self.timeout:g}s")
+                return Lookup(BUSY, None, busy)
+            if not flight.started:
+                # Still queued: the pool was busy, which says nothing about this address. Given up
+                # on unless someone else still waits for it.
+                if self._timer() < flight.deadline:
+                    return Lookup(BUSY, None, busy)
+        if not flight.started:
+            return self._give_up(flight, busy)
+        with self._lock:
             result = Lookup(FAILED, None, f"no answer within {self.timeout:g}s")
             # This address's DNS is slow: the next requests from it get the failure at once
             # instead of each waiting out the timeout; the running lookup overwrites it when it answers.
