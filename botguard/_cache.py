@@ -9,6 +9,7 @@ got a new cache. botguard's loaders return the same object while the content is 
 from __future__ import annotations
 
 import bisect
+import hashlib
 import threading
 import weakref
 from collections.abc import Iterable, Mapping
@@ -21,7 +22,7 @@ from cachetools import LRUCache
 
 from ._config import Config, Explanation
 from ._forged import HTTPS, LOOPBACK, NOT_SECURE, forged_reason, is_loopback_host
-from ._patterns import normalize_user_agent
+from ._patterns import MAX_UA_CHARS, decode_user_agent
 from ._verdict import Verdict
 
 __all__ = [
@@ -31,6 +32,9 @@ __all__ = [
     "DecisionTiming",
     "RequestCounts",
     "cache_info",
+    "ENTRY_BYTES",
+    "KEY_LIMIT",
+    "cache_key",
     "cached_explanation",
     "classify",
     "count_request",
@@ -41,7 +45,15 @@ __all__ = [
     "verdict_cache",
 ]
 
-VerdictLRU = LRUCache[str | bytes, Explanation]
+# A header value as it came when it is short, else a digest of it (see `cache_key`).
+CacheKey = str | bytes | tuple[bytes]
+VerdictLRU = LRUCache[CacheKey, Explanation]
+# The longest header value (in bytes, or in ASCII characters) cached under itself. A longer one
+# is cached under a digest of the whole value, so that an entry costs at most about
+# `ENTRY_BYTES` whatever the client sends: a key this long, its explanation, and the LRU's own
+# bookkeeping (`tests/test_cache_memory.py` measures it under a real server).
+KEY_LIMIT: Final = MAX_UA_CHARS
+ENTRY_BYTES: Final = 1536
 
 # One lock for every cache and the counters: `LRUCache` is not thread-safe, and the critical
 # sections are a dict lookup long, so one lock costs less than the bookkeeping of many.
@@ -161,19 +173,47 @@ def cached_explanation(config: Config, cache: VerdictLRU, raw: str | bytes, coun
         try:
             found = cache[raw]
         except KeyError:
-            _counts[1] += 1
+            pass
         else:
             _counts[0] += 1
             if counts is not None:
                 counts[found.verdict] += 1
             return found
-    # The miss path: decide, time it, and cache the decision unless a regex timeout touched it.
+    return _miss(config, cache, raw, counts)
+
+
+def cache_key(raw: str | bytes) -> CacheKey:
+    """The key `raw` is cached under: itself when at most `KEY_LIMIT` long, else a digest of all of it.
+
+    The verdict of a long value depends on all of it (a name past the characters the rules read
+    still counts), so the digest covers the whole value; it is a tuple, so that no header value
+    can be equal to it.
+    """
+    if len(raw) <= KEY_LIMIT and (isinstance(raw, bytes) or raw.isascii()):
+        return raw
+    data = raw if isinstance(raw, bytes) else raw.encode("utf-8", "surrogatepass")
+    return (hashlib.sha256(data).digest(),)
+
+
+def _miss(config: Config, cache: VerdictLRU, raw: str | bytes, counts: list[int] | None) -> Explanation:
+    """Not cached under the raw value: a long value may be under its digest; else decide, time
+    the decision, and store it unless it is uncertain (see `SearchBudget`)."""
+    key = cache_key(raw)
+    if key is not raw:
+        with _lock:
+            found = cache.get(key)
+            if found is not None:
+                _counts[0] += 1
+                if counts is not None:
+                    counts[found.verdict] += 1
+                return found
     start = perf_counter()
-    found = config.explain_text(normalize_user_agent(raw))
+    found = config.explain_text(decode_user_agent(raw))
     elapsed = perf_counter() - start
     with _lock:
-        if not found.timed_out:  # a verdict a regex timeout touched may differ next time
-            cache[raw] = found
+        _counts[1] += 1
+        if not found.uncertain:  # a timeout that waiting caused may not recur
+            cache[key] = found
         _timing_counts[bisect.bisect_left(DECISION_BOUNDS, elapsed)] += 1
         _timing_total[0] += elapsed
         if counts is not None:
@@ -235,7 +275,7 @@ def explain(
     """
     if config is None:
         config = default_config()
-    explanation = config.explain_text(None if user_agent is None else normalize_user_agent(user_agent))
+    explanation = config.explain_text(None if user_agent is None else decode_user_agent(user_agent))
     claim = explanation.browser
     if headers is None or claim is None:
         return explanation

@@ -26,7 +26,7 @@ import regex
 from ._cache import cached_explanation, verdict_cache
 from ._config import Config, Explanation
 from ._errors import ConfigError
-from ._patterns import normalize_user_agent
+from ._patterns import decode_user_agent
 from ._rulesets import BUILTIN_NAMES
 from ._verdict import Verdict
 
@@ -102,7 +102,7 @@ def _config(args: argparse.Namespace) -> Config:
 
 def _check(args: argparse.Namespace, out: TextIO) -> int:
     config = _config(args)
-    results = [(ua, config.explain_text(normalize_user_agent(ua))) for ua in args.user_agents]
+    results = [(ua, config.explain_text(decode_user_agent(ua))) for ua in args.user_agents]
     if args.json:
         json.dump([{"user_agent": ua, **found.as_dict()} for ua, found in results], out, indent=2)
         out.write("\n")

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
 from ._errors import ConfigError, unknown_names
 from ._forged import BrowserClaim, browser_claim
-from ._patterns import PatternList
+from ._long_ua import MANY_NAMES, RuleNames, rule_names
+from ._patterns import MAX_UA_CHARS, PatternList, SearchBudget
 from ._responses import BlockResponse, block_response, grpc_block_response
 from ._rulesets import BUILTIN_NAMES, CATEGORIES, Rule, RuleSet, builtin_ruleset
 from ._verdict import Verdict
@@ -22,12 +23,15 @@ _POLICIES = {
     "missing_ua": ("allow", "block"),
     "empty_ua": ("allow", "block"),
     "duplicate_ua": ("reject", "first"),
+    "long_ua": ("judge", "block"),
 }
 # The rules a policy decision reports, so `explain` can say why a request was refused.
 POLICY_RULES = {
     "missing_ua": Rule(pattern="<no User-Agent header>", index=0, source="missing_ua"),
     "empty_ua": Rule(pattern="<empty User-Agent>", index=0, source="empty_ua"),
+    "long_ua": Rule(pattern=f"<User-Agent over {MAX_UA_CHARS:,} characters>", index=0, source="long_ua"),
 }
+_WHITESPACE = " \t\n\v\f\r"
 _DEFAULT_BODY = '{"message": "Forbidden"}'
 _PROXY_HEADERS = ("x-forwarded-for", "forwarded")
 # Fields that hold code, not settings: never read from files.
@@ -50,7 +54,7 @@ class Explanation:
     verdict: Verdict
     list: str | None
     rule: Rule | None
-    # A pattern search ran out of time: the verdict may differ next time, so it is not cached.
+    # A pattern search ran out of time (it counted as no match).
     timed_out: bool = False
     # The crawler (a name in `Config.verify`) the User-Agent claims to be: its verdict then
     # depends on the client's address, SPOOFED until a request proves it.
@@ -61,6 +65,9 @@ class Explanation:
     # FORGED only: which header is missing or inconsistent, e.g. "claims Chrome 131 but sends no
     # Accept-Language".
     reason: str | None = None
+    # A search ran out of time while the decision was waiting (for the GIL, for a core) rather
+    # than working: the verdict may differ next time, so it is not cached.
+    uncertain: bool = False
 
     @property
     def category(self) -> str | None:
@@ -117,9 +124,14 @@ class Config:
             still apply first.
         cache_size: verdicts kept per config (an LRU keyed by the raw header).
         match_timeout: seconds one `allow`/`deny` search may take before it counts as no match.
+        match_budget: seconds all the `allow`/`deny`/crawler-claim searches of one decision may
+            take together (default 0.1); the patterns left when it is spent count as no match.
         monitor: decide and report, but never block.
         missing_ua, empty_ua: "allow" (Kong's behaviour) or "block".
         duplicate_ua: "reject" (400, Kong's behaviour) or "first" (judge the first header).
+        long_ua: a User-Agent over 1,024 characters: "judge" (default) its first 1,024 characters
+            with the rules, and all of it for the built-in list's names and crawler claims; or
+            "block" it (DENY).
         block_status, block_body, block_content_type, retry_after: the answer to a blocked request.
         verdict_header: a response header that tells clients their verdict; None (default) sends none.
         on_block: a callable `(request, verdict) -> (status, headers, body)` for full control of the
@@ -161,10 +173,12 @@ class Config:
     allow_categories: Sequence[str] = ()
     cache_size: int = 10_000
     match_timeout: float = 0.05
+    match_budget: float = 0.1
     monitor: bool = False
     missing_ua: str = "allow"
     empty_ua: str = "allow"
     duplicate_ua: str = "reject"
+    long_ua: str = "judge"
     block_status: int = 403
     block_body: str = _DEFAULT_BODY
     block_content_type: str = "application/json"
@@ -197,6 +211,8 @@ class Config:
     _claim_answers: dict[str, tuple[Explanation, Explanation]] = field(init=False, repr=False)
     _trusted_proxies: tuple[IPNetwork, ...] = field(init=False, repr=False)
     _proxy_header: bytes = field(init=False, repr=False)
+    # The built-in list's plain names, found anywhere in an over-long User-Agent.
+    _names: RuleNames | None = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         set_ = object.__setattr__
@@ -210,6 +226,7 @@ class Config:
             0 < self.match_timeout <= 10
         ):
             raise ConfigError(f"match_timeout: expected seconds in (0, 10], got {self.match_timeout!r}")
+        _check_seconds("match_budget", self.match_budget, low=0.0, high=60.0, open_low=True)
         if not isinstance(self.monitor, bool):
             raise ConfigError(f"monitor: expected true or false, got {self.monitor!r}")
         if not isinstance(self.check_headers, bool):
@@ -263,6 +280,8 @@ class Config:
             raise ConfigError("crawler_ranges: given, but verify lists no crawler")
         set_(self, "_verification", verification)
         set_(self, "_claim_answers", answers)
+        judge_long = self._builtin is not None and self.long_ua == "judge"
+        set_(self, "_names", rule_names(self._builtin) if judge_long and self._builtin is not None else None)
 
     def _check_verification(self) -> None:
         set_ = object.__setattr__
@@ -324,27 +343,59 @@ class Config:
             if self.missing_ua == "block":
                 return Explanation(Verdict.DENY, "policy", POLICY_RULES["missing_ua"])
             return Explanation(Verdict.NONE, None, None)
+        long = len(text) > MAX_UA_CHARS
+        if long and self.long_ua == "block":
+            return Explanation(Verdict.DENY, "policy", POLICY_RULES["long_ua"])
+        head = text[:MAX_UA_CHARS].rstrip(_WHITESPACE) if long else text
+        if not (self._allow or self._deny or self._verification is not None):
+            found = self._explain(head, None)
+            return self._explain_rest(text, len(head), found, None) if long else found
+        # One budget for every user regex of this decision: ten slow patterns cost no more than one.
+        budget = SearchBudget(self.match_budget)
+        found = self._explain(head, budget)
+        if long:
+            found = self._explain_rest(text, len(head), found, budget)
+        return replace(found, uncertain=True) if budget.uncertain else found
+
+    def _explain_rest(self, text: str, start: int, found: Explanation, budget: SearchBudget | None) -> Explanation:
+        """The decision for an over-long `text` whose first characters were decided `found`: a
+        crawler claim or a built-in name anywhere in it still counts (padding hides nothing)."""
+        if found.verdict > Verdict.ALLOW or found.crawler is not None:
+            return found
+        if self._verification is not None:
+            # As in the first characters: a claim overrides an allow rule.
+            for entry in self._verification.claimed:
+                rule, timed_out = entry.patterns.search_rest(text, start, budget)
+                if rule is not None:
+                    return self._claim_answer(entry.crawler.name, found.timed_out or timed_out)
+        if found.verdict is Verdict.NONE and self._names is not None:
+            rule = self._names.first(text, start, self._allowed)
+            if rule is not None:
+                return Explanation(Verdict.BOT, "policy" if rule is MANY_NAMES else "builtin", rule, found.timed_out)
+        return found
+
+    def _explain(self, text: str, budget: SearchBudget | None) -> Explanation:
         timed_out = False
         if self._allow:
-            rule, timed_out = self._allow.search(text)
+            rule, timed_out = self._allow.search(text, budget)
             if rule is not None:
                 # An allow list that admits "Googlebot" must not admit everyone who says so.
                 if self._verification is not None:
-                    claim, claim_timed_out = self._verification.claim(text)
+                    claim, claim_timed_out = self._verification.claim(text, budget)
                     if claim is not None:
                         return self._claim_answer(claim.crawler.name, timed_out or claim_timed_out)
                 return Explanation(Verdict.ALLOW, "allow", rule, timed_out)
         if not text and self.empty_ua == "block":
             return Explanation(Verdict.DENY, "policy", POLICY_RULES["empty_ua"], timed_out)
         if self._deny:
-            rule, deny_timed_out = self._deny.search(text)
+            rule, deny_timed_out = self._deny.search(text, budget)
             timed_out = timed_out or deny_timed_out
             if rule is not None:
                 return Explanation(Verdict.DENY, "deny", rule, timed_out)
         # After deny (a crawler you deny needs no DNS), before the built-in list (which would
         # block the real crawler with the fakes).
         if self._verification is not None:
-            claim, claim_timed_out = self._verification.claim(text)
+            claim, claim_timed_out = self._verification.claim(text, budget)
             timed_out = timed_out or claim_timed_out
             if claim is not None:
                 return self._claim_answer(claim.crawler.name, timed_out)

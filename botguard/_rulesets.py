@@ -22,13 +22,15 @@ import functools
 import json
 import re
 import threading
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from importlib import resources
 from typing import Any, Final
 
 import ahocorasick
 import regex
+
+from ._regex_analysis import literal_forms
 
 __all__ = ["BUILTIN_NAMES", "CATEGORIES", "Rule", "RuleSet", "builtin_ruleset", "literal_forms"]
 
@@ -94,152 +96,6 @@ class _SequentialEngine:
             if compiled.search(text) is not None:
                 return rule
         return None
-
-
-# -- literal analysis ---------------------------------------------------------------------------
-
-try:  # The parser behind `re`: private, so anything unexpected falls back to "run the regex".
-    from re import _constants as _sre  # type: ignore[attr-defined]
-    from re import _parser as _sre_parse  # type: ignore[attr-defined]
-except ImportError:  # pragma: no cover - Python versions without these modules
-    _sre = _sre_parse = None
-
-# A pattern expanding to more literals than this is left to the regex engine.
-_MAX_EXPANSION = 64
-# Largest character class expanded into literals (after lower-casing): `[cC]` is one, `[a-z]` 26.
-_MAX_CLASS = 4
-_LOOKAROUND = regex.compile(r"\(\?<?[=!](?:[^()\\]|\\.)*\)")
-
-
-@dataclass(frozen=True, slots=True)
-class LiteralForm:
-    """What a pattern needs: `kind` is "any", "prefix", "suffix" or "exact" for a pattern that
-    is exactly a set of lower-case literals, or "regex" for one whose `literals` are only required
-    (any one of them must occur; none known means the regex always runs)."""
-
-    kind: str
-    literals: tuple[str, ...]
-
-
-def _expand(items: Iterable[tuple[Any, Any]]) -> list[str] | None:
-    """The lower-case strings a sequence of parse-tree nodes matches, or None if not a small finite set."""
-    out = [""]
-    for op, av in items:
-        if op is _sre.LITERAL:
-            alts = [chr(av).lower()]
-        elif op is _sre.IN:
-            chars: set[str] = set()
-            for item_op, item_av in av:
-                if item_op is _sre.LITERAL:
-                    chars.add(chr(item_av).lower())
-                elif item_op is _sre.RANGE and item_av[1] - item_av[0] < _MAX_CLASS:
-                    chars.update(chr(c).lower() for c in range(item_av[0], item_av[1] + 1))
-                else:
-                    return None
-            if len(chars) > _MAX_CLASS:
-                return None
-            alts = sorted(chars)
-        elif op is _sre.SUBPATTERN:
-            _group, add_flags, del_flags, sub = av
-            if add_flags or del_flags:
-                return None
-            found = _expand(sub)
-            if found is None:
-                return None
-            alts = found
-        elif op is _sre.BRANCH:
-            alts = []
-            for branch in av[1]:
-                found = _expand(branch)
-                if found is None:
-                    return None
-                alts.extend(found)
-        elif op in (_sre.MAX_REPEAT, _sre.MIN_REPEAT) and av[0] == 0 and av[1] == 1:
-            found = _expand(av[2])
-            if found is None:
-                return None
-            alts = ["", *found]
-        else:
-            return None
-        out = [head + tail for head in out for tail in alts]
-        if len(out) > _MAX_EXPANSION:
-            return None
-    return sorted(set(out))
-
-
-def _required(items: list[tuple[Any, Any]]) -> tuple[str, ...] | None:
-    """A set of literals one of which every match of `items` contains (the best found), or None."""
-    if len(items) == 1 and items[0][0] is _sre.BRANCH:
-        union: list[str] = []
-        for branch in items[0][1][1]:
-            found = _required(list(branch))
-            if found is None:
-                return None
-            union.extend(found)
-        return tuple(sorted(set(union)))
-    best: tuple[str, ...] | None = None
-    run: list[tuple[Any, Any]] = []
-
-    def consider(candidate: list[str] | None) -> None:
-        nonlocal best
-        if not candidate or "" in candidate:
-            return
-        # A literal containing another of the set adds nothing: the shorter one occurs whenever it does.
-        candidate = [c for c in candidate if not any(o != c and o in c for o in candidate)]
-        if best is None or (min(map(len, candidate)), -len(candidate)) > (min(map(len, best)), -len(best)):
-            best = tuple(candidate)
-
-    for item in [*items, (None, None)]:
-        if item[0] is not None and _expand([item]) is not None:
-            run.append(item)
-            continue
-        if run:
-            consider(_expand(run))
-            run = []
-        op, av = item
-        inner: tuple[str, ...] | None = None
-        if op is _sre.SUBPATTERN and not (av[1] or av[2]):
-            inner = _required(list(av[3]))
-        elif op in (_sre.MAX_REPEAT, _sre.MIN_REPEAT) and av[0] >= 1:
-            inner = _required(list(av[2]))
-        elif op is _sre.BRANCH:
-            inner = _required([item])
-        consider(None if inner is None else list(inner))
-    return best
-
-
-def literal_forms(pattern: str) -> LiteralForm:
-    """How the engine can match `pattern` case-insensitively: as literals, or as a regex with a prefilter.
-
-        literal_forms(r"[wW]get")       # LiteralForm(kind='any', literals=('wget',))
-        literal_forms(r"^curl")         # LiteralForm(kind='prefix', literals=('curl',))
-        literal_forms(r"(?<! cu)bots?")  # LiteralForm(kind='regex', literals=('bot',))
-    """
-    if _sre_parse is None:  # pragma: no cover
-        return LiteralForm("regex", ())
-    try:
-        items = list(_sre_parse.parse(pattern))
-    except Exception:  # noqa: BLE001 - any syntax `re` does not know (the regex module may)
-        items = None
-    if items is not None:
-        kind = "any"
-        body = items
-        begins = bool(body) and body[0] == (_sre.AT, _sre.AT_BEGINNING)
-        ends = bool(body) and body[-1] == (_sre.AT, _sre.AT_END)
-        body = body[1 if begins else 0 : len(body) - (1 if ends else 0)]
-        kind = {(False, False): "any", (True, False): "prefix", (False, True): "suffix", (True, True): "exact"}[
-            (begins, ends)
-        ]
-        found = _expand(body)
-        if found and "" not in found:
-            return LiteralForm(kind, tuple(found))
-    # Lookarounds consume nothing: removing them only widens the language, so whatever the
-    # widened pattern requires, the pattern requires too.
-    try:
-        relaxed = list(_sre_parse.parse(_LOOKAROUND.sub("", pattern)))
-    except Exception:  # noqa: BLE001
-        return LiteralForm("regex", ())
-    return LiteralForm("regex", _required(relaxed) or ())
 
 
 def rule_starts_anchored(pattern: str) -> bool:

@@ -26,7 +26,9 @@ from botguard import BotGuardMiddleware, BotGuardWSGIMiddleware, Config
 
 botguard.prometheus.register()
 
-CONFIG = Config(deny=[r"(?i)scrapy"])
+# The test's browser is allowed by name, so that its requests are told apart from the readiness
+# probe's (another browser) and the scraper's.
+CONFIG = Config(allow=[r"Chrome/120\.0\.0\.0 Safari"], deny=[r"(?i)scrapy"])
 
 
 def metrics_registry() -> CollectorRegistry:

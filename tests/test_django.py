@@ -469,3 +469,12 @@ def test_importing_the_adapter_registers_no_check() -> None:
     )
     run = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, check=True)
     assert "botguard" not in run.stdout
+
+
+def test_long_user_agents_under_django_settings() -> None:
+    padded = CHROME + " " + "A" * 1000
+    assert Client().get("/", **ua(padded)).status_code == 200
+    assert Client().get("/", **ua(padded + " python-requests/2.31")).status_code == 403  # a name past the cut
+    with override_settings(BOTGUARD={"long_ua": "block"}):
+        assert Client().get("/", **ua(padded)).status_code == 403
+        assert Client().get("/", **ua(CHROME)).status_code == 200

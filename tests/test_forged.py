@@ -435,3 +435,37 @@ def test_fastapi_route_with_check_headers() -> None:
     import asyncio
 
     assert asyncio.run(go()) == (403, 200)
+
+
+def test_falcon_with_check_headers() -> None:
+    falcon = pytest.importorskip("falcon")
+    import falcon.testing
+
+    from botguard.falcon import BotGuardMiddleware as FalconGuard
+
+    class Home:
+        def on_get(self, req: Any, resp: Any) -> None:
+            resp.text = req.context.botguard.name
+
+    # WSGI only: Falcon's ASGI test client hands the scope's headers over as an iterator, which
+    # Falcon has read before any middleware runs.
+    app = falcon.App(middleware=[FalconGuard(check_headers=True)])
+    app.add_route("/", Home())
+    client = falcon.testing.TestClient(app)
+    assert client.simulate_get("/", headers={"user-agent": CHROME, **CURL_HEADERS}).status_code == 403
+    passed = client.simulate_get("/", headers={"user-agent": CHROME, **CHROME_HEADERS})
+    assert (passed.status_code, passed.text) == (200, "NONE")
+
+
+def test_forged_is_a_prometheus_series() -> None:
+    pytest.importorskip("prometheus_client")
+    from prometheus_client import CollectorRegistry, generate_latest
+
+    from botguard.prometheus import BotguardCollector
+
+    registry = CollectorRegistry()
+    BotguardCollector().register(registry)
+    run(BotGuardMiddleware(ok_app, check_headers=True), _scope(CHROME, CURL_HEADERS))
+    exposed = generate_latest(registry).decode()
+    assert 'botguard_requests_total{action="blocked",verdict="forged"}' in exposed
+    assert 'botguard_requests_total{action="monitored",verdict="forged"}' in exposed

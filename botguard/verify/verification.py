@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from .._errors import ConfigError
-from .._patterns import PatternList
+from .._patterns import PatternList, SearchBudget
 from .._rulesets import Rule
 from .address import parse_ip, parse_networks
 from .crawlers import CRAWLERS, Crawler
@@ -101,11 +101,11 @@ class Verification:
             max_waiting,
         )
 
-    def claim(self, text: str) -> tuple[_Claimed | None, bool]:
+    def claim(self, text: str, budget: SearchBudget | None = None) -> tuple[_Claimed | None, bool]:
         """The first verified crawler (in `verify` order) `text` claims to be, and whether a search timed out."""
         timed_out = False
         for entry in self.claimed:
-            rule, entry_timed_out = entry.patterns.search(text)
+            rule, entry_timed_out = entry.patterns.search(text, budget)
             timed_out = timed_out or entry_timed_out
             if rule is not None:
                 return entry, timed_out
