@@ -10,6 +10,7 @@ Peers, and how to get them (the benchmarks skip, and say so, any that is missing
 
 from __future__ import annotations
 
+import gzip
 import json
 import os
 import shutil
@@ -19,18 +20,24 @@ from collections.abc import Callable
 from pathlib import Path
 
 from botguard import Config
+from botguard._judge import judge  # noqa: E402
 from botguard._patterns import normalize_user_agent
 
 Detector = Callable[[list[str]], list[bool]]
 ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_DATA = ROOT / ".." / "shared" / "data"
+# The labelled corpus shipped with the project (gzip-compressed TSV; sources and licences in its README).
+DEFAULT_DATA = ROOT / "benchmarks" / "data"
+# The labelled files: bots, people, and the extra collections of each.
+BOT_FILES = ("ua-bots.tsv", "ua-bots-extra.tsv")
+HUMAN_FILES = ("ua-humans.tsv", "ua-humans-extra.tsv")
+Rows = list[tuple[list[str], str]]
 
 
 def botguard_detector(builtin: str) -> Detector:
     config = Config(builtin=builtin)
 
     def detect(user_agents: list[str]) -> list[bool]:
-        return [config.explain_text(normalize_user_agent(ua)).verdict.blocked for ua in user_agents]
+        return [judge(config, normalize_user_agent(ua)).verdict.blocked for ua in user_agents]
 
     return detect
 
@@ -130,16 +137,21 @@ def all_detectors() -> tuple[dict[str, Detector], dict[str, str]]:
     return found, missing
 
 
-def load_corpus(data: Path) -> tuple[list[tuple[list[str], str]], list[tuple[list[str], str]]]:
-    """The bot and human rows of the corpus: (source tags, User-Agent)."""
+def read_rows(data: Path, name: str) -> Rows:
+    """The rows of one labelled file, `name` or `name.gz` in `data`: (source tags, User-Agent)."""
+    path = data / name
+    opened = open(path, encoding="utf-8") if path.exists() else gzip.open(data / f"{name}.gz", "rt", encoding="utf-8")
+    rows = []
+    with opened as handle:
+        next(handle)  # header
+        for line in handle:
+            source, _, ua = line.rstrip("\n").partition("\t")
+            rows.append((source.split(","), ua))
+    return rows
 
-    def read(name: str) -> list[tuple[list[str], str]]:
-        rows = []
-        with open(data / name, encoding="utf-8") as handle:
-            next(handle)  # header
-            for line in handle:
-                source, _, ua = line.rstrip("\n").partition("\t")
-                rows.append((source.split(","), ua))
-        return rows
 
-    return read("ua-bots.tsv"), read("ua-humans.tsv")
+def load_corpus(data: Path) -> tuple[Rows, Rows]:
+    """The bot and human rows of the corpus, the extra collections included: (source tags, User-Agent)."""
+    bots = [row for name in BOT_FILES for row in read_rows(data, name)]
+    humans = [row for name in HUMAN_FILES for row in read_rows(data, name)]
+    return bots, humans

@@ -26,6 +26,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import botguard  # noqa: E402
+from botguard._judge import judge  # noqa: E402
 from botguard import Config, classify, explain  # noqa: E402
 
 CHROME = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/{}.0.0.0 Safari/537.36"
@@ -43,7 +44,7 @@ def large_list(unseen: int) -> tuple[float, float]:
     for config in (prefiltered, sequential):
         start = time.perf_counter()
         for agent in agents:
-            config.explain_text(agent)
+            judge(config, agent)
         out.append((time.perf_counter() - start) / unseen)
     return out[0], out[1]
 

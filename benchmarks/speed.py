@@ -9,7 +9,7 @@ Arguments:
     --markdown: print the table as Markdown (as in the README).
 
 Every call sees its User-Agent for the first time as far as any cache goes: botguard is timed on
-`Config.explain_text` (the miss path behind `classify`), so no verdict cache is involved. isbot is
+`judge` (`botguard/_judge.py`) (the miss path behind `classify`), so no verdict cache is involved. isbot is
 timed inside Node with the same loop, so process start-up is not counted. Cold start is the time
 to build the default engine in a fresh interpreter (after `import botguard`), median of 5.
 """
@@ -30,6 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks._peers import DEFAULT_DATA, isbot_dir, isbot_version, load_corpus  # noqa: E402
 from botguard import Config  # noqa: E402
+from botguard._judge import judge  # noqa: E402
 from botguard._patterns import normalize_user_agent  # noqa: E402
 
 Timed = Callable[[str], object]
@@ -114,7 +115,7 @@ def main(argv: list[str] | None = None) -> int:
     peers: dict[str, Timed | str] = {}
     for builtin in ("default", "kong"):
         config = Config(builtin=builtin)
-        peers[f"botguard {builtin}"] = lambda ua, c=config: c.explain_text(normalize_user_agent(ua))
+        peers[f"botguard {builtin}"] = lambda ua, c=config: judge(c, normalize_user_agent(ua))
     try:
         from crawlerdetect import CrawlerDetect
 

@@ -21,6 +21,7 @@ from urllib.parse import urlsplit
 from cachetools import LRUCache
 
 from ._config import Config, Explanation
+from ._judge import judge
 from ._forged import HTTPS, LOOPBACK, NOT_SECURE, forged_reason, is_loopback_host
 from ._patterns import MAX_UA_CHARS, decode_user_agent
 from ._verdict import Verdict
@@ -208,7 +209,7 @@ def _miss(config: Config, cache: VerdictLRU, raw: str | bytes, counts: list[int]
                     counts[found.verdict] += 1
                 return found
     start = perf_counter()
-    found = config.explain_text(decode_user_agent(raw))
+    found = judge(config, decode_user_agent(raw))
     elapsed = perf_counter() - start
     with _lock:
         _counts[1] += 1
@@ -247,7 +248,7 @@ def classify(user_agent: str | bytes | None, config: Config | None = None) -> Ve
     if config is None:
         config = default_config()
     if user_agent is None:
-        return config.explain_text(None).verdict
+        return judge(config, None).verdict
     return cached_explanation(config, verdict_cache(config), user_agent).verdict
 
 
@@ -275,7 +276,7 @@ def explain(
     """
     if config is None:
         config = default_config()
-    explanation = config.explain_text(None if user_agent is None else decode_user_agent(user_agent))
+    explanation = judge(config, None if user_agent is None else decode_user_agent(user_agent))
     claim = explanation.browser
     if headers is None or claim is None:
         return explanation

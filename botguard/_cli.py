@@ -1,8 +1,10 @@
 """The `botguard` command: see what the rules make of User-Agents and of a real access log.
 
     botguard check "curl/8.4.0" "Mozilla/5.0 ..." [--config FILE] [--builtin NAME] [--json]
-    botguard scan access.log [--config FILE] [--top 10] [--json]
-    tail -n 100000 access.log | botguard scan -
+    botguard scan access.log [--config FILE] [--top 10] [--json] [--html report.html]
+    zcat access.log.1.gz | botguard scan -          # or the .gz itself: gzip is recognised
+    botguard scan app.jsonl --format json --ua-field request.headers.user_agent
+    botguard --version
 
 Exit codes:
     0: done; for `check`, every User-Agent would pass (NONE or ALLOW).
@@ -16,32 +18,27 @@ import argparse
 import json
 import sys
 import tomllib
-from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from datetime import datetime, timezone
+from importlib import metadata
 from pathlib import Path
 from typing import Any, TextIO
 
-import regex
-
-from ._cache import cached_explanation, verdict_cache
 from ._config import Config, Explanation
 from ._errors import ConfigError
+from ._judge import judge
+from ._observe import safe_text
 from ._patterns import decode_user_agent
+from ._report import render_html
 from ._rulesets import BUILTIN_NAMES
+from ._scan import FORMATS, LogInput, Progress, ScanTotals, parse_lines, rule_id
 from ._verdict import Verdict
 
 __all__ = ["main", "load_config_file", "user_agents_of_log"]
 
 EXIT_OK, EXIT_BLOCKED, EXIT_USAGE = 0, 1, 2
-
-# Common and combined log formats: host ident user [time] "request" status size ["referer" "agent"].
-# Quoted fields may hold \" escapes (nginx writes them so).
-_LOG_LINE = regex.compile(
-    r'^\S+ \S+ \S+ \[[^\]]*\] "(?:[^"\\]|\\.)*" (?:\d{3}|-) (?:\d+|-)'
-    r'(?: "(?:[^"\\]|\\.)*" "(?P<agent>(?:[^"\\]|\\.)*)")?'
-)
-# What a log writes for a request that had no User-Agent header.
-_NO_AGENT = "-"
+# How much of a User-Agent and of a pattern a terminal line shows.
+UA_CHARS, PATTERN_CHARS = 160, 100
 
 
 class _UsageError(Exception):
@@ -61,6 +58,8 @@ def load_config_file(path: Path) -> Config:
         data: Any = json.loads(text) if path.suffix.lower() == ".json" else tomllib.loads(text)
     except (ValueError, tomllib.TOMLDecodeError) as exc:
         raise _UsageError(f"{path}: not valid {'JSON' if path.suffix.lower() == '.json' else 'TOML'}: {exc}") from None
+    except RecursionError:
+        raise _UsageError(f"{path}: nested too deeply to be a config (a table of settings whose values are lists of strings)") from None
     if isinstance(data, Mapping):
         if isinstance(data.get("tool"), Mapping) and isinstance(data["tool"].get("botguard"), Mapping):
             data = data["tool"]["botguard"]
@@ -70,23 +69,17 @@ def load_config_file(path: Path) -> Config:
         return Config.from_mapping(data)
     except ConfigError as exc:
         raise _UsageError(f"{path}: {exc}") from None
+    except RecursionError:
+        raise _UsageError(f"{path}: nested too deeply to be a config") from None
 
 
 def user_agents_of_log(lines: Iterable[str]) -> Iterator[str | None]:
     """The User-Agent of each line: from a combined-format line, None from a common-format line
-    (or a combined one logged as "-"), else the whole line (a file of one User-Agent a line).
-    Blank lines are skipped."""
-    for line in lines:
-        line = line.rstrip("\r\n")
-        if not line.strip():
-            continue
-        found = _LOG_LINE.match(line)
-        if found is None:
-            yield line
-        elif found.group("agent") is None or found.group("agent") == _NO_AGENT:
-            yield None
-        else:
-            yield found.group("agent").replace('\\"', '"').replace("\\\\", "\\")
+    (or a combined one logged as "-"), from a JSON line its `user_agent` (or a like-named) field,
+    else the whole line (a file of one User-Agent a line). Blank lines are skipped."""
+    for line in parse_lines(lines):
+        if line is not None:
+            yield line.user_agent
 
 
 def _config(args: argparse.Namespace) -> Config:
@@ -102,69 +95,152 @@ def _config(args: argparse.Namespace) -> Config:
 
 def _check(args: argparse.Namespace, out: TextIO) -> int:
     config = _config(args)
-    results = [(ua, config.explain_text(decode_user_agent(ua))) for ua in args.user_agents]
+    results = [(ua, judge(config, decode_user_agent(ua))) for ua in args.user_agents]
     if args.json:
         json.dump([{"user_agent": ua, **found.as_dict()} for ua, found in results], out, indent=2)
         out.write("\n")
     else:
         for ua, found in results:
-            out.write(f"{ua}\n  {_describe(found)}\n")
+            out.write(f"{safe_text(ua, 10_000)}\n  {_describe(found)}\n")
     return EXIT_BLOCKED if any(found.verdict.blocked for _, found in results) else EXIT_OK
 
 
 def _scan(args: argparse.Namespace, out: TextIO) -> int:
     config = _config(args)
-    cache = verdict_cache(config)
-    verdicts: Counter[str] = Counter()
-    categories: Counter[str] = Counter()
-    blocked: Counter[str] = Counter()
-    passed: Counter[str] = Counter()
-    why: dict[str, Explanation] = {}
-    total = 0
+    path = str(args.file)
     try:
-        source = sys.stdin if str(args.file) == "-" else open(args.file, encoding="utf-8", errors="replace")
+        log = LogInput(path)
     except OSError as exc:
-        raise _UsageError(f"cannot read {args.file}: {exc.strerror or exc}") from None
-    with source:
-        for ua in user_agents_of_log(source):
-            total += 1
-            found = config.explain_text(None) if ua is None else cached_explanation(config, cache, ua)
-            verdicts[found.verdict.name] += 1
-            if found.category is not None:
-                categories[found.category] += 1
-            shown = "<no User-Agent>" if ua is None else ua
-            (blocked if found.verdict.blocked else passed)[shown] += 1
-            why.setdefault(shown, found)
-    report = {
-        "requests": total,
-        "verdicts": {v.name: verdicts[v.name] for v in Verdict},
-        "categories": dict(categories.most_common()),
-        "top_blocked": [{"user_agent": ua, "count": n, **why[ua].as_dict()} for ua, n in blocked.most_common(args.top)],
-        "top_allowed": [{"user_agent": ua, "count": n, **why[ua].as_dict()} for ua, n in passed.most_common(args.top)],
-    }
+        raise _UsageError(f"cannot read {path}: {exc.strerror or exc}") from None
+    totals = ScanTotals(config, capacity=args.max_agents)
+    show_progress = args.progress if args.progress is not None else sys.stderr.isatty()
+    progress = Progress(sys.stderr, log.size, delay=0.0 if args.progress else 0.5) if show_progress else None
+    lines = 0
+    try:
+        with log:
+            for line in parse_lines(log.lines(), args.format, args.ua_field, args.time_field):
+                totals.add(line)
+                lines += 1
+                if progress is not None and not lines & 0x3FF:
+                    progress.update(log.position(), lines)
+    except (OSError, EOFError) as exc:  # a truncated gzip file, a read error
+        raise _UsageError(f"cannot read {path}: {getattr(exc, 'strerror', None) or exc}") from None
+    finally:
+        if progress is not None:
+            progress.done()
+    report = _report(totals, config, log.name, args.top)
+    if args.html is not None:
+        try:
+            args.html.write_text(render_html(report), encoding="utf-8")
+        except OSError as exc:
+            raise _UsageError(f"cannot write {args.html}: {exc.strerror or exc}") from None
     if args.json:
         json.dump(report, out, indent=2)
         out.write("\n")
-        return EXIT_OK
-    out.write(f"{total} requests\n\nverdicts:\n")
-    for name, count in report["verdicts"].items():  # type: ignore[attr-defined]
-        out.write(f"  {name:<8} {count:>7}  {_share(count, total)}\n")
-    out.write("\nmatched built-in categories (blocked, or admitted by allow_categories):\n")
-    if not categories:
-        out.write("  (none)\n")
-    for name, count in categories.most_common():
-        out.write(f"  {name:<8} {count:>7}  {_share(count, total)}\n")
-    for title, counter in (("top blocked agents", blocked), ("top allowed agents", passed)):
-        out.write(f"\n{title}:\n")
-        if not counter:
-            out.write("  (none)\n")
-        for ua, count in counter.most_common(args.top):
-            out.write(f"  {count:>9}  {ua[:160]}\n             {_describe(why[ua])}\n")
+    else:
+        _print_report(report, out)
+    if args.html is not None:
+        print(f"botguard: report written to {args.html}", file=sys.stderr)
     return EXIT_OK
 
 
-def _describe(found: Explanation, width: int = 100) -> str:
-    """`str(found)`, with a long pattern (Kong's run to 3,000 characters) cut for the terminal."""
+def _report(totals: ScanTotals, config: Config, source: str, top: int) -> dict[str, Any]:
+    """The scan's findings as a JSON-ready dict (what `--json` prints and `--html` draws)."""
+    names = [v.name for v in Verdict]
+    what_if_categories = [{"category": name, "requests": count} for name, count in totals.blocked_categories.most_common()]
+    check_headers = {
+        "enabled": config.check_headers,
+        "requests": totals.claimed_requests,
+        "browsers": dict(totals.claims.most_common(top)),
+    }
+    return {
+        "source": source,
+        "requests": totals.requests,
+        "unparsed": totals.unparsed,
+        "verdicts": {v.name: totals.verdicts[v] for v in Verdict},
+        "blocking_verdicts": [v.name for v in Verdict if v.blocked],
+        "categories": dict(totals.categories.most_common()),
+        "blocked_categories": dict(totals.blocked_categories.most_common()),
+        "rules": dict(totals.rules.most_common(top)),
+        "hours": [
+            {"hour": _iso_hour(hour), "hour_index": hour, **{n: c for n, c in zip(names, counts) if c}}
+            for hour, counts in sorted(totals.hours.items())
+        ],
+        "undated": totals.undated,
+        "top_blocked": _rows(totals.blocked.most_common(top)),
+        "top_allowed": _rows(totals.passed.most_common(top)),
+        "approximate": totals.blocked.approximate or totals.passed.approximate,
+        "agents_kept": totals.blocked.capacity,
+        "what_if": {"allow_categories": what_if_categories, "check_headers": check_headers},
+        "rules_in_force": _rules_in_force(config),
+        "botguard_version": _version(),
+    }
+
+
+def _rows(entries: list[tuple[str, int, int, Explanation]]) -> list[dict[str, Any]]:
+    rows = []
+    for ua, count, error, found in entries:
+        row: dict[str, Any] = {"user_agent": ua, "count": count, **found.as_dict(), "rule": rule_id(found), "why": _describe(found)}
+        if error:
+            row["error"] = error
+        rows.append(row)
+    return rows
+
+
+def _iso_hour(hour: int) -> str:
+    return datetime.fromtimestamp(hour * 3600, timezone.utc).strftime("%Y-%m-%dT%H:00Z")
+
+
+def _rules_in_force(config: Config) -> str:
+    parts = [f"builtin={config.builtin or 'none'}"]
+    if config.allow:
+        parts.append(f"{len(config.allow)} allow")
+    if config.deny:
+        parts.append(f"{len(config.deny)} deny")
+    if config.allow_categories:
+        parts.append("allow_categories=" + ",".join(config.allow_categories))
+    return ", ".join(parts)
+
+
+def _print_report(report: dict[str, Any], out: TextIO) -> None:
+    total = report["requests"]
+    out.write(f"{total} requests\n")
+    if report["unparsed"]:
+        out.write(f"({report['unparsed']} lines not read as requests)\n")
+    out.write("\nverdicts:\n")
+    for name, count in report["verdicts"].items():
+        out.write(f"  {name:<8} {count:>7}  {_share(count, total)}\n")
+    out.write("\nmatched built-in categories (blocked, or admitted by allow_categories):\n")
+    if not report["categories"]:
+        out.write("  (none)\n")
+    for name, count in report["categories"].items():
+        out.write(f"  {name:<8} {count:>7}  {_share(count, total)}\n")
+    for title, rows in (("top blocked agents", report["top_blocked"]), ("top allowed agents", report["top_allowed"])):
+        out.write(f"\n{title}:\n")
+        if not rows:
+            out.write("  (none)\n")
+        for row in rows:
+            count = f"{row['count']}" + (f"±{row['error']}" if row.get("error") else "")
+            out.write(f"  {count:>9}  {safe_text(row['user_agent'], UA_CHARS)}\n             {row['why']}\n")
+    what_if = report["what_if"]
+    out.write("\nwhat a setting would change:\n")
+    for row in what_if["allow_categories"]:
+        out.write(f'  allow_categories = ["{row["category"]}"] would admit {row["requests"]} requests ({_share(row["requests"], total).strip()})\n')
+    headers = what_if["check_headers"]
+    verb = "checks" if headers["enabled"] else "would check"
+    out.write(
+        f"  check_headers=True {verb} {headers['requests']} of the passing requests: they claim a mainstream browser\n"
+        "    (a log does not record the headers the check reads: run in monitor mode to count failures)\n"
+    )
+    if report["approximate"]:
+        out.write(f"\n(more distinct agents than the {report['agents_kept']} kept: a ± count may be that much too high)\n")
+
+
+def _describe(found: Explanation, width: int = PATTERN_CHARS) -> str:
+    """`str(found)`, with a long pattern (Kong's run to 3,000 characters) cut for the terminal.
+
+    The pattern is shown as `repr` shows it, so a control character in it is escaped too.
+    """
     rule = found.rule
     if rule is None or len(rule.pattern) <= width:
         return str(found)
@@ -175,12 +251,20 @@ def _share(count: int, total: int) -> str:
     return f"{100 * count / total:5.1f}%" if total else "    -"
 
 
+def _version() -> str:
+    try:
+        return metadata.version("botguard")
+    except metadata.PackageNotFoundError:  # run from a checkout that was never installed
+        return "unknown (not installed)"
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="botguard",
         description="See what botguard's rules make of User-Agents and access logs.",
         epilog="exit codes: 0 done (check: nothing blocked); 1 check: something blocked; 2 usage or file error",
     )
+    parser.add_argument("--version", action="version", version=f"botguard {_version()}")
     commands = parser.add_subparsers(dest="command", required=True)
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--config", type=Path, metavar="FILE", help="a TOML or JSON config (Config fields as keys)")
@@ -191,11 +275,50 @@ def _parser() -> argparse.ArgumentParser:
     check = commands.add_parser("check", parents=[common], help="the verdict and its reason for each User-Agent")
     check.add_argument("user_agents", nargs="+", metavar="UA")
     scan = commands.add_parser(
-        "scan", parents=[common], help="counts and top agents of an access log (combined/common format, or one UA a line)"
+        "scan",
+        parents=[common],
+        help="what the rules would do with an access log: counts, top agents, what a setting would change",
     )
-    scan.add_argument("file", type=Path, metavar="FILE|-")
-    scan.add_argument("--top", type=int, default=10, metavar="N", help="how many top agents to list (default 10)")
+    scan.add_argument("file", type=Path, metavar="FILE|-", help="the log (plain or gzip); - reads stdin")
+    scan.add_argument("--top", type=_positive, default=10, metavar="N", help="how many top agents to list (default 10)")
+    scan.add_argument("--html", type=Path, metavar="FILE", help="also write the report as one self-contained HTML page")
+    scan.add_argument(
+        "--format",
+        choices=FORMATS,
+        default="auto",
+        help="combined (or common) log format, json (one object a line), lines (one User-Agent a line); "
+        "auto (default): each line as whichever it is",
+    )
+    scan.add_argument(
+        "--ua-field", metavar="NAME", help="the JSON field of the User-Agent, dotted for nesting (default: user_agent, "
+        "http_user_agent, userAgent, ua, agent)"
+    )
+    scan.add_argument("--time-field", metavar="NAME", help="the JSON field of the time (default: time, timestamp, @timestamp, ts)")
+    scan.add_argument(
+        "--max-agents",
+        type=_positive,
+        default=10_000,
+        metavar="N",
+        help="distinct agents counted per table (default 10,000): memory stays bounded on any log; "
+        "past it, counts of rare agents are approximate",
+    )
+    scan.add_argument(
+        "--progress",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="a progress bar on stderr (default: when stderr is a terminal)",
+    )
     return parser
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected at least 1, got {value}")
+    return value
 
 
 def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 from ._errors import ConfigError, unknown_names
-from ._forged import BrowserClaim, browser_claim
-from ._long_ua import MANY_NAMES, RuleNames, rule_names
-from ._patterns import MAX_UA_CHARS, PatternList, SearchBudget
+from ._forged import BrowserClaim
+from ._long_ua import RuleNames, rule_names
+from ._patterns import MAX_UA_CHARS, PatternList
 from ._responses import BlockResponse, block_response, grpc_block_response
 from ._rulesets import BUILTIN_NAMES, CATEGORIES, Rule, RuleSet, builtin_ruleset
 from ._verdict import Verdict
@@ -31,7 +31,6 @@ POLICY_RULES = {
     "empty_ua": Rule(pattern="<empty User-Agent>", index=0, source="empty_ua"),
     "long_ua": Rule(pattern=f"<User-Agent over {MAX_UA_CHARS:,} characters>", index=0, source="long_ua"),
 }
-_WHITESPACE = " \t\n\v\f\r"
 _DEFAULT_BODY = '{"message": "Forbidden"}'
 _PROXY_HEADERS = ("x-forwarded-for", "forwarded")
 # Fields that hold code, not settings: never read from files.
@@ -280,8 +279,7 @@ class Config:
             raise ConfigError("crawler_ranges: given, but verify lists no crawler")
         set_(self, "_verification", verification)
         set_(self, "_claim_answers", answers)
-        judge_long = self._builtin is not None and self.long_ua == "judge"
-        set_(self, "_names", rule_names(self._builtin) if judge_long and self._builtin is not None else None)
+        set_(self, "_names", rule_names(self._builtin) if self._builtin is not None and self.long_ua == "judge" else None)
 
     def _check_verification(self) -> None:
         set_ = object.__setattr__
@@ -336,80 +334,6 @@ class Config:
     def _claim_answer(self, crawler: str, timed_out: bool) -> Explanation:
         spoofed = self._claim_answers[crawler][0]
         return Explanation(Verdict.SPOOFED, "verify", spoofed.rule, True, crawler) if timed_out else spoofed
-
-    def explain_text(self, text: str | None) -> Explanation:
-        """Decide a normalized User-Agent (None when the header is missing), uncached."""
-        if text is None:
-            if self.missing_ua == "block":
-                return Explanation(Verdict.DENY, "policy", POLICY_RULES["missing_ua"])
-            return Explanation(Verdict.NONE, None, None)
-        long = len(text) > MAX_UA_CHARS
-        if long and self.long_ua == "block":
-            return Explanation(Verdict.DENY, "policy", POLICY_RULES["long_ua"])
-        head = text[:MAX_UA_CHARS].rstrip(_WHITESPACE) if long else text
-        if not (self._allow or self._deny or self._verification is not None):
-            found = self._explain(head, None)
-            return self._explain_rest(text, len(head), found, None) if long else found
-        # One budget for every user regex of this decision: ten slow patterns cost no more than one.
-        budget = SearchBudget(self.match_budget)
-        found = self._explain(head, budget)
-        if long:
-            found = self._explain_rest(text, len(head), found, budget)
-        return replace(found, uncertain=True) if budget.uncertain else found
-
-    def _explain_rest(self, text: str, start: int, found: Explanation, budget: SearchBudget | None) -> Explanation:
-        """The decision for an over-long `text` whose first characters were decided `found`: a
-        crawler claim or a built-in name anywhere in it still counts (padding hides nothing)."""
-        if found.verdict > Verdict.ALLOW or found.crawler is not None:
-            return found
-        if self._verification is not None:
-            # As in the first characters: a claim overrides an allow rule.
-            for entry in self._verification.claimed:
-                rule, timed_out = entry.patterns.search_rest(text, start, budget)
-                if rule is not None:
-                    return self._claim_answer(entry.crawler.name, found.timed_out or timed_out)
-        if found.verdict is Verdict.NONE and self._names is not None:
-            rule = self._names.first(text, start, self._allowed)
-            if rule is not None:
-                return Explanation(Verdict.BOT, "policy" if rule is MANY_NAMES else "builtin", rule, found.timed_out)
-        return found
-
-    def _explain(self, text: str, budget: SearchBudget | None) -> Explanation:
-        timed_out = False
-        if self._allow:
-            rule, timed_out = self._allow.search(text, budget)
-            if rule is not None:
-                # An allow list that admits "Googlebot" must not admit everyone who says so.
-                if self._verification is not None:
-                    claim, claim_timed_out = self._verification.claim(text, budget)
-                    if claim is not None:
-                        return self._claim_answer(claim.crawler.name, timed_out or claim_timed_out)
-                return Explanation(Verdict.ALLOW, "allow", rule, timed_out)
-        if not text and self.empty_ua == "block":
-            return Explanation(Verdict.DENY, "policy", POLICY_RULES["empty_ua"], timed_out)
-        if self._deny:
-            rule, deny_timed_out = self._deny.search(text, budget)
-            timed_out = timed_out or deny_timed_out
-            if rule is not None:
-                return Explanation(Verdict.DENY, "deny", rule, timed_out)
-        # After deny (a crawler you deny needs no DNS), before the built-in list (which would
-        # block the real crawler with the fakes).
-        if self._verification is not None:
-            claim, claim_timed_out = self._verification.claim(text, budget)
-            timed_out = timed_out or claim_timed_out
-            if claim is not None:
-                return self._claim_answer(claim.crawler.name, timed_out)
-        if self._builtin is not None and (rule := self._builtin.search(text)) is not None:
-            if rule.category in self._allowed:
-                # NONE, not ALLOW: an admitted category takes rules out of the built-in list; it is
-                # not an allow rule, so `deny` has already had its say.
-                return Explanation(Verdict.NONE, "allow_categories", rule, timed_out)
-            return Explanation(Verdict.BOT, "builtin", rule, timed_out)
-        if self.check_headers:
-            # Read once per User-Agent and cached with its verdict; the headers are looked at
-            # per request (`Guard.decide`).
-            return Explanation(Verdict.NONE, None, None, timed_out, browser=browser_claim(text))
-        return Explanation(Verdict.NONE, None, None, timed_out)
 
 
 def _pattern_tuple(name: str, value: Any) -> tuple[str, ...]:

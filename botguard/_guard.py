@@ -23,6 +23,7 @@ from ._cache import (
     verdict_cache,
 )
 from ._config import Config, Explanation
+from ._judge import judge
 from ._errors import ConfigError, unknown_names
 from ._forged import HTTPS, BrowserClaim, forged_reason, forwarded_proto_host, origin_security
 from ._observe import log_block, safe_text, verdict_label
@@ -217,7 +218,7 @@ class Guard:
         if len(values) == 1:
             explanation = cached_explanation(config, current.cache, values[0], current.counts)
         elif not values:
-            explanation = config.explain_text(None)
+            explanation = judge(config, None)
             count_request(explanation.verdict, config.monitor)
         elif config.duplicate_ua == "reject":
             return _reject_duplicate(current, request)

@@ -15,15 +15,20 @@ from __future__ import annotations
 
 import functools
 import threading
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import ahocorasick
 import regex
 
 from ._regex_analysis import fold_in_place, literal_forms
 from ._rulesets import Rule, RuleSet, rule_starts_anchored
+from ._verdict import Verdict
 
-__all__ = ["CONTEXT", "MANY_NAMES", "MAX_NAMES", "RuleNames", "rule_names", "search_around"]
+if TYPE_CHECKING:
+    from ._config import Config, Explanation
+    from ._patterns import SearchBudget
+
+__all__ = ["CONTEXT", "MANY_NAMES", "MAX_NAMES", "RuleNames", "explain_rest", "rule_names", "search_around"]
 
 # Characters either side of a name read to judge it: a regex rule's match around its literal,
 # or an exclusion (a phone model, an in-app browser) that covers it. Longer than any of those.
@@ -176,3 +181,25 @@ def rule_names(ruleset: RuleSet) -> RuleNames:
     """The shared `RuleNames` of a built-in rule set (built on first use)."""
     with _build_lock:
         return _names(ruleset.name, ruleset)
+
+
+def explain_rest(config: Config, text: str, start: int, found: Explanation, budget: SearchBudget | None) -> Explanation:
+    """The decision for an over-long `text` whose first `start` characters were decided `found`.
+
+    A crawler claim (under `Config.verify`) or a built-in name anywhere in it still counts:
+    padding hides nothing. Claims override an allow rule, as in the first characters.
+    """
+    if found.verdict > Verdict.ALLOW or found.crawler is not None:
+        return found
+    if config._verification is not None:
+        for entry in config._verification.claimed:
+            rule, timed_out = entry.patterns.search_rest(text, start, budget)
+            if rule is not None:
+                return config._claim_answer(entry.crawler.name, found.timed_out or timed_out)
+    if found.verdict is Verdict.NONE and config._names is not None:
+        name = config._names.first(text, start, config._allowed)
+        if name is not None:
+            from ._config import Explanation
+
+            return Explanation(Verdict.BOT, "policy" if name is MANY_NAMES else "builtin", name, found.timed_out)
+    return found

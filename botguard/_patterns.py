@@ -54,7 +54,7 @@ def normalize_user_agent(raw: str | bytes) -> str:
 
 
 def decode_user_agent(raw: str | bytes) -> str:
-    """The whole header value as text, ASCII whitespace stripped: what `Config.explain_text` decides.
+    """The whole header value as text, ASCII whitespace stripped: what `_judge.judge` decides.
 
     Decoded as `normalize_user_agent` decodes (UTF-8, or latin-1 when it is not valid UTF-8);
     the rules read its first `MAX_UA_CHARS` characters, the names scan reads all of it.

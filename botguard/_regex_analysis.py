@@ -231,19 +231,16 @@ def prefilter_literals(pattern: str) -> tuple[str, ...]:
 # chars, ("cat", category); None in place of the union means "any character" (or too hard to tell).
 _Atom = tuple[str, Any]
 _Chars = list[_Atom] | None
-# Categories no character belongs to both of.
+# Categories no character belongs to both of, and a test for each category.
 _DISJOINT = {
-    frozenset(pair)
-    for pair in [
-        ("CATEGORY_DIGIT", "CATEGORY_SPACE"), ("CATEGORY_DIGIT", "CATEGORY_NOT_DIGIT"),
-        ("CATEGORY_SPACE", "CATEGORY_NOT_SPACE"), ("CATEGORY_WORD", "CATEGORY_NOT_WORD"),
-        ("CATEGORY_WORD", "CATEGORY_SPACE"), ("CATEGORY_DIGIT", "CATEGORY_NOT_WORD"),
-    ]
+    frozenset(("CATEGORY_" + a, "CATEGORY_" + b))
+    for a, b in [("DIGIT", "SPACE"), ("DIGIT", "NOT_DIGIT"), ("SPACE", "NOT_SPACE"), ("WORD", "NOT_WORD"),
+                 ("WORD", "SPACE"), ("DIGIT", "NOT_WORD")]
 }
 _CATEGORY_TESTS = {
-    "CATEGORY_DIGIT": regex.compile(r"\d"), "CATEGORY_NOT_DIGIT": regex.compile(r"\D"),
-    "CATEGORY_SPACE": regex.compile(r"\s"), "CATEGORY_NOT_SPACE": regex.compile(r"\S"),
-    "CATEGORY_WORD": regex.compile(r"\w"), "CATEGORY_NOT_WORD": regex.compile(r"\W"),
+    f"CATEGORY_{name}": regex.compile(code)
+    for name, code in [("DIGIT", r"\d"), ("NOT_DIGIT", r"\D"), ("SPACE", r"\s"), ("NOT_SPACE", r"\S"),
+                       ("WORD", r"\w"), ("NOT_WORD", r"\W")]
 }
 
 

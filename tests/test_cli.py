@@ -2,15 +2,29 @@
 
 from __future__ import annotations
 
+import gzip
 import io
 import json
+import shutil
+import struct
 import subprocess
 import sys
+import tracemalloc
+import zlib
+from collections import Counter
+from html.parser import HTMLParser
+from importlib import metadata
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
+from botguard import Explanation, Verdict
 from botguard._cli import main, user_agents_of_log
+from botguard._scan import TopAgents
+
+ROOT = Path(__file__).resolve().parent.parent
 
 CHROME = (
     "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
@@ -109,3 +123,247 @@ def test_console_script_reads_stdin() -> None:
     )
     assert done.returncode == 0, done.stderr
     assert "6 requests" in done.stdout and "GPTBot" in done.stdout
+
+
+# --- scan: hostile logs, any size, any format; the report -----------------------------------------
+
+ESCAPES = "curl/8.4.0 \x1b]0;owned\x07\x1b[2J\u202eevil"
+
+
+def test_scan_escapes_terminal_sequences_and_bidi_controls(tmp_path: Path) -> None:
+    log = tmp_path / "access.log"
+    log.write_text(f'203.0.113.9 - - [10/Oct/2025:13:55:41 +0000] "GET / HTTP/1.1" 200 1 "-" "{ESCAPES}"\n')
+    code, text = run("scan", str(log))
+    assert code == 0
+    assert not any(c in text for c in "\x1b\x07\u202e"), repr(text)
+    assert "curl/8.4.0 \\x1b]0;owned\\x07\\x1b[2J\\u202eevil" in text  # as the middleware's log lines write it
+    code, text = run("check", ESCAPES)
+    assert not any(c in text for c in "\x1b\x07\u202e"), repr(text)
+
+
+def distinct_agents(path: Path, count: int) -> Path:
+    with path.open("w") as file:
+        for i in range(count):
+            file.write(f"Mozilla/5.0 (X11; Linux x86_64) Unique/{i}.{i * 7919 % 10007}\n")
+    return path
+
+
+def scan_peak(path: Path, *argv: str) -> tuple[int, dict[str, object]]:
+    tracemalloc.start()
+    try:
+        code, text = run("scan", str(path), "--builtin", "none", "--json", *argv)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert code == 0
+    return peak, json.loads(text)
+
+
+def test_scan_memory_stays_bounded_however_many_distinct_agents(tmp_path: Path) -> None:
+    small_peak, small = scan_peak(distinct_agents(tmp_path / "small.log", 20_000), "--max-agents", "1000")
+    big_peak, big = scan_peak(distinct_agents(tmp_path / "big.log", 200_000), "--max-agents", "1000")
+    assert big["requests"] == 200_000 and big["approximate"] is True
+    # Ten times the distinct agents, about the same memory (the verdict cache is bounded too).
+    assert big_peak < small_peak * 1.5, (small_peak, big_peak)
+
+
+@given(st.lists(st.integers(0, 40).map(str), max_size=300), st.integers(1, 8))
+def test_top_agents_is_space_saving(stream: list[str], capacity: int) -> None:
+    found = Explanation(Verdict.NONE, None, None)
+    top = TopAgents(capacity)
+    true: Counter[str] = Counter()
+    for agent in stream:
+        top.add(agent, found)
+        true[agent] += 1
+        assert len(top) <= capacity
+    kept = top.most_common(capacity)
+    smallest = min((count for _, count, _, _ in kept), default=0)
+    for agent, count, error, _ in kept:
+        assert count - error <= true[agent] <= count  # never under, over by at most `error`
+    for agent, count in true.items():
+        if count > smallest:  # whatever came more often than the smallest kept count is kept
+            assert agent in {a for a, _, _, _ in kept}
+    if len(true) <= capacity:
+        assert {a: c for a, c, _, _ in kept} == dict(true) and not top.approximate
+
+
+def test_a_deeply_nested_config_is_exit_2_with_a_clear_message(tmp_path: Path) -> None:
+    for name, text in (("deep.toml", "deny = " + "[" * 50_000 + "]" * 50_000), ("deep.json", '{"deny": ' + "[" * 50_000 + "]" * 50_000 + "}")):
+        config = tmp_path / name
+        config.write_text(text)
+        done = subprocess.run(
+            [sys.executable, "-m", "botguard", "check", "--config", str(config), "curl/8.4.0"],
+            capture_output=True, text=True, timeout=60,
+        )
+        assert done.returncode == 2, done.stderr
+        assert done.stderr == f"botguard: {config}: nested too deeply to be a config (a table of settings whose values are lists of strings)\n"
+
+
+def test_version_comes_from_the_package_metadata() -> None:
+    done = subprocess.run([sys.executable, "-m", "botguard", "--version"], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0
+    assert done.stdout == f"botguard {metadata.version('botguard')}\n"
+
+
+def test_scan_reads_gzip_from_a_file_and_from_stdin(tmp_path: Path) -> None:
+    packed = gzip.compress((LOG + "\n").encode())
+    log = tmp_path / "access.log.1"  # no .gz: the content says what it is
+    log.write_bytes(packed)
+    report = json.loads(run("scan", str(log), "--json")[1])
+    assert report["requests"] == 6 and report["verdicts"]["BOT"] == 3
+    done = subprocess.run([sys.executable, "-m", "botguard", "scan", "-", "--json"], input=packed, capture_output=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["requests"] == 6
+    log.write_bytes(packed[: len(packed) // 2])  # a truncated archive is a read error, exit 2
+    assert run("scan", str(log))[0] == 2
+
+
+def test_scan_reads_json_lines_with_a_configurable_field(tmp_path: Path) -> None:
+    lines = [
+        {"ts": 1760104536, "request": {"headers": {"user-agent": GPTBOT}}},
+        {"ts": 1760108136, "request": {"headers": {"user-agent": CHROME}}},
+        {"ts": 1760108137, "request": {"headers": {}}},
+    ]
+    log = tmp_path / "app.jsonl"
+    log.write_text("\n".join(json.dumps(line) for line in lines) + "\nnot json\n")
+    report = json.loads(run("scan", str(log), "--json", "--format", "json", "--ua-field", "request.headers.user-agent", "--time-field", "ts")[1])
+    assert report["requests"] == 3 and report["unparsed"] == 1
+    assert report["verdicts"]["BOT"] == 1 and report["verdicts"]["NONE"] == 2
+    assert [h["hour"] for h in report["hours"]] == ["2025-10-10T13:00Z", "2025-10-10T14:00Z"]
+    default_field = tmp_path / "default.jsonl"
+    default_field.write_text(json.dumps({"time": "2025-10-10T13:55:36+02:00", "user_agent": "curl/8.4.0"}) + "\n")
+    report = json.loads(run("scan", str(default_field), "--json")[1])  # auto format, usual names
+    assert report["verdicts"]["BOT"] == 1 and report["hours"][0]["hour"] == "2025-10-10T11:00Z"
+
+
+def test_scan_counts_per_hour_in_utc_and_what_allow_categories_would_change(tmp_path: Path) -> None:
+    log = tmp_path / "access.log"
+    log.write_text(LOG.replace("13:55:39 +0000", "15:55:39 +0200") + "\n")
+    report = json.loads(run("scan", str(log), "--json")[1])
+    assert report["hours"][0] == {"hour": "2025-10-10T13:00Z", "hour_index": report["hours"][0]["hour_index"], "NONE": 3, "BOT": 3}
+    assert report["what_if"]["allow_categories"] == [{"category": "ai", "requests": 2}, {"category": "library", "requests": 1}]
+    # Of the passing requests, the Chrome one claims a browser the header check would check.
+    assert report["what_if"]["check_headers"] == {"enabled": False, "requests": 1, "browsers": {"Chrome 120": 1}}
+    assert report["top_blocked"][0]["rule"].startswith("builtin[")
+
+
+def test_combined_format_counts_what_it_cannot_read(tmp_path: Path) -> None:
+    log = tmp_path / "access.log"
+    log.write_text(LOG + "\ngarbage line\n" + "x" * 200_000 + "\n")
+    report = json.loads(run("scan", str(log), "--json", "--format", "combined")[1])
+    assert report["requests"] == 6 and report["unparsed"] == 2
+
+
+def test_progress_bar_only_on_request_or_on_a_terminal(tmp_path: Path) -> None:
+    log = tmp_path / "access.log"
+    log.write_text((LOG + "\n") * 1000)
+    piped = subprocess.run([sys.executable, "-m", "botguard", "scan", str(log)], capture_output=True, text=True, timeout=120)
+    assert piped.returncode == 0 and piped.stderr == ""
+    asked = subprocess.run([sys.executable, "-m", "botguard", "scan", str(log), "--progress"], capture_output=True, text=True, timeout=120)
+    assert asked.returncode == 0 and "%" in asked.stderr and "lines" in asked.stderr and "\x1b[K" in asked.stderr
+    assert asked.stdout == piped.stdout
+
+
+def write_report(tmp_path: Path, log_text: str) -> tuple[Path, str]:
+    log = tmp_path / "access.log"
+    log.write_text(log_text)
+    page = tmp_path / "report.html"
+    code, _ = run("scan", str(log), "--html", str(page))
+    assert code == 0
+    return page, page.read_text(encoding="utf-8")
+
+
+class Assets(HTMLParser):
+    """Every tag and every attribute that could load something."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.tags: set[str] = set()
+        self.loads: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.add(tag)
+        for name, value in attrs:
+            if name in ("src", "href", "srcset", "action", "data", "poster") or (value and "url(" in value):
+                self.loads.append(f"{tag} {name}={value}")
+
+
+def test_the_html_report_is_one_self_contained_escaped_page(tmp_path: Path) -> None:
+    hostile = f'203.0.113.9 - - [10/Oct/2025:14:01:00 +0000] "GET / HTTP/1.1" 200 1 "-" "{ESCAPES}<script>alert(1)</script>"\n'
+    _, page = write_report(tmp_path, LOG + "\n" + hostile)
+    assets = Assets()
+    assets.feed(page)
+    assert assets.loads == [] and "script" not in assets.tags and "url(" not in page
+    assert "default-src 'none'" in page  # and the browser is told to load nothing
+    assert {"svg", "rect", "table"} <= assets.tags
+    assert not any(c in page for c in "\x1b\x07\u202e")
+    assert "\\x1b]0;owned\\x07\\x1b[2J\\u202eevil&lt;script&gt;" in page
+
+
+def chromium() -> str | None:
+    return shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+@pytest.mark.skipif(chromium() is None, reason="needs Chromium (Debian: apt-get install chromium; .ci/run installs it)")
+def test_the_html_report_renders_in_chromium(tmp_path: Path) -> None:
+    sample = subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "sample_access_log.py"), "--requests", "3000"],
+        capture_output=True, text=True, timeout=120, check=True,
+    ).stdout
+    page, _ = write_report(tmp_path, sample)
+    browser = chromium()
+    assert browser is not None
+    flags = [
+        browser, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync",
+        f"--user-data-dir={tmp_path / 'profile'}",
+    ]
+    shot = tmp_path / "report.png"
+    done = subprocess.run([*flags, f"--screenshot={shot}", "--window-size=1100,1600", page.as_uri()], capture_output=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    width, height, colours = png_summary(shot.read_bytes())
+    assert (width, height) == (1100, 1600)
+    # A drawn page, not a blank or an error page: the verdict colours of the charts are on it.
+    assert {(0x3A, 0x7C, 0xA5), (0xC1, 0x12, 0x1F)} <= colours
+    dom = subprocess.run([*flags, "--dump-dom", page.as_uri()], capture_output=True, text=True, timeout=120)
+    assert dom.returncode == 0
+    assert dom.stdout.count("<rect") > 40 and "Top blocked agents" in dom.stdout
+
+
+def png_summary(data: bytes) -> tuple[int, int, set[tuple[int, int, int]]]:
+    """Width, height and the set of colours of an 8-bit RGB or RGBA PNG (what Chromium writes)."""
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    width, height, depth, kind = struct.unpack(">IIBB", data[16:26])
+    assert depth == 8 and kind in (2, 6)
+    chunks, pos = [], 8
+    while pos < len(data):
+        (length,) = struct.unpack(">I", data[pos : pos + 4])
+        if data[pos + 4 : pos + 8] == b"IDAT":
+            chunks.append(data[pos + 8 : pos + 8 + length])
+        pos += 12 + length
+    raw = zlib.decompress(b"".join(chunks))
+    channels = 3 if kind == 2 else 4
+    stride = width * channels
+    previous = bytearray(stride)
+    colours: set[tuple[int, int, int]] = set()
+    for row in range(height):
+        start = row * (stride + 1)
+        method, line = raw[start], bytearray(raw[start + 1 : start + 1 + stride])
+        for i in range(stride):
+            left = line[i - channels] if i >= channels else 0
+            up = previous[i]
+            corner = previous[i - channels] if i >= channels else 0
+            if method == 1:
+                line[i] = (line[i] + left) & 0xFF
+            elif method == 2:
+                line[i] = (line[i] + up) & 0xFF
+            elif method == 3:
+                line[i] = (line[i] + (left + up) // 2) & 0xFF
+            elif method == 4:
+                p = left + up - corner
+                pa, pb, pc = abs(p - left), abs(p - up), abs(p - corner)
+                line[i] = (line[i] + (left if pa <= pb and pa <= pc else up if pb <= pc else corner)) & 0xFF
+        if row % 4 == 0:  # every fourth row is plenty to find the charts' colours
+            colours.update(zip(line[0::channels], line[1::channels], line[2::channels]))
+        previous = line
+    return width, height, colours

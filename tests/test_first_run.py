@@ -55,9 +55,19 @@ async def lifespan(app: Any) -> list[dict[str, Any]]:
 # --- in process -----------------------------------------------------------------------------------
 
 
+@pytest.mark.parametrize("framework", ["starlette", "fastapi"])
 @pytest.mark.parametrize(("fields", "message"), [({"deny": ["(unclosed"]}, BAD_REGEX), ({"denny": ["x"]}, TYPO)])
-def test_a_bad_setting_given_to_add_middleware_fails_the_lifespan_startup(fields: dict[str, Any], message: str) -> None:
-    sent = asyncio.run(lifespan(starlette_app(**fields)))
+def test_a_bad_setting_given_to_add_middleware_fails_the_lifespan_startup(
+    fields: dict[str, Any], message: str, framework: str
+) -> None:
+    if framework == "fastapi":
+        from fastapi import FastAPI
+
+        app: Any = FastAPI()
+        app.add_middleware(BotGuardMiddleware, **fields)
+    else:
+        app = starlette_app(**fields)
+    sent = asyncio.run(lifespan(app))
     assert [m["type"] for m in sent] == ["lifespan.startup.failed"]
     assert sent[0]["message"].startswith("botguard: ") and message in sent[0]["message"]
 

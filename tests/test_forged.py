@@ -469,3 +469,19 @@ def test_forged_is_a_prometheus_series() -> None:
     exposed = generate_latest(registry).decode()
     assert 'botguard_requests_total{action="blocked",verdict="forged"}' in exposed
     assert 'botguard_requests_total{action="monitored",verdict="forged"}' in exposed
+
+
+_NAMES = st.sampled_from(
+    [b"accept", b"accept-language", b"sec-fetch-site", b"sec-fetch-mode", b"sec-ch-ua", b"upgrade", b"origin", b"host"]
+)
+
+
+@given(st.dictionaries(_NAMES, st.binary(max_size=80)), st.sampled_from(list(CLAIMS)), st.sampled_from([NOT_SECURE, LOOPBACK, HTTPS]))
+def test_forged_reason_reads_any_headers(headers: dict[bytes, bytes], user_agent: str, security: int) -> None:
+    claim = browser_claim(user_agent)
+    assert claim is not None
+    reason = forged_reason(claim, headers, security)
+    assert reason is None or reason.startswith(f"claims {claim.label}")
+    # A more secure origin only adds expectations: what passes there passes on a less secure one.
+    if reason is None:
+        assert all(forged_reason(claim, headers, lower) is None for lower in range(security))

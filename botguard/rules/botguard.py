@@ -99,13 +99,6 @@ GENERIC: tuple[tuple[str, str], ...] = (
         "preview",
     ),
     (r"\blinks? ?(?:checker|valet|sleuth|resolver|expander|validator)|\bpage ?valet|unshorten", "other"),
-    # A bare "name/version" is a script, unless the name is a browser's (people's software and
-    # privacy tools send "Firefox/58.0" alone; text-mode browsers send nothing else).
-    (
-        r"^(?!(?:mozilla|firefox|iceweasel|seamonkey|chrome|chromium|safari|opera|w3m|lynx|links|elinks"
-        r"|netsurf|dillo|konqueror|apple-ip(?:hone|od|ad)\w*|windows-media-player)/)[a-z][a-z0-9_.-]*/v?\d+(?:\.\d+)*$",
-        "other",
-    ),
 )
 
 # Tokens of people's browsers and devices that the rules above would take for bots. Each is blanked
@@ -153,6 +146,14 @@ DROPPED: dict[str, str] = {
     # isbot: any string of words, optionally with one version, is a bot. It takes every bare word
     # ("HelloWorld") and junk from logs for a bot; `GENERIC` keeps the useful half, name/version.
     r"^[\w \.\-\(?:\):%]+(?:/v?\d+(?:\.\d+)?(?:\.\d{1,10})*?)?(?:,|$)": "flags bare words and log junk",
+    # isbot: shapes, not names. A bare "Name/version" is what people's media players, radio and
+    # podcast apps send as often as scripts do, so the shape alone is no evidence either way
+    # (the detector weighs the words of the name instead).
+    r"^[\w\-]+/[\w]+$": "a bare Name/version is no evidence",
+    r"^\w+/[\w\(\)]*$": "a bare Name/version is no evidence",
+    r"^\w+/\d\.\d\s\([\w@]+\)$": "a bare Name/version is no evidence",
+    r"\b\w+/1\.0;": "the Name/1.0; of feature phones (SAMSUNG-GT-S8530/1.0;)",
+    r"^[^ ]{50,}$": "TVs and set-top boxes write long strings without spaces",
 }
 
 # Categories for isbot's patterns (isbot has none); unlisted ones are "other".
@@ -219,4 +220,57 @@ ISBOT_CATEGORIES: dict[str, str] = {
     "sogou": "search",
     "^\\w*search\\b": "search",
     "(?<! channel/|google/)google(?!(?:wv|app|/google| pixel))": "search",
+}
+
+# Words of people's media software: desktop and mobile players, the media stacks of operating
+# systems, internet-radio and podcast apps, mail clients, smart speakers and streaming boxes. They
+# fetch streams, feeds and images with a bare "Name/version" and little else, and the labelled
+# collections hold few of them (or call them bots), so no model learns them; a User-Agent holding one of these words (a run of letters,
+# lower-cased) is a person's unless a named rule, a probe, or a self-declared crawler word says
+# otherwise. Libraries stay out of this list: a library's default name is a bot even where a player
+# is built on it.
+PERSON_WORDS: frozenset[str] = frozenset({
+    # players
+    "vlc", "libvlc", "mplayer", "mpv", "smplayer", "winamp", "foobar", "itunes", "quicktime", "realplayer",
+    "realmedia", "kodi", "xbmc", "plex", "plexamp", "infuse", "nplayer", "mxplayer", "potplayer", "kmplayer",
+    "audacious", "rhythmbox", "clementine", "amarok", "strawberry", "banshee", "aimp", "musicbee", "xine",
+    "totem", "bsplayer", "jellyfin", "emby", "mediamonkey", "nsplayer", "wmplayer", "wmfsdk",
+    # operating systems' media stacks and player frameworks of apps
+    "applecoremedia", "coremedia", "stagefright", "exoplayer", "exoplayerlib", "avfoundation", "mediaplayer",
+    # internet radio
+    "tunein", "radio", "radiodroid", "replaio", "radioplayer", "streema", "iheartradio", "audials",
+    "radiotime", "mytuner", "radionet", "radioline", "shoutcast", "nativeaudio",
+    # podcasts and music services
+    "podcast", "podcasts", "overcast", "pocketcasts", "castbox", "castro", "podbean", "podkicker", "antennapod",
+    "podcastaddict", "stitcher", "spotify", "deezer", "pandora", "soundcloud", "audible", "downcast",
+    "podcatcher", "gpodder", "breaker",
+    # mail clients, which fetch a message's images and links for the person reading it
+    "outlook", "thunderbird", "msoffice",
+    # smart speakers and streaming boxes
+    "alexa", "sonos", "crkey", "chromecast", "bose", "heos", "roku", "appletv", "airplay",
+})
+
+# A User-Agent that declares itself a robot keeps its verdict whatever media words it holds.
+SELF_DECLARED = r"bot\b|bot[/_;: .-]|crawl|spider|\+https?:"
+
+# Words that give a model verdict (one no rule decided) its category; the weightiest bot word
+# with an entry here decides, else "other".
+WORD_CATEGORIES: dict[str, str] = {
+    **dict.fromkeys(
+        ("curl", "wget", "python", "java", "go", "okhttp", "http", "https", "client", "sdk", "lib", "requests",
+         "urllib", "axios", "fetch", "node", "perl", "ruby", "php", "guzzle", "libwww", "aiohttp", "httpclient",
+         "library", "api", "cli", "dotnet", "net", "rest", "apache", "golang", "rust", "reqwest", "dart"),
+        "library",
+    ),
+    **dict.fromkeys(
+        ("monitor", "monitoring", "uptime", "ping", "pingdom", "status", "check", "checker", "health", "synthetic"),
+        "monitor",
+    ),
+    **dict.fromkeys(("preview", "thumbnail", "screenshot", "embed", "unfurl", "snippet", "linkpreview"), "preview"),
+    **dict.fromkeys(("rss", "feed", "feeds", "reader", "atom", "aggregator", "syndication"), "feed"),
+    **dict.fromkeys(("search", "searchbot", "index", "indexer"), "search"),
+    **dict.fromkeys(("seo", "backlink", "backlinks", "audit"), "seo"),
+    **dict.fromkeys(("scan", "scanner", "security", "vulnerability", "pentest"), "scanner"),
+    **dict.fromkeys(("archive", "archiver", "wayback", "heritrix"), "archive"),
+    **dict.fromkeys(("ai", "gpt", "llm", "openai", "anthropic"), "ai"),
 }

