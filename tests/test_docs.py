@@ -23,8 +23,8 @@ import httpx
 import pytest
 
 from botguard import Config
-from tests.servers import free_port, serve
-from tests.wsgi_harness import serve_werkzeug
+from tests.support.servers import free_port, serve
+from tests.support.wsgi_harness import serve_werkzeug
 
 ROOT = Path(__file__).resolve().parent.parent
 README = ROOT / "README.md"
