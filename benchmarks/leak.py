@@ -71,8 +71,8 @@ class Outcomes(logging.Filter):
 def run_one(scenario: str, requests: int) -> dict[str, Any]:
     """One scenario in this process; returns its figures."""
     from botguard import BotGuardMiddleware, ConfigLoader, cache_info
-    from tests.config_server import config_server
-    from tests.kong_reference import KongArithmeticLoader
+    from tests.support.config_server import config_server
+    from tests.support.kong_reference import KongArithmeticLoader
 
     outcomes = Outcomes()
     logger = logging.getLogger("botguard")

@@ -19,7 +19,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from botguard import Config, ConfigLoader  # noqa: E402
-from tests.config_server import config_server  # noqa: E402
+from tests.support.config_server import config_server  # noqa: E402
 
 CALLS = 1_000_000
 REPEATS = 7

@@ -11,12 +11,12 @@ from hypothesis import strategies as st
 import botguard
 from botguard import Config, ConfigError, Verdict, cache_info, classify, explain
 from botguard._patterns import MAX_UA_CHARS, normalize_user_agent
+from tests.support.agents import GOOGLEBOT
 
 CHROME = (
     "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_11_2) AppleWebKit/537.36 "
     "(KHTML, like Gecko) Chrome/47.0.2526.106 Safari/537.36"
 )
-GOOGLEBOT = "Googlebot/2.1 (+http://www.google.com/bot.html)"
 FACEBOOK = "facebookexternalhit/1.1"
 
 

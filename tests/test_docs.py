@@ -2,12 +2,14 @@
 
 - every `pycon` block (README and docs) runs as a doctest;
 - every `python` block compiles;
+- the configuration page names every `Config` field;
 - the README's tour: each framework's app, written to a module as it stands, is served by a real
   server, and the `curl` lines of the `console` block after it get the output shown there.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import doctest
 import re
 import shlex
@@ -20,8 +22,9 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.servers import free_port, serve
-from tests.wsgi_harness import serve_werkzeug
+from botguard import Config
+from tests.support.servers import free_port, serve
+from tests.support.wsgi_harness import serve_werkzeug
 
 ROOT = Path(__file__).resolve().parent.parent
 README = ROOT / "README.md"
@@ -142,3 +145,10 @@ def test_flask_tour_under_werkzeug() -> None:
     exec(compile(code, "README.md (Flask tour)", "exec"), namespace)
     with serve_werkzeug(namespace["app"]) as base:
         check_console(base, console)
+
+
+def test_the_configuration_page_names_every_config_field() -> None:
+    page = (ROOT / "docs" / "configuration.md").read_text()
+    public = [f.name for f in dataclasses.fields(Config) if f.init]
+    missing = [name for name in public if f"`{name}`" not in page]
+    assert not missing, f"Config fields with no row in docs/configuration.md's field table: {missing}"

@@ -28,11 +28,11 @@ from botguard._forged import (
     origin_security,
 )
 
-from .asgi_harness import http_scope, ok_app, run
-from .wsgi_harness import call, environ_for
-from .wsgi_harness import ok_app as wsgi_ok_app
+from tests.support.asgi_harness import http_scope, ok_app, run
+from tests.support.wsgi_harness import call, environ_for
+from tests.support.wsgi_harness import ok_app as wsgi_ok_app
 
-CHROME = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36"
+from tests.support.agents import CHROME_131 as CHROME
 FIREFOX = "Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0"
 SAFARI = "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.1 Safari/605.1.15"
 # What Chrome 131 sends with a navigation to a secure origin (the User-Agent aside).

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from .browsers import (
+from tests.support.browsers import (
     Certificate,
     browse,
     chromium,

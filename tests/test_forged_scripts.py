@@ -24,9 +24,9 @@ import pytest
 from botguard import Verdict, explain
 from examples.browser_page import CONFIG
 
-from .browsers import APT_HINT, Certificate, Site, make_certificate, serve_page
+from tests.support.browsers import APT_HINT, Certificate, Site, make_certificate, serve_page
 
-CHROME = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36"
+from tests.support.agents import CHROME_131 as CHROME
 # What Chrome 131 sends with a navigation: what a careful script copies from the browser's tools.
 COPIED = {
     "User-Agent": CHROME,

@@ -14,7 +14,7 @@ from botguard._cache import cached_explanation
 from botguard._rulesets import BUILTIN_NAMES
 from cachetools import LRUCache
 
-from .asgi_harness import http_scope, ok_app, run
+from tests.support.asgi_harness import http_scope, ok_app, run
 
 RULESETS = [None, *BUILTIN_NAMES]
 CONFIGS = {name: Config(builtin=name, allow=[r"(?i)friendly"], deny=[r"(?i)evil", r"\x00"]) for name in RULESETS}

@@ -23,10 +23,10 @@ import pytest
 
 from botguard import BotGuardMiddleware, ConfigLoader, cache_info
 
-from .asgi_harness import ok_app
-from .config_server import config_server
-from .kong_reference import KongArithmeticLoader
-from .test_loader import wait_idle
+from tests.support.asgi_harness import ok_app
+from tests.support.config_server import config_server
+from tests.support.kong_reference import KongArithmeticLoader
+from tests.test_loader import wait_idle
 
 REQUESTS = 20_000
 WARM_UP = 1_000

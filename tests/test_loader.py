@@ -22,13 +22,13 @@ import pytest
 
 from botguard import BotGuardMiddleware, Config, ConfigError, ConfigLoader, Verdict, cache_info, classify, stats
 
-from .asgi_harness import http_scope, ok_app, run, ua_headers
-from .config_server import ConfigServer, config_server
-from .servers import serve_uvicorn
+from tests.support.asgi_harness import http_scope, ok_app, run, ua_headers
+from tests.support.config_server import ConfigServer, config_server
+from tests.support.servers import serve_uvicorn
+from tests.support.agents import CHROME
 
 # Passes the built-in lists, refused by the test files' deny rules.
 AGENT = "Mozilla/5.0 (X11; Linux x86_64) HelloWorld/1.0"
-CHROME = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36"
 
 
 class FrozenClock:
@@ -397,7 +397,7 @@ def test_the_middleware_resolves_the_cache_only_when_the_object_changes(toml_fil
 def served_file(tmp_path: Path) -> Iterator[tuple[Path, str]]:
     path = tmp_path / "botguard.toml"
     write(path, 'deny = ["(?i)curl"]\n')
-    with serve_uvicorn("tests.loader_app:app", env={"BOTGUARD_TEST_CONFIG": str(path), "BOTGUARD_TEST_TTL": "0.05"}) as base:
+    with serve_uvicorn("tests.apps.loader_app:app", env={"BOTGUARD_TEST_CONFIG": str(path), "BOTGUARD_TEST_TTL": "0.05"}) as base:
         yield path, base
 
 
@@ -418,23 +418,33 @@ def test_two_uvicorn_workers_each_load_and_both_converge(tmp_path: Path) -> None
     path = tmp_path / "botguard.toml"
     write(path, "deny = []\n")
     env = {"BOTGUARD_TEST_CONFIG": str(path), "BOTGUARD_TEST_TTL": "0.2"}
-    with serve_uvicorn("tests.loader_app:app", "--workers", "2", env=env) as base, httpx.Client(base_url=base) as client:
+    with serve_uvicorn("tests.apps.loader_app:app", "--workers", "2", env=env) as base, httpx.Client(base_url=base) as client:
 
-        def answers(n: int) -> list[tuple[int, int | None]]:
-            # A new connection each time, so the kernel spreads them over both workers.
+        def answers(n: int) -> list[tuple[int, str]]:
+            # A new connection each time, so the kernel spreads them over both workers; every
+            # answer, a 403 too, names the worker that sent it.
             out = []
             for _ in range(n):
                 response = client.get("/", headers={"user-agent": AGENT, "connection": "close"})
-                out.append((response.status_code, response.json().get("pid")))
+                out.append((response.status_code, response.headers["x-pid"]))
             return out
 
-        wait_for(lambda: len({pid for _, pid in answers(20)}) == 2)  # both workers are up and serving
+        def workers_answering(status: int) -> set[str]:
+            return {pid for got, pid in answers(20) if got == status}
+
+        wait_for(lambda: len(workers_answering(200)) == 2)  # both workers are up and serving
         write(path, 'deny = ["(?i)helloworld"]\n')
         # A file is checked on the first request after its TTL; the new rules are built in the
         # background while that worker keeps answering with the old ones. So once a TTL has
-        # passed, both workers switch once their build is done, and never go back.
+        # passed, each worker switches once its build is done, and never goes back.
         time.sleep(0.2 + 0.1)
-        wait_for(lambda: {status for status, _ in answers(20)} == {403})
+        switched: set[str] = set()
+
+        def both_switched() -> bool:
+            switched.update(workers_answering(403))
+            return len(switched) == 2
+
+        wait_for(both_switched)
         after = answers(40)  # and no worker goes back
         assert {status for status, _ in after} == {403}, after
 

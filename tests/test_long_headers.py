@@ -18,7 +18,7 @@ import pytest
 from botguard import Config, Verdict, classify
 from botguard._cache import ENTRY_BYTES, KEY_LIMIT, cache_key, verdict_cache
 
-from .servers import PROBE_AGENT, serve_uvicorn
+from tests.support.servers import PROBE_AGENT, serve_uvicorn
 
 BROWSER = "Mozilla/5.0 (X11; Linux x86_64)"
 GOOGLEBOT = " Googlebot/2.1 (+http://www.google.com/bot.html)"
@@ -67,7 +67,7 @@ def test_a_long_value_is_decided_once_then_found_by_its_digest() -> None:
 @pytest.fixture(scope="module")
 def server() -> object:
     env = {"BOTGUARD_TEST_CONFIG": json.dumps({"verify": ["google"]})}
-    with serve_uvicorn("tests.long_header_app:app", "--http", "httptools", env=env) as base:
+    with serve_uvicorn("tests.apps.long_header_app:app", "--http", "httptools", env=env) as base:
         yield base
 
 

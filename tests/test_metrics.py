@@ -19,10 +19,9 @@ from prometheus_client.parser import text_string_to_metric_families
 import botguard
 import botguard.prometheus
 
-from .servers import ROOT, free_port, serve
+from tests.support.servers import ROOT, free_port, serve
 
-CHROME = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36"
-SCRAPY = "Scrapy/2.11 (+https://scrapy.org)"
+from tests.support.agents import CHROME, SCRAPY
 
 Samples = dict[tuple[str, tuple[tuple[str, str], ...]], float]
 
@@ -192,7 +191,7 @@ def check_totals_across_workers(argv: list[str], port: int, directory: Path) -> 
 
 def test_uvicorn_with_two_workers_reports_the_totals(tmp_path: Path) -> None:
     port = free_port()
-    argv = [sys.executable, "-m", "uvicorn", "tests.multiprocess_app:app", "--host", "127.0.0.1",
+    argv = [sys.executable, "-m", "uvicorn", "tests.apps.multiprocess_app:app", "--host", "127.0.0.1",
             "--port", str(port), "--workers", "2", "--log-level", "warning"]
     # uvicorn ends a worker by raising SIGTERM again once it has shut down, so no exit handler
     # runs: the copy at exit is made when botguard's middleware sees the lifespan shutdown.
@@ -202,13 +201,13 @@ def test_uvicorn_with_two_workers_reports_the_totals(tmp_path: Path) -> None:
 @pytest.mark.parametrize("preload", [False, True], ids=["import-per-worker", "preload"])
 def test_gunicorn_with_two_workers_reports_the_totals(tmp_path: Path, preload: bool) -> None:
     port = free_port()
-    argv = [sys.executable, "-m", "gunicorn", "tests.multiprocess_app:wsgi_app", "-b", f"127.0.0.1:{port}",
+    argv = [sys.executable, "-m", "gunicorn", "tests.apps.multiprocess_app:wsgi_app", "-b", f"127.0.0.1:{port}",
             "-w", "2", "--log-level", "warning", *(["--preload"] if preload else [])]
     check_totals_across_workers(argv, port, tmp_path)
 
 
 def test_django_under_gunicorn_with_two_workers_reports_the_totals(tmp_path: Path) -> None:
     port = free_port()
-    argv = [sys.executable, "-m", "gunicorn", "tests.django_metrics_site:application", "-b", f"127.0.0.1:{port}",
+    argv = [sys.executable, "-m", "gunicorn", "tests.apps.django_metrics_site:application", "-b", f"127.0.0.1:{port}",
             "-w", "2", "--log-level", "warning"]
     check_totals_across_workers(argv, port, tmp_path)

@@ -24,12 +24,10 @@ from botguard import BotGuardMiddleware, Config, Verdict
 from botguard._observe import LOG_CHARS, record_reload, safe_text
 from botguard.prometheus import BotguardCollector
 
-from .asgi_harness import http_scope, ok_app, run, ua_headers
-from .servers import free_port, raw_request, serve, serve_uvicorn
+from tests.support.asgi_harness import http_scope, ok_app, run, ua_headers
+from tests.support.servers import free_port, raw_request, serve, serve_uvicorn
 
-CHROME = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36"
-GOOGLEBOT = "Googlebot/2.1 (+http://www.google.com/bot.html)"
-SCRAPY = "Scrapy/2.11 (+https://scrapy.org)"
+from tests.support.agents import CHROME, GOOGLEBOT, SCRAPY
 
 
 def requests_counted(verdict: str, action: str) -> int:
@@ -490,7 +488,7 @@ def test_production_rollout_under_real_uvicorn(tmp_path: Path) -> None:
     log = tmp_path / "botguard.log"
     agents = {"browser": CHROME, "google": GOOGLEBOT, "scrapy": SCRAPY}
     env = {"BOTGUARD_TEST_LOG": str(log), "BOTGUARD_TEST_CONFIG": json.dumps({"monitor": True, "deny": ["(?i)scrapy"], "allow": ["^Prometheus/"]})}
-    with serve_uvicorn("tests.ops_app:app", env=env) as base:
+    with serve_uvicorn("tests.apps.ops_app:app", env=env) as base:
         seen = {name: httpx.get(base + "/", headers={"user-agent": ua}) for name, ua in agents.items()}
         assert {name: (r.status_code, r.json()["verdict"]) for name, r in seen.items()} == {
             "browser": (200, "NONE"), "google": (200, "BOT"), "scrapy": (200, "DENY"),
@@ -505,7 +503,7 @@ def test_production_rollout_under_real_uvicorn(tmp_path: Path) -> None:
 
     log.write_text("")
     env["BOTGUARD_TEST_CONFIG"] = json.dumps({"deny": ["(?i)scrapy"], "allow": ["^Prometheus/"], "retry_after": 30, "verdict_header": "X-Bot-Verdict"})
-    with serve_uvicorn("tests.ops_app:app", env=env) as base:
+    with serve_uvicorn("tests.apps.ops_app:app", env=env) as base:
         seen = {name: httpx.get(base + "/", headers={"user-agent": ua}) for name, ua in agents.items()}
         assert {name: r.status_code for name, r in seen.items()} == {"browser": 200, "google": 403, "scrapy": 403}
         assert seen["google"].headers["retry-after"] == "30" and seen["google"].headers["x-bot-verdict"] == "bot"
@@ -522,7 +520,7 @@ def test_policies_and_html_page_under_real_uvicorn() -> None:
         "missing_ua": "block", "empty_ua": "block", "duplicate_ua": "first",
         "block_status": 403, "block_body": HTML, "block_content_type": "text/html; charset=utf-8",
     }
-    with serve_uvicorn("tests.ops_app:app", env={"BOTGUARD_TEST_CONFIG": json.dumps(config)}) as base:
+    with serve_uvicorn("tests.apps.ops_app:app", env={"BOTGUARD_TEST_CONFIG": json.dumps(config)}) as base:
         with httpx.Client(base_url=base) as client:
             empty = client.get("/", headers={"user-agent": ""})  # sent, and empty
             assert empty.status_code == 403 and empty.text == HTML
@@ -537,7 +535,7 @@ def test_policies_and_html_page_under_real_uvicorn() -> None:
 def test_grpc_client_gets_permission_denied_through_hypercorn() -> None:
     grpc = pytest.importorskip("grpc")
     port = free_port()
-    argv = [sys.executable, "-m", "hypercorn", "tests.grpc_app:app", "--bind", f"127.0.0.1:{port}"]
+    argv = [sys.executable, "-m", "hypercorn", "tests.apps.grpc_app:app", "--bind", f"127.0.0.1:{port}"]
     with serve(argv, port):
         for agent, expected in (("evil-scraper", "denied"), ("good-client", "served")):
             with grpc.insecure_channel(f"127.0.0.1:{port}", options=[("grpc.primary_user_agent", agent)]) as channel:

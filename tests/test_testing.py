@@ -42,11 +42,11 @@ from botguard.testing import (
     sample_user_agents,
 )
 
-from .asgi_harness import http_scope, ok_app, run, ua_headers
-from .servers import free_port
+from tests.support.asgi_harness import http_scope, ok_app, run, ua_headers
+from tests.support.servers import free_port
+from tests.support.agents import CHROME
 
 GPTBOT = "Mozilla/5.0 AppleWebKit/537.36 (KHTML, like Gecko; compatible; GPTBot/1.0; +https://openai.com/gptbot)"
-CHROME = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36"
 # Explicit configs, so these tests hold whatever the built-in default list becomes.
 BLOCK_GPTBOT = Config(deny=[r"(?i)gptbot"], builtin=None)
 BLOCK_LIBRARIES = Config(deny=[r"^python-httpx/", r"^python-requests/", r"^curl/"], builtin=None)

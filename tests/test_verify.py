@@ -24,70 +24,11 @@ from botguard.verify.address import MAX_HOPS
 from botguard.verify.ranges import RangeSet
 from botguard.verify.verifier import CONFIRMED, FAILED, REFUTED
 
-from .asgi_harness import Result, http_scope, ok_app, run, ua_headers
-from .servers import ipv6_loopback_works, serve_uvicorn
+from tests.support.asgi_harness import Result, http_scope, ok_app, run, ua_headers
+from tests.support.servers import ipv6_loopback_works, serve_uvicorn
 
-GOOGLEBOT = "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)"
-BINGBOT = "Mozilla/5.0 (compatible; bingbot/2.0; +http://www.bing.com/bingbot.htm)"
-CHROME = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36"
-GOOGLE_IP = "66.249.66.1"
-GOOGLE_NAME = "crawl-66-249-66-1.googlebot.com"
-BING_IP = "157.55.33.18"
-BING_NAME = "msnbot-157-55-33-18.search.msn.com"
-
-
-class StubResolver:
-    """A DNS that answers from two tables, counts its calls, and can be told to hang or fail."""
-
-    def __init__(
-        self,
-        ptr: dict[str, list[str]] | None = None,
-        a: dict[str, list[str]] | None = None,
-        fail: BaseException | None = None,
-    ) -> None:
-        self.ptr = {GOOGLE_IP: [GOOGLE_NAME + "."], BING_IP: [BING_NAME]} if ptr is None else ptr
-        self.a = {GOOGLE_NAME: [GOOGLE_IP, "2001:4860:4801:10::1"], BING_NAME: [BING_IP]} if a is None else a
-        self.fail = fail
-        self.reverse_calls: list[str] = []
-        self.forward_calls: list[str] = []
-        self.gate: threading.Event | None = None
-        self._lock = threading.Lock()
-
-    def hang(self) -> threading.Event:
-        self.gate = threading.Event()
-        return self.gate
-
-    def reverse(self, ip: str) -> list[str]:
-        with self._lock:
-            self.reverse_calls.append(ip)
-        if self.gate is not None:
-            self.gate.wait(10)
-        if self.fail is not None:
-            raise self.fail
-        return self.ptr.get(ip, [])
-
-    def forward(self, name: str) -> list[str]:
-        with self._lock:
-            self.forward_calls.append(name)
-        return self.a.get(name, [])
-
-
-class NoDNS:
-    """A resolver that must never be asked."""
-
-    def reverse(self, ip: str) -> list[str]:
-        raise AssertionError(f"reverse lookup of {ip}")
-
-    def forward(self, name: str) -> list[str]:
-        raise AssertionError(f"forward lookup of {name}")
-
-
-@pytest.fixture
-def stub() -> Iterator[StubResolver]:
-    resolver = StubResolver()
-    yield resolver
-    if resolver.gate is not None:
-        resolver.gate.set()  # never leave a worker thread hanging
+from tests.support.agents import GOOGLEBOT_COMPATIBLE as GOOGLEBOT, BINGBOT, CHROME
+from tests.support.dns import BING_IP, BING_NAME, GOOGLE_IP, GOOGLE_NAME, NoDNS, StubResolver
 
 
 def request(app: Any, ua: str | bytes, ip: str | None = "127.0.0.1", headers: Sequence[tuple[bytes, bytes]] = ()) -> Result:
@@ -565,7 +506,7 @@ def test_system_resolver_answers_loopback() -> None:
 
 
 def test_real_uvicorn_refuses_spoofed_claims_on_127_0_0_1() -> None:
-    with serve_uvicorn("tests.verify_app:app", "--no-proxy-headers") as base:
+    with serve_uvicorn("tests.apps.verify_app:app", "--no-proxy-headers") as base:
         for ua in (GOOGLEBOT, BINGBOT, "googlebot"):
             response = httpx.get(base + "/", headers={"user-agent": ua})
             assert response.status_code == 403 and response.headers["x-botguard"] == "spoofed"
@@ -576,7 +517,7 @@ def test_real_uvicorn_refuses_spoofed_claims_on_127_0_0_1() -> None:
 
 @pytest.mark.skipif(not ipv6_loopback_works(), reason="this machine cannot listen on and connect to [::1]")
 def test_real_uvicorn_refuses_spoofed_claims_on_ipv6_loopback() -> None:
-    with serve_uvicorn("tests.verify_app:app", "--no-proxy-headers", host="::1") as base:
+    with serve_uvicorn("tests.apps.verify_app:app", "--no-proxy-headers", host="::1") as base:
         assert base.startswith("http://[::1]:")
         response = httpx.get(base + "/", headers={"user-agent": GOOGLEBOT})
         assert response.status_code == 403 and response.headers["x-botguard"] == "spoofed"

@@ -21,7 +21,7 @@ import pytest
 from botguard import BotGuardMiddleware, Verdict
 from botguard.verify import Verifier
 
-GOOGLEBOT = "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)"
+from tests.support.agents import GOOGLEBOT_COMPATIBLE as GOOGLEBOT
 GOOGLE_IP = "66.249.66.1"
 GOOGLE_NAME = "crawl-66-249-66-1.googlebot.com"
 # The flood's network: one /64, as many fresh addresses as the attacker likes.

@@ -19,11 +19,11 @@ from botguard import BotGuardMiddleware, BotGuardWSGIMiddleware
 from botguard.verify import address
 from botguard.verify.address import peer_from_proxy_header
 
-from .asgi_harness import http_scope, ok_app, run, ua_headers
-from .servers import ROOT, free_port, raw_request, wait_until_serving
-from .test_verify import GOOGLE_IP, GOOGLEBOT, StubResolver
-from .wsgi_harness import ok_app as wsgi_ok_app
-from .wsgi_harness import serve_werkzeug, serve_wsgiref
+from tests.support.asgi_harness import http_scope, ok_app, run, ua_headers
+from tests.support.servers import ROOT, free_port, raw_request, wait_until_serving
+from tests.test_verify import GOOGLE_IP, GOOGLEBOT, StubResolver
+from tests.support.wsgi_harness import ok_app as wsgi_ok_app
+from tests.support.wsgi_harness import serve_werkzeug, serve_wsgiref
 
 
 @pytest.fixture(autouse=True)
@@ -82,10 +82,10 @@ def test_no_warning_when_the_server_leaves_the_address_alone(caplog: pytest.LogC
 
 
 def serve_and_claim(*extra: str, tmp_path: Path) -> tuple[int, str]:
-    """Serve tests.verify_app with a real uvicorn, send one forged claim from 127.0.0.1; its status and the server's output."""
+    """Serve tests.apps.verify_app with a real uvicorn, send one forged claim from 127.0.0.1; its status and the server's output."""
     port = free_port()
     out = tmp_path / f"uvicorn-{port}.log"
-    argv = [sys.executable, "-m", "uvicorn", "tests.verify_app:app", "--host", "127.0.0.1", "--port", str(port),
+    argv = [sys.executable, "-m", "uvicorn", "tests.apps.verify_app:app", "--host", "127.0.0.1", "--port", str(port),
             "--log-level", "warning", *extra]
     with out.open("wb") as handle:
         proc = subprocess.Popen(argv, cwd=ROOT, stdout=handle, stderr=subprocess.STDOUT)

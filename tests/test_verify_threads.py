@@ -17,11 +17,11 @@ import pytest
 
 from botguard import BotGuardWSGIMiddleware
 
-from .servers import free_port, serve
-from .test_verify_flood import GOOGLE_IP, GOOGLEBOT, SlowZoneResolver, flood_networks
-from .wsgi_harness import ok_app, serve_wsgiref, serve_werkzeug
+from tests.support.servers import free_port, serve
+from tests.test_verify_flood import GOOGLE_IP, GOOGLEBOT, SlowZoneResolver, flood_networks
+from tests.support.wsgi_harness import ok_app, serve_wsgiref, serve_werkzeug
 
-CHROME = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36"
+from tests.support.agents import CHROME
 
 
 @pytest.fixture
@@ -74,7 +74,7 @@ def test_gunicorn_threads_serve_browsers_while_claims_wait() -> None:
     # browser waits behind them; with it one claim waits and the browser has the other thread.
     port = free_port()
     argv = [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "--workers", "1", "--threads", "2",
-            "--log-level", "warning", "tests.flood_wsgi_app:app"]
+            "--log-level", "warning", "tests.apps.flood_wsgi_app:app"]
     with serve(argv, port, env={"SLOW_ZONE_SECONDS": "8", "VERIFY_TIMEOUT": "10"}) as base:
         answers: dict[str, httpx.Response] = {}
         ips = flood_networks(3)

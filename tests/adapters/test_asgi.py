@@ -15,11 +15,10 @@ from starlette.routing import Route
 
 from botguard import BotGuardMiddleware, Config, ConfigError, Verdict
 
-from .asgi_harness import http_scope, ok_app, run, ua_headers
-from .servers import raw_request, serve_uvicorn
+from tests.support.asgi_harness import http_scope, ok_app, run, ua_headers
+from tests.support.servers import raw_request, serve_uvicorn
 
-CHROME = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36"
-GOOGLEBOT = "Googlebot/2.1 (+http://www.google.com/bot.html)"
+from tests.support.agents import CHROME, GOOGLEBOT
 
 
 @pytest.fixture
@@ -201,7 +200,7 @@ def test_example_app_under_real_uvicorn() -> None:
 
 
 def test_websocket_under_real_uvicorn() -> None:
-    with serve_uvicorn("tests.ws_app:app") as base:
+    with serve_uvicorn("tests.apps.ws_app:app") as base:
         # A plain handshake by hand: a refused one is answered 403 before any upgrade.
         handshake = [
             "GET /ws HTTP/1.1", "Host: x", "Upgrade: websocket", "Connection: Upgrade",

@@ -10,18 +10,17 @@ import pytest
 
 pytest.importorskip("falcon")
 
-from .falcon_app import GOOGLE_IP, wsgi_app  # noqa: E402
-from .servers import raw_request, serve_uvicorn  # noqa: E402
-from .wsgi_harness import serve_wsgiref  # noqa: E402
+from tests.apps.falcon_app import GOOGLE_IP, wsgi_app  # noqa: E402
+from tests.support.servers import raw_request, serve_uvicorn  # noqa: E402
+from tests.support.wsgi_harness import serve_wsgiref  # noqa: E402
 
-CHROME = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36"
-GOOGLEBOT = "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)"
+from tests.support.agents import CHROME, GOOGLEBOT_COMPATIBLE as GOOGLEBOT
 
 
 @pytest.fixture(scope="module", params=["asgi", "wsgi"])
 def base(request: pytest.FixtureRequest) -> Iterator[str]:
     if request.param == "asgi":
-        with serve_uvicorn("tests.falcon_app:asgi_app") as url:
+        with serve_uvicorn("tests.apps.falcon_app:asgi_app") as url:
             yield url
     else:
         with serve_wsgiref(wsgi_app) as url:
@@ -66,7 +65,7 @@ def test_a_proven_crawler_is_let_in_and_a_spoofed_one_refused(base: str) -> None
 
 def test_two_user_agents_get_400_under_asgi() -> None:
     # uvicorn hands both headers over (a WSGI server joins them into one value, judged as one).
-    with serve_uvicorn("tests.falcon_app:asgi_app") as base:
+    with serve_uvicorn("tests.apps.falcon_app:asgi_app") as base:
         raw = raw_request(
             base, ["GET / HTTP/1.1", "Host: x", f"User-Agent: {CHROME}", "User-Agent: curl/8.4.0", "Connection: close"]
         )

@@ -16,8 +16,8 @@ import botguard
 from botguard import Config, Verdict
 from botguard._wsgi import BotGuardWSGIMiddleware
 
-from .test_ops import CHROME, GOOGLEBOT, HTML, SCRAPY, Counting, lines
-from .wsgi_harness import call, environ_for, ok_app, raw_request, serve_wsgiref
+from tests.test_ops import CHROME, GOOGLEBOT, HTML, SCRAPY, Counting, lines
+from tests.support.wsgi_harness import call, environ_for, ok_app, raw_request, serve_wsgiref
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""Views and URLs for the Django adapter's tests (ROOT_URLCONF = "tests.django_views")."""
+"""Views and URLs for the Django adapter's tests (ROOT_URLCONF = "tests.apps.django_views")."""
 
 from __future__ import annotations
 

@@ -11,7 +11,7 @@ from socketserver import ThreadingMixIn
 from typing import Any
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
-from .servers import free_port, raw_request, wait_until_serving
+from tests.support.servers import free_port, raw_request, wait_until_serving
 
 
 @dataclass

@@ -24,7 +24,7 @@ from typing import Any
 import httpx
 import pytest
 
-from .servers import ROOT, free_port
+from tests.support.servers import ROOT, free_port
 
 APT_HINT = "install it with `apt-get install -y chromium chromium-driver firefox-esr libnss3-tools` (.ci/run does)"
 CHROMIUM_FLAGS = (

@@ -19,8 +19,7 @@ from django.test import AsyncClient, Client, SimpleTestCase  # noqa: E402
 from botguard import BotGuardWSGIMiddleware, Config  # noqa: E402
 from botguard.testing import assert_allowed, assert_blocked, disabled, enabled, override  # noqa: E402
 
-GOOGLEBOT = "Googlebot/2.1 (+http://www.google.com/bot.html)"
-GPTBOT = "GPTBot/1.2 (+https://openai.com/gptbot)"
+from tests.support.agents import GOOGLEBOT, GPTBOT
 BLOCK_GPTBOT = Config(deny=[r"(?i)gptbot"], builtin=None)
 
 

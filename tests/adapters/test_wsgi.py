@@ -15,11 +15,11 @@ from hypothesis import strategies as st
 
 from botguard import BotGuardMiddleware, BotGuardWSGIMiddleware, Config, ConfigError, Verdict, cache_info
 
-from .asgi_harness import http_scope, ua_headers
-from .asgi_harness import ok_app as asgi_ok_app
-from .asgi_harness import run as run_asgi
-from .servers import free_port, serve
-from .wsgi_harness import (
+from tests.support.asgi_harness import http_scope, ua_headers
+from tests.support.asgi_harness import ok_app as asgi_ok_app
+from tests.support.asgi_harness import run as run_asgi
+from tests.support.servers import free_port, serve
+from tests.support.wsgi_harness import (
     call,
     environ_for,
     ok_app,
@@ -28,9 +28,8 @@ from .wsgi_harness import (
     serve_wsgiref,
     two_user_agents,
 )
+from tests.support.agents import CHROME, GOOGLEBOT
 
-CHROME = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36"
-GOOGLEBOT = "Googlebot/2.1 (+http://www.google.com/bot.html)"
 
 
 def test_browser_passes_with_its_verdict_in_the_environ() -> None:
@@ -222,7 +221,7 @@ def _served(server: str, app_path: str) -> Any:
 @pytest.mark.parametrize("server", MERGING_SERVERS)
 def test_which_servers_merge_duplicate_user_agents(server: str) -> None:
     """The facts the README states: each of these servers joins two User-Agent headers with ","."""
-    with _served(server, "tests.wsgi_echo:app") as base:
+    with _served(server, "tests.apps.wsgi_echo:app") as base:
         merged = raw_request(base, two_user_agents("/", CHROME, "Second/1.0"))
         assert merged.startswith(b"HTTP/1.1 200") or merged.startswith(b"HTTP/1.0 200")
         seen = json.loads(merged.split(b"\r\n\r\n", 1)[1])

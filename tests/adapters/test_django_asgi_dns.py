@@ -1,6 +1,6 @@
 """Django under ASGI never waits for a crawler's DNS on the event loop, in any path.
 
-A real uvicorn serves `tests.django_dns_site`, whose resolver takes seconds to answer. While a
+A real uvicorn serves `tests.apps.django_dns_site`, whose resolver takes seconds to answer. While a
 Googlebot claim waits for it, a browser's request must be answered: its response arrives first.
 """
 
@@ -16,10 +16,9 @@ import pytest
 
 pytest.importorskip("django")
 
-from .servers import serve_uvicorn  # noqa: E402
+from tests.support.servers import serve_uvicorn  # noqa: E402
 
-CHROME = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36"
-GOOGLEBOT = "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)"
+from tests.support.agents import CHROME, GOOGLEBOT_COMPATIBLE as GOOGLEBOT
 
 
 def _browser_answered_during_the_claim(
@@ -62,7 +61,7 @@ def test_a_browser_is_answered_while_a_claim_waits_for_dns(
 ) -> None:
     marker = tmp_path / "reverse-lookup-started"
     env = {"BOTGUARD_TEST_SITE": site, "BOTGUARD_TEST_MARKER": str(marker)}
-    with serve_uvicorn("tests.django_dns_site:application", env=env) as base:
+    with serve_uvicorn("tests.apps.django_dns_site:application", env=env) as base:
         finished, statuses = _browser_answered_during_the_claim(base, marker, claim_path, claim_headers)
     assert statuses == {"browser": 200, "claim": 403}
     assert finished == ["browser", "claim"]

@@ -13,10 +13,10 @@ django.setup()
 
 from django.test import AsyncClient, Client, override_settings  # noqa: E402
 
-CHROME = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36"
+from tests.support.agents import CHROME_131 as CHROME
 CURL_LIKE = {"user-agent": CHROME, "accept": "*/*"}
 BROWSER_LIKE = {"user-agent": CHROME, "accept": "text/html", "accept-language": "en-GB,en;q=0.9"}
-URLS = "tests.forged_django_views"
+URLS = "tests.apps.forged_django_views"
 
 
 @override_settings(ROOT_URLCONF=URLS, BOTGUARD={"check_headers": True})

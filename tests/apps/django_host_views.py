@@ -1,5 +1,5 @@
 """A second host's URLs, chosen per request by a middleware after botguard's (the django-hosts and
-django-tenants pattern): the same paths as `tests.django_views`, marked the other way round."""
+django-tenants pattern): the same paths as `tests.apps.django_views`, marked the other way round."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from django.http import HttpRequest
 from django.urls import path
 
 import botguard.django
-from tests.django_views import _verdict
+from tests.apps.django_views import _verdict
 
 OTHER_HOST = "other.example"
 

@@ -1,7 +1,7 @@
 """A Django project served under ASGI whose crawler lookups are slow, for the event-loop tests.
 
-    BOTGUARD_TEST_SITE=per_view uvicorn tests.django_dns_site:application
-    BOTGUARD_TEST_SITE=first    uvicorn tests.django_dns_site:application
+    BOTGUARD_TEST_SITE=per_view uvicorn tests.apps.django_dns_site:application
+    BOTGUARD_TEST_SITE=first    uvicorn tests.apps.django_dns_site:application
 
 `per_view`: `BOTGUARD = {}` and one view with `rules(Config(verify=("google",)))` (the way to let
 the verified Googlebot into one view); `first`: `duplicate_ua="first"` with `verify` in the

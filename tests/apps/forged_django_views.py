@@ -1,4 +1,4 @@
-"""URLs for the check_headers tests of the Django adapter (ROOT_URLCONF = "tests.forged_django_views")."""
+"""URLs for the check_headers tests of the Django adapter (ROOT_URLCONF = "tests.apps.forged_django_views")."""
 
 from __future__ import annotations
 

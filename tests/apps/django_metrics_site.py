@@ -1,7 +1,7 @@
 """Django under several worker processes with prometheus_client's multiprocess recipe, as the
 production docs describe it: settings, URLs and the WSGI application in one module.
 
-    PROMETHEUS_MULTIPROC_DIR=... gunicorn tests.django_metrics_site:application -w 2
+    PROMETHEUS_MULTIPROC_DIR=... gunicorn tests.apps.django_metrics_site:application -w 2
 """
 
 from __future__ import annotations

@@ -32,14 +32,12 @@ import botguard.django  # noqa: E402
 from botguard import Config, Verdict, cache_info  # noqa: E402
 from botguard._django_checks import check_settings, config_from_setting  # noqa: E402
 
-from . import django_host_views, django_views  # noqa: E402
-from .servers import ROOT, free_port, serve, serve_uvicorn  # noqa: E402
-from .wsgi_harness import raw_request, two_user_agents  # noqa: E402
+from tests.apps import django_host_views, django_views  # noqa: E402
+from tests.support.servers import ROOT, free_port, serve, serve_uvicorn  # noqa: E402
+from tests.support.wsgi_harness import raw_request, two_user_agents  # noqa: E402
 
-CHROME = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36"
-FIREFOX = "Mozilla/5.0 (X11; Linux x86_64; rv:121.0) Gecko/20100101 Firefox/121.0"
-GOOGLEBOT = "Googlebot/2.1 (+http://www.google.com/bot.html)"
-TEST_URLS = override_settings(ROOT_URLCONF="tests.django_views", BOTGUARD={"deny": django_views.SCRIPTED})
+from tests.support.agents import CHROME, FIREFOX, GOOGLEBOT
+TEST_URLS = override_settings(ROOT_URLCONF="tests.apps.django_views", BOTGUARD={"deny": django_views.SCRIPTED})
 
 
 def ua(value: str) -> dict[str, dict[str, str]]:
@@ -285,7 +283,7 @@ def test_an_exempt_view_gets_a_verdict_for_a_refused_duplicate_too() -> None:
     assert doubled_async.status_code == 200 and doubled_async.json()["verdict"] == "DENY"
 
 
-@override_settings(ROOT_URLCONF="tests.django_views", MIDDLEWARE=[])
+@override_settings(ROOT_URLCONF="tests.apps.django_views", MIDDLEWARE=[])
 def test_wrapping_get_asgi_application_with_the_asgi_middleware() -> None:
     from django.core.asgi import get_asgi_application
 
@@ -365,7 +363,7 @@ def test_a_relative_file_is_read_from_base_dir(tmp_path: Path, monkeypatch: pyte
     (tmp_path / "botguard.toml").write_text('deny = ["(?i)firefox"]\n')
     monkeypatch.chdir(ROOT)  # elsewhere: the working directory has no botguard.toml
     setting = {"file": "botguard.toml", "ttl": 30}
-    with override_settings(ROOT_URLCONF="tests.django_views", BOTGUARD=setting, BASE_DIR=tmp_path):
+    with override_settings(ROOT_URLCONF="tests.apps.django_views", BOTGUARD=setting, BASE_DIR=tmp_path):
         assert Client().get("/", **ua(FIREFOX)).status_code == 403
         assert check_settings() == []
     with override_settings(BOTGUARD=setting, BASE_DIR=str(tmp_path / "elsewhere")):
@@ -404,7 +402,7 @@ def test_a_loader_object_in_settings_is_used_as_it_is() -> None:
     config = Config(deny=[r"(?i)firefox"])
     loader = Loader()
     assert config_from_setting(loader) is loader
-    with override_settings(ROOT_URLCONF="tests.django_views", BOTGUARD=loader):
+    with override_settings(ROOT_URLCONF="tests.apps.django_views", BOTGUARD=loader):
         assert Client().get("/", **ua(FIREFOX)).status_code == 403
 
 
@@ -448,7 +446,7 @@ def test_file_setting_uses_the_loader(tmp_path: Path) -> None:
     source = config_from_setting(setting)
     assert not isinstance(source, Config) and source.get() is source.get()
     assert _check_messages(BOTGUARD=setting) == ""
-    with override_settings(ROOT_URLCONF="tests.django_views", BOTGUARD=setting):
+    with override_settings(ROOT_URLCONF="tests.apps.django_views", BOTGUARD=setting):
         assert Client().get("/", **ua(FIREFOX)).status_code == 403
         assert Client().get("/", **ua(CHROME)).status_code == 200
     assert "botguard.E001" in _check_messages(BOTGUARD={"file": str(tmp_path / "missing.toml")})
@@ -483,10 +481,10 @@ def test_long_user_agents_under_django_settings() -> None:
 # -- per-view rules follow the urlconf Django resolved with ----------------------------------------
 
 HOSTS = override_settings(
-    ROOT_URLCONF="tests.django_views",
+    ROOT_URLCONF="tests.apps.django_views",
     BOTGUARD={"deny": django_views.SCRIPTED},
     ALLOWED_HOSTS=["testserver", "127.0.0.1", django_host_views.OTHER_HOST],
-    MIDDLEWARE=["botguard.django.BotGuardMiddleware", "tests.django_host_views.HostUrlconfMiddleware"],
+    MIDDLEWARE=["botguard.django.BotGuardMiddleware", "tests.apps.django_host_views.HostUrlconfMiddleware"],
 )
 OTHER = {"HTTP_HOST": django_host_views.OTHER_HOST}
 

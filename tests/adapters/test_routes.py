@@ -18,11 +18,10 @@ from starlette.routing import Mount, Route
 from botguard import BotGuardMiddleware, Config, Verdict, cache_info
 from botguard.fastapi import BotGuard, BotGuardBlocked
 
-from .servers import serve_uvicorn
-from .wsgi_harness import raw_request, two_user_agents
+from tests.support.servers import serve_uvicorn
+from tests.support.wsgi_harness import raw_request, two_user_agents
 
-CHROME = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36"
-GOOGLEBOT = "Googlebot/2.1 (+http://www.google.com/bot.html)"
+from tests.support.agents import CHROME, GOOGLEBOT
 SCRIPTED = [r"^curl/", r"^python-requests/"]
 
 

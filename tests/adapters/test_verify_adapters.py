@@ -19,9 +19,10 @@ from fastapi import Depends, FastAPI  # noqa: E402
 from botguard import BotGuardWSGIMiddleware, Config, Verdict  # noqa: E402
 from botguard.fastapi import BotGuard  # noqa: E402
 
-from .asgi_harness import http_scope, run, ua_headers  # noqa: E402
-from .test_verify import GOOGLE_IP, GOOGLEBOT, CHROME, StubResolver  # noqa: E402
-from .wsgi_harness import call, environ_for, ok_app, serve_wsgiref  # noqa: E402
+from tests.support.asgi_harness import http_scope, run, ua_headers  # noqa: E402
+from tests.support.agents import CHROME, GOOGLEBOT_COMPATIBLE as GOOGLEBOT
+from tests.support.dns import GOOGLE_IP, StubResolver  # noqa: E402
+from tests.support.wsgi_harness import call, environ_for, ok_app, serve_wsgiref  # noqa: E402
 
 
 def wsgi_environ(ua: str, ip: str, **extra: str) -> dict[str, Any]:
@@ -96,7 +97,7 @@ def test_fastapi_dependency_verifies_claims() -> None:
 def test_django_sync_and_async_verify_claims() -> None:
     stub = StubResolver()
     config = Config(verify=("google",), resolver=stub)
-    with override_settings(ROOT_URLCONF="tests.django_views", BOTGUARD=config):
+    with override_settings(ROOT_URLCONF="tests.apps.django_views", BOTGUARD=config):
         assert Client(REMOTE_ADDR=GOOGLE_IP).get("/", headers={"user-agent": GOOGLEBOT}).status_code == 200
         assert Client().get("/", headers={"user-agent": GOOGLEBOT}).status_code == 403  # from 127.0.0.1
         assert Client().get("/", headers={"user-agent": CHROME}).status_code == 200

@@ -20,8 +20,8 @@ from starlette.routing import Route
 
 from botguard import BotGuardMiddleware, BotGuardWSGIMiddleware, ConfigError, Verdict, _observe
 
-from .asgi_harness import http_scope, ok_app, run, ua_headers
-from .servers import ROOT, free_port
+from tests.support.asgi_harness import http_scope, ok_app, run, ua_headers
+from tests.support.servers import ROOT, free_port
 
 BAD_REGEX = "deny[0]: not a valid regex: '(unclosed'"
 TYPO = "unknown field(s) ['denny'] (did you mean 'deny'?); valid fields: ['allow', "
@@ -55,9 +55,19 @@ async def lifespan(app: Any) -> list[dict[str, Any]]:
 # --- in process -----------------------------------------------------------------------------------
 
 
+@pytest.mark.parametrize("framework", ["starlette", "fastapi"])
 @pytest.mark.parametrize(("fields", "message"), [({"deny": ["(unclosed"]}, BAD_REGEX), ({"denny": ["x"]}, TYPO)])
-def test_a_bad_setting_given_to_add_middleware_fails_the_lifespan_startup(fields: dict[str, Any], message: str) -> None:
-    sent = asyncio.run(lifespan(starlette_app(**fields)))
+def test_a_bad_setting_given_to_add_middleware_fails_the_lifespan_startup(
+    fields: dict[str, Any], message: str, framework: str
+) -> None:
+    if framework == "fastapi":
+        from fastapi import FastAPI
+
+        app: Any = FastAPI()
+        app.add_middleware(BotGuardMiddleware, **fields)
+    else:
+        app = starlette_app(**fields)
+    sent = asyncio.run(lifespan(app))
     assert [m["type"] for m in sent] == ["lifespan.startup.failed"]
     assert sent[0]["message"].startswith("botguard: ") and message in sent[0]["message"]
 
@@ -143,7 +153,7 @@ def start(argv: list[str], fields: dict[str, Any]) -> subprocess.CompletedProces
 
 @pytest.mark.parametrize(("fields", "message"), [({"deny": ["(unclosed"]}, BAD_REGEX), ({"denny": ["x"]}, TYPO)])
 def test_uvicorn_refuses_to_start_and_prints_the_message(fields: dict[str, Any], message: str) -> None:
-    done = start(["uvicorn", "tests.first_run_app:app", "--port", str(free_port())], fields)
+    done = start(["uvicorn", "tests.apps.first_run_app:app", "--port", str(free_port())], fields)
     assert done.returncode == 3, done.stderr  # uvicorn's "startup failed"
     assert f"ERROR:    botguard: {message}" in done.stderr
     assert "lifespan' protocol appears unsupported" not in done.stderr
@@ -153,9 +163,9 @@ def test_uvicorn_refuses_to_start_and_prints_the_message(fields: dict[str, Any],
 def test_hypercorn_refuses_to_start_and_prints_the_message(fields: dict[str, Any], message: str) -> None:
     bind = f"127.0.0.1:{free_port()}"
     # In one process (`--workers 0`) the failure is the exit status.
-    done = start(["hypercorn", "tests.first_run_app:app", "--bind", bind, "--workers", "0"], fields)
+    done = start(["hypercorn", "tests.apps.first_run_app:app", "--bind", bind, "--workers", "0"], fields)
     assert done.returncode != 0 and f"Lifespan failure in startup. 'botguard: {message}" in done.stderr
     # With its default worker process hypercorn stops too and prints the same, but hypercorn 0.18
     # loses the worker's exit status on the way out (its exit status is 0): not botguard's to fix.
-    done = start(["hypercorn", "tests.first_run_app:app", "--bind", bind], fields)
+    done = start(["hypercorn", "tests.apps.first_run_app:app", "--bind", bind], fields)
     assert f"Lifespan failure in startup. 'botguard: {message}" in done.stderr

@@ -1,0 +1,1 @@
+"""What the tests share: harnesses that drive apps, real servers, the User-Agents they send."""

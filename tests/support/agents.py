@@ -1,0 +1,10 @@
+"""The User-Agents the tests send, each defined once (a test file imports what it needs)."""
+
+CHROME = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36"
+CHROME_131 = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36"
+FIREFOX = "Mozilla/5.0 (X11; Linux x86_64; rv:121.0) Gecko/20100101 Firefox/121.0"
+GOOGLEBOT = "Googlebot/2.1 (+http://www.google.com/bot.html)"
+GOOGLEBOT_COMPATIBLE = "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)"
+BINGBOT = "Mozilla/5.0 (compatible; bingbot/2.0; +http://www.bing.com/bingbot.htm)"
+GPTBOT = "GPTBot/1.2 (+https://openai.com/gptbot)"
+SCRAPY = "Scrapy/2.11 (+https://scrapy.org)"
