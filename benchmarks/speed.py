@@ -3,7 +3,8 @@
     python benchmarks/speed.py [DATA_DIR] [--sample 2000] [--runs 5] [--markdown]
 
 Arguments:
-    DATA_DIR: the labelled corpus; default `../shared/data/` relative to the project.
+    DATA_DIR: the labelled corpus (`ua-*.tsv` or `ua-*.tsv.gz`); default `benchmarks/data/`, the
+        copy shipped with the project.
     --sample: User-Agents drawn (fixed seed) from each of the browser and bot files.
     --runs: passes over the sample; the table shows the median of the per-run figures.
     --markdown: print the table as Markdown (as in the README).

@@ -1,6 +1,6 @@
-"""Build `botguard/data/sample_user_agents.tsv` from the team's labelled corpus.
+"""Build `botguard/data/sample_user_agents.tsv` from the labelled corpus shipped in `benchmarks/data/`.
 
-    python scripts/build_sample_user_agents.py [../shared/data]
+    python scripts/build_sample_user_agents.py [DATA_DIR]
 
 Only rows from permissively licensed collections are kept: isbot's fixtures (Unlicense) and the
 `instances` of monperrus/crawler-user-agents (MIT). Bots get a category from the shared
@@ -12,6 +12,7 @@ this script, is what the library trusts. Rows are sorted, so a rebuild diffs cle
 from __future__ import annotations
 
 import csv
+import gzip
 import re
 import sys
 from pathlib import Path
@@ -108,7 +109,9 @@ def category_of(user_agent: str) -> str:
 def rows(data: Path) -> list[tuple[str, str, str, str]]:
     out: dict[str, tuple[str, str, str, str]] = {}
     for kind, file, allowed in (("bot", "ua-bots.tsv", BOT_SOURCES), ("browser", "ua-humans.tsv", BROWSER_SOURCES)):
-        with open(data / file, newline="", encoding="utf-8") as fh:
+        path = data / file
+        opened = open(path, newline="", encoding="utf-8") if path.exists() else gzip.open(data / f"{file}.gz", "rt", newline="", encoding="utf-8")
+        with opened as fh:
             for row in csv.DictReader(fh, delimiter="\t", quoting=csv.QUOTE_NONE):
                 tags = row["source"].split(",")
                 kept = [t for t in tags if t in allowed]
@@ -123,7 +126,7 @@ def rows(data: Path) -> list[tuple[str, str, str, str]]:
 
 
 def main() -> None:
-    data = Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT.parent / "shared" / "data"
+    data = Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT / "benchmarks" / "data"
     built = rows(data)
     OUT.parent.mkdir(parents=True, exist_ok=True)
     with open(OUT, "w", newline="", encoding="utf-8") as fh:
