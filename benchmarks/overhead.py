@@ -53,33 +53,13 @@ from starlette.requests import Request  # noqa: E402
 from starlette.responses import PlainTextResponse  # noqa: E402
 from starlette.routing import Route  # noqa: E402
 
+from benchmarks._scope import CHROME, SCOPE  # noqa: E402
+
 import botguard  # noqa: E402
 import botguard.prometheus  # noqa: E402
 from botguard import BotGuardMiddleware, _cache  # noqa: E402
 
 App = Callable[[dict[str, Any], Any, Any], Awaitable[None]]
-CHROME = b"Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36"
-SCOPE: dict[str, Any] = {
-    "type": "http",
-    "asgi": {"version": "3.0"},
-    "http_version": "1.1",
-    "method": "GET",
-    "scheme": "http",
-    "path": "/",
-    "raw_path": b"/",
-    "query_string": b"",
-    "root_path": "",
-    "headers": [
-        (b"host", b"example.com"),
-        (b"user-agent", CHROME),
-        (b"accept", b"text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"),
-        (b"accept-language", b"en-GB,en;q=0.9"),
-        (b"accept-encoding", b"gzip, deflate, br"),
-        (b"connection", b"keep-alive"),
-    ],
-    "client": ("127.0.0.1", 50000),
-    "server": ("127.0.0.1", 8000),
-}
 
 # A whole Chrome 120 navigation to an https origin, headers as Chrome sends them.
 CHROME_HTTPS_SCOPE: dict[str, Any] = {

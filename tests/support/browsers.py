@@ -24,7 +24,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.support.servers import ROOT, free_port
+from tests.support.servers import ROOT, free_port, stop
 
 APT_HINT = "install it with `apt-get install -y chromium chromium-driver firefox-esr libnss3-tools` (.ci/run does)"
 CHROMIUM_FLAGS = (
@@ -118,14 +118,7 @@ def serve_page(server: str, certificate: Certificate | None) -> Iterator[Site]:
                 time.sleep(0.1)
         yield site
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        if proc.stdout:
-            proc.stdout.close()
+        stop(proc)
 
 
 def chromium() -> str:

@@ -10,6 +10,7 @@ import sys
 import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -80,14 +81,7 @@ def serve(
         wait_until_serving(base + probe, proc)
         yield base
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        if proc.stdout:
-            proc.stdout.close()
+        stop(proc)
 
 
 @contextlib.contextmanager
@@ -97,3 +91,15 @@ def serve_uvicorn(app: str, *extra: str, env: dict[str, str] | None = None, host
     argv = [sys.executable, "-m", "uvicorn", app, "--host", host, "--port", str(port), "--log-level", "warning", *extra]
     with serve(argv, port, env=env, host=host) as base:
         yield base
+
+
+def stop(proc: subprocess.Popen[Any]) -> None:
+    """End a server or browser process: politely, then for good after 10 s; close its output."""
+    proc.terminate()
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+    if proc.stdout:
+        proc.stdout.close()
