@@ -244,7 +244,7 @@ def _describe(found: Explanation, width: int = PATTERN_CHARS) -> str:
     rule = found.rule
     if rule is None or len(rule.pattern) <= width:
         return str(found)
-    return str(Explanation(found.verdict, found.list, type(rule)(rule.pattern[:width] + "...", rule.index, rule.source, rule.category)))
+    return str(Explanation(found.verdict, found.rule_list, type(rule)(rule.pattern[:width] + "...", rule.index, rule.source, rule.category)))
 
 
 def _share(count: int, total: int) -> str:

@@ -44,14 +44,14 @@ class Explanation:
         print(explain("curl/8.4.0"))
         # BOT: builtin[12] '^curl/|^curl$|...' (botguard, library)
 
-    `list` is "allow", "deny", "builtin", "policy" (missing or empty User-Agent),
+    `rule_list` is "allow", "deny", "builtin", "policy" (missing or empty User-Agent),
     "allow_categories" when a built-in rule matched but its category is admitted (verdict NONE),
     or "headers" for FORGED (then `reason` says which header contradicts the User-Agent); None
     when nothing matched.
     """
 
     verdict: Verdict
-    list: str | None
+    rule_list: str | None
     rule: Rule | None
     # A pattern search ran out of time (it counted as no match).
     timed_out: bool = False
@@ -80,7 +80,7 @@ class Explanation:
         view: dict[str, object] = {
             "verdict": self.verdict.name,
             "blocked": self.verdict.blocked,
-            "list": self.list,
+            "list": self.rule_list,
             "pattern": None if rule is None else rule.pattern,
             "index": None if rule is None else rule.index,
             "source": None if rule is None else rule.source,
@@ -100,11 +100,17 @@ class Explanation:
         if rule is None:
             return f"{self.verdict.name}: no rule matched"
         origin = rule.source if rule.category is None else f"{rule.source}, {rule.category}"
-        where = "builtin" if self.list == "allow_categories" else self.list
+        where = "builtin" if self.rule_list == "allow_categories" else self.rule_list
         text = f"{self.verdict.name}: {where}[{rule.index}] {rule.pattern!r} ({origin})"
-        if self.list == "allow_categories":
+        if self.rule_list == "allow_categories":
             text += ", admitted by allow_categories"
         return text
+
+    # Last in the class body, so that no annotation above reads `list` as this property.
+    @property
+    def list(self) -> str | None:
+        """Deprecated alias of `rule_list` (read-only), kept so existing code keeps working."""
+        return self.rule_list
 
 
 @dataclass(frozen=True, eq=False, kw_only=True)

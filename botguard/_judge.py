@@ -24,7 +24,7 @@ _WHITESPACE = " \t\n\v\f\r"
 def judge(config: Config, text: str | None) -> Explanation:
     """The verdict of a User-Agent under `config`, and why: the decision algorithm, uncached.
 
-        judge(config, "curl/8.4.0")   # Explanation(verdict=Verdict.BOT, list="builtin", ...)
+        judge(config, "curl/8.4.0")   # Explanation(verdict=Verdict.BOT, rule_list="builtin", ...)
 
     Arguments:
         config: the rules.

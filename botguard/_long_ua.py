@@ -36,7 +36,9 @@ CONTEXT = 64
 # Places past the cut examined before giving up: a header padded with more listed words than
 # this (each one excluded or not matching) is refused as such rather than scanned on.
 MAX_NAMES = 64
-_ANY, _SUFFIX, _REGEX = range(3)
+# How a rule's literal is read: _ANYWHERE names the rule wherever it occurs, _SUFFIX only at the
+# end of the text, _REGEX only lets the rule's regex run.
+_ANYWHERE, _SUFFIX, _REGEX = range(3)
 MANY_NAMES = Rule(pattern=f"<over {MAX_NAMES} listed words past the first characters>", index=0, source="long_ua")
 
 
@@ -63,7 +65,7 @@ class RuleNames:
                 continue
             form = literal_forms(rule.pattern)
             if form.kind == "any":
-                code = _ANY
+                code = _ANYWHERE
             elif form.kind == "suffix":
                 code = _SUFFIX
             elif form.kind == "regex" and not rule_starts_anchored(rule.pattern):

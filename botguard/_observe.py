@@ -227,10 +227,10 @@ def log_block(
     rule = None if explanation is None else explanation.rule
     if rule is None:
         rule_id = None
-    elif explanation is not None and explanation.list == "policy":
+    elif explanation is not None and explanation.rule_list == "policy":
         rule_id = rule.source
     else:
-        rule_id = f"{explanation.list if explanation is not None else rule.source}[{rule.index}]"
+        rule_id = f"{explanation.rule_list if explanation is not None else rule.source}[{rule.index}]"
     fields = {
         "action": what,
         "verdict": verdict_label(verdict),

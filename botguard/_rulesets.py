@@ -131,7 +131,10 @@ def rule_starts_anchored(pattern: str) -> bool:
 # prefilter ("/", ";") would hit every User-Agent several times over.
 _MIN_PREFILTER = 3
 # Entry codes stored in the automaton, one tuple per literal: (code, rule index, literal length).
-_ANY, _PREFIX, _SUFFIX, _EXACT, _REGEX, _EXCLUDE = range(6)
+# _ANYWHERE: the literal decides wherever it occurs in the text; _PREFIX/_SUFFIX/_EXACT: only at
+# the start, at the end, or as the whole text; _REGEX: the literal lets the rule's regex run;
+# _EXCLUDE: an exclusion's literal.
+_ANYWHERE, _PREFIX, _SUFFIX, _EXACT, _REGEX, _EXCLUDE = range(6)
 _NO_RULE: Final = 1 << 30
 _NOTHING: frozenset[int] = frozenset()
 _PLAIN_END = re.compile(r"(?:(?:^|[^\\])([A-Za-z0-9;,:/ _-])|\\([().;/-]))\$$")
@@ -165,7 +168,7 @@ class _LiteralEngine:
         always: list[int] = []
         anchored: list[int] = []
         short: dict[int, tuple[str, ...]] = {}
-        codes = {"any": _ANY, "prefix": _PREFIX, "suffix": _SUFFIX, "exact": _EXACT}
+        codes = {"any": _ANYWHERE, "prefix": _PREFIX, "suffix": _SUFFIX, "exact": _EXACT}
         for rule in self._rules:
             form = literal_forms(rule.pattern)
             if form.kind == "regex" or rule.index in case_sensitive:
@@ -233,11 +236,6 @@ class _LiteralEngine:
                     compiled = self._compiled[index] = regex.compile(self._patterns[index], flags)
         return compiled
 
-    def compile_all(self) -> None:
-        """Compile every regex now (tests use it to prove the whole list compiles)."""
-        for index in self._patterns:
-            self._regex(index)
-
     def _scan(self, low: str, weak: frozenset[int]) -> tuple[int, list[int], bool, bool]:
         """The best literal match, the regex candidates, and whether an exclusion or a weak rule was seen."""
         best = _NO_RULE
@@ -253,7 +251,7 @@ class _LiteralEngine:
                     saw_weak = True
                     if index in weak:
                         continue
-                if code == _ANY:
+                if code == _ANYWHERE:
                     if index < best:
                         best = index
                 elif code == _REGEX:

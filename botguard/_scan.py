@@ -377,9 +377,9 @@ def rule_id(found: Explanation) -> str:
     rule = found.rule
     if rule is None:
         return "-"
-    if found.list == "policy":
+    if found.rule_list == "policy":
         return rule.source
-    return f"{found.list}[{rule.index}]"
+    return f"{found.rule_list}[{rule.index}]"
 
 
 class Progress:

@@ -402,10 +402,10 @@ def _describe(explanation: Explanation, user_agent: str | bytes | None) -> str:
     if rule is None:
         return str(explanation)
     pattern = rule.pattern if len(rule.pattern) <= _PATTERN_SHOWN else rule.pattern[: _PATTERN_SHOWN - 3] + "..."
-    text = f"{explanation.verdict.name}: {explanation.list}[{rule.index}] {pattern!r} ({rule.source})"
+    text = f"{explanation.verdict.name}: {explanation.rule_list}[{rule.index}] {pattern!r} ({rule.source})"
     if rule.category is not None:
         text += f", category {rule.category!r}"
-    if explanation.list != "policy" and user_agent is not None:
+    if explanation.rule_list != "policy" and user_agent is not None:
         try:
             found = regex.search(rule.pattern, normalize_user_agent(user_agent), timeout=0.1)
         except Exception:  # only decoration of a failure message: never fail on it

@@ -116,13 +116,24 @@ def test_missing_and_empty_user_agent_pass_by_default() -> None:
 def test_explain_names_list_rule_and_source() -> None:
     config = Config(deny=["zzz", r"(?i)scrapy"])
     found = explain("Scrapy/2.11 (+https://scrapy.org)", config)
-    assert (found.verdict, found.list) == (Verdict.DENY, "deny")
+    assert (found.verdict, found.rule_list) == (Verdict.DENY, "deny")
     assert found.rule is not None and (found.rule.index, found.rule.pattern) == (1, r"(?i)scrapy")
     assert "deny[1]" in str(found)
     builtin = explain(GOOGLEBOT, Config(builtin="kong"))
-    assert builtin.list == "builtin" and builtin.rule is not None and builtin.rule.source == "kong/rules.lua"
+    assert builtin.rule_list == "builtin" and builtin.rule is not None and builtin.rule.source == "kong/rules.lua"
     nothing = explain(CHROME, Config(builtin="kong"))
-    assert nothing.rule is None and nothing.list is None
+    assert nothing.rule is None and nothing.rule_list is None
+
+
+def test_explanation_list_is_a_read_only_alias_of_rule_list() -> None:
+    found = explain("Scrapy/2.11", Config(deny=[r"(?i)scrapy"]))
+    assert found.list == found.rule_list == "deny"
+    # The JSON view keeps its key.
+    assert found.as_dict()["list"] == "deny"
+    # Frozen: assigning raises (FrozenInstanceError, or TypeError on Pythons whose frozen slotted
+    # dataclasses trip over their own `super()`), as for every field.
+    with pytest.raises((AttributeError, TypeError)):
+        found.list = "allow"  # type: ignore[misc]
 
 
 # -- normalisation -----------------------------------------------------------------------------

@@ -43,7 +43,7 @@ def test_attack_probes_have_a_category_of_their_own(user_agent: str) -> None:
     found = explain(user_agent)
     assert found.verdict is Verdict.BOT and found.category == "probe", found
     admitted = explain(user_agent, Config(allow_categories=["probe"]))
-    assert (admitted.verdict, admitted.list) == (Verdict.NONE, "allow_categories")
+    assert (admitted.verdict, admitted.rule_list) == (Verdict.NONE, "allow_categories")
 
 
 def test_probe_is_a_category_users_can_name() -> None:
@@ -85,12 +85,12 @@ def test_a_self_declared_crawler_with_media_words_is_still_a_bot() -> None:
 def test_a_scored_verdict_says_why_and_has_a_category() -> None:
     ua = "aws-sdk-go/1.4.12 (go1.6; linux; amd64) S3Manager"
     found = explain(ua)
-    assert found.verdict is Verdict.BOT and found.list == "builtin"
+    assert found.verdict is Verdict.BOT and found.rule_list == "builtin"
     assert found.rule is not None and found.rule.source == "model"
     assert found.rule.pattern.startswith("score ") and " go +" in found.rule.pattern  # the weightiest words
     assert found.category in CATEGORIES
     admitted = explain(ua, Config(allow_categories=[found.category]))
-    assert admitted.verdict is Verdict.NONE and admitted.list == "allow_categories"
+    assert admitted.verdict is Verdict.NONE and admitted.rule_list == "allow_categories"
     assert "(model, " in str(found)
 
 

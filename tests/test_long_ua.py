@@ -57,7 +57,7 @@ def test_the_rest_of_the_value_keeps_the_lists_exclusions_and_admitted_categorie
 def test_long_ua_block_refuses_every_user_agent_over_1024_characters() -> None:
     config = Config(long_ua="block")
     found = explain(BROWSER + " " + "A" * 1000, config)
-    assert (found.verdict, found.list, found.rule and found.rule.source) == (Verdict.DENY, "policy", "long_ua")
+    assert (found.verdict, found.rule_list, found.rule and found.rule.source) == (Verdict.DENY, "policy", "long_ua")
     assert classify(BROWSER + " " + "A" * 900, config) is Verdict.NONE  # 1,024 characters or fewer: judged
     # Whitespace around the value does not count.
     assert classify(" " * 2000 + BROWSER + "\t" * 2000, config) is Verdict.NONE

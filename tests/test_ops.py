@@ -120,7 +120,7 @@ def test_missing_ua_block_refuses_requests_without_the_header() -> None:
     assert result.status == 403 and not result.app_called
     assert run(BotGuardMiddleware(ok_app, missing_ua="block"), http_scope(ua_headers(CHROME))).status == 200
     explanation = botguard.explain(None, Config(missing_ua="block"))
-    assert explanation.verdict is Verdict.DENY and explanation.list == "policy"
+    assert explanation.verdict is Verdict.DENY and explanation.rule_list == "policy"
 
 
 @pytest.mark.parametrize("value", [b"", b"   ", b"\t"])

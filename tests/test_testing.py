@@ -528,7 +528,7 @@ def test_no_sample_browser_is_a_bot_to_the_built_in_lists() -> None:
 
 def test_assertions_against_a_config_explain_their_failures() -> None:
     config = Config(allow=[r"^curl/"], deny=[r"(?i)gptbot"], builtin=None)
-    assert assert_blocked(config, GPTBOT).list == "deny"
+    assert assert_blocked(config, GPTBOT).rule_list == "deny"
     assert assert_allowed(config, "curl/8.4.0").verdict is Verdict.ALLOW
     with pytest.raises(AssertionError) as failure:
         assert_allowed(config, GPTBOT)

@@ -18,8 +18,8 @@ from hypothesis import strategies as st
 
 from botguard import CRAWLERS, BotGuardMiddleware, Config, ConfigError, Crawler, Verdict, classify, explain
 from botguard._guard import Guard
-from botguard._request import Request
-from botguard.verify import SystemResolver, Verifier, client_ip, client_ip_from_environ, load_ranges_file, parse_ip
+from botguard._request import Request, environ_request
+from botguard.verify import IPNetwork, SystemResolver, Verifier, client_ip, load_ranges_file, parse_ip
 from botguard.verify.address import MAX_HOPS
 from botguard.verify.ranges import RangeSet
 from botguard.verify.verifier import CONFIRMED, FAILED, REFUTED
@@ -61,7 +61,7 @@ def test_a_claim_is_spoofed_until_a_request_proves_it() -> None:
     config = Config(verify=("google", "bing"))
     assert classify(GOOGLEBOT, config) is Verdict.SPOOFED
     found = explain(BINGBOT, config)
-    assert (found.verdict, found.list, found.crawler) == (Verdict.SPOOFED, "verify", "bing")
+    assert (found.verdict, found.rule_list, found.crawler) == (Verdict.SPOOFED, "verify", "bing")
     assert found.rule is not None and found.rule.index == 1 and found.rule.category == "search"
     assert "claims to be bing" in str(found)
     assert Verdict.SPOOFED.blocked and int(Verdict.SPOOFED) == 4
@@ -604,11 +604,18 @@ def test_client_ip_is_total(header: str, peer: str) -> None:
         assert found is None or str(parse_ip(found)) == found
 
 
+def _environ_client_ip(environ: dict[str, str], trusted: tuple[IPNetwork, ...], header: str) -> str | None:
+    # What the guard does with a WSGI request: the peer and, behind a trusted proxy, the header.
+    request = environ_request(environ)
+    values = [v.decode("latin-1") for v in request.header_values(header)] if trusted else []
+    return client_ip(request.peer, values, trusted, header == "forwarded")
+
+
 def test_wsgi_environ_reads_remote_addr_and_the_proxy_header() -> None:
     environ = {"REMOTE_ADDR": "10.0.0.5", "HTTP_X_FORWARDED_FOR": "66.249.66.1, 10.0.0.7", "HTTP_FORWARDED": "for=192.0.2.1"}
-    assert client_ip_from_environ(environ, TEN, b"x-forwarded-for") == "66.249.66.1"
-    assert client_ip_from_environ(environ, TEN, b"forwarded") == "192.0.2.1"
-    assert client_ip_from_environ(environ, (), b"x-forwarded-for") == "10.0.0.5"
+    assert _environ_client_ip(environ, TEN, "x-forwarded-for") == "66.249.66.1"
+    assert _environ_client_ip(environ, TEN, "forwarded") == "192.0.2.1"
+    assert _environ_client_ip(environ, (), "x-forwarded-for") == "10.0.0.5"
 
 
 def test_proxy_header_through_the_middleware(stub: StubResolver) -> None:

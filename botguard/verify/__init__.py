@@ -17,7 +17,7 @@ Framework-free, usable from a thread (WSGI) or a coroutine (ASGI) alike, one mod
 
 from __future__ import annotations
 
-from .address import IPAddress, IPNetwork, client_ip, client_ip_from_environ, client_ip_from_scope, parse_ip, parse_networks
+from .address import IPAddress, IPNetwork, client_ip, parse_ip, parse_networks
 from .crawlers import CRAWLERS, Crawler, normalize_crawlers
 from .dns import Resolver, SystemResolver
 from .ranges import load_ranges_file, normalize_ranges
@@ -36,8 +36,6 @@ __all__ = [
     "Verification",
     "Verifier",
     "client_ip",
-    "client_ip_from_environ",
-    "client_ip_from_scope",
     "load_ranges_file",
     "normalize_crawlers",
     "normalize_ranges",

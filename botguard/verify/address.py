@@ -19,8 +19,6 @@ __all__ = [
     "IPNetwork",
     "MAX_HOPS",
     "client_ip",
-    "client_ip_from_environ",
-    "client_ip_from_scope",
     "parse_ip",
     "parse_networks",
     "peer_from_proxy_header",
@@ -151,21 +149,6 @@ def _peer(peer: str) -> tuple[IPAddress, str] | None:
 
 def _within(ip: IPAddress, networks: tuple[IPNetwork, ...]) -> bool:
     return any(ip in network for network in networks)
-
-
-def client_ip_from_scope(scope: Mapping[str, Any], trusted: tuple[IPNetwork, ...], header: bytes) -> str | None:
-    """`client_ip` for an ASGI scope: `scope["client"]` and the raw proxy header."""
-    client = scope.get("client")
-    peer = client[0] if client else None
-    values = [v.decode("latin-1") for k, v in scope.get("headers", ()) if k == header] if trusted else []
-    return client_ip(peer, values, trusted, header == b"forwarded")
-
-
-def client_ip_from_environ(environ: Mapping[str, Any], trusted: tuple[IPNetwork, ...], header: bytes) -> str | None:
-    """`client_ip` for a WSGI environ: `REMOTE_ADDR` and the proxy header (`HTTP_...`)."""
-    key = "HTTP_" + header.decode().upper().replace("-", "_")
-    value = environ.get(key) if trusted else None
-    return client_ip(environ.get("REMOTE_ADDR"), [value] if value else [], trusted, header == b"forwarded")
 
 
 def peer_from_proxy_header(peer: str | None, port: int | None, forwarded_for: Sequence[bytes]) -> bool:

@@ -44,7 +44,7 @@ def test_our_uptime_monitor_passes_and_the_api_admits_curl() -> None:
     assert_allowed(app, UPTIME_KUMA)
     assert_allowed(app, CURL, path="/api/status")
     assert_blocked(app, CURL)  # not on the site
-    assert assert_allowed(API, CURL).list == "allow"
+    assert assert_allowed(API, CURL).rule_list == "allow"
 
 
 def test_a_sample_of_every_kind_of_bot_against_the_api() -> None:

@@ -68,7 +68,7 @@ def test_assertions_against_djangos_wsgi_handler() -> None:
     assert_blocked(application, GOOGLEBOT)
     assert_allowed(application, None)
     # Django judges twice: the global rules refuse curl, the view's own rules admit it.
-    assert assert_allowed(application, "curl/8.4.0", path="/api/status").list == "allow"
+    assert assert_allowed(application, "curl/8.4.0", path="/api/status").rule_list == "allow"
     assert_blocked(application, "curl/8.4.0")
     # An exempt view: the global rules would refuse Googlebot, and the view answers anyway.
     assert_allowed(application, GOOGLEBOT, path="/robots.txt")
