@@ -55,7 +55,8 @@ class BotGuardMiddleware:
     Sync and async: under ASGI it runs without a thread hop, and it reads the raw headers from the
     ASGI scope, so two User-Agent headers get the same 400 as under the ASGI middleware (a WSGI
     server has already joined them). `on_block` receives the ASGI scope or the WSGI environ.
-    Views marked with `exempt` or `rules` are judged by their own mark instead.
+    Views marked with `exempt` or `rules` are judged by their own mark instead: the view Django
+    resolved, with whatever `request.urlconf` a later middleware set.
     """
 
     sync_capable = True
@@ -79,50 +80,69 @@ class BotGuardMiddleware:
     def __call__(self, request: HttpRequest) -> Any:
         if self.async_mode:
             return self.__acall__(request)
-        response = self._judge(request)
-        if response is None:
-            response = self.get_response(request)
-        return _with_verdict_header(request, response)
+        response = _decide(request, self.guard)
+        if response is not None and not _views_may_differ():
+            return _with_verdict_header(request, response)
+        request._botguard_block = response
+        response = self.get_response(request)
+        return _with_verdict_header(request, _unless_still_blocked(request, response))
 
     async def __acall__(self, request: HttpRequest) -> HttpResponseBase:
-        response = await self._ajudge(request)
-        if response is None:
-            response = await self.get_response(request)
-        return _with_verdict_header(request, response)
+        # `__call__` with every crawler claim's DNS awaited off the event loop.
+        response = await _adecide(request, self.guard)
+        if response is not None and not _views_may_differ():
+            return _with_verdict_header(request, response)
+        request._botguard_block = response
+        response = await self.get_response(request)
+        return _with_verdict_header(request, _unless_still_blocked(request, response))
 
     def process_view(
         self, request: HttpRequest, view_func: Callable[..., Any], view_args: Any, view_kwargs: Any
     ) -> HttpResponse | None:
-        """Judge a request again by its view's own rules, when the view has them."""
-        guard = _view_rules(request, view_func)
-        return None if guard is None else _decide(request, guard)
+        """Judge a request by the view Django resolved (with the urlconf in force), if it has a mark."""
+        block = _take_block(request)
+        mark = _view_mark(view_func)
+        if isinstance(mark, Guard):
+            return None if getattr(request, "_botguard_guard", None) is mark else _decide(request, mark)
+        return None if mark == EXEMPT else block
 
     async def _process_view_async(
         self, request: HttpRequest, view_func: Callable[..., Any], view_args: Any, view_kwargs: Any
     ) -> HttpResponse | None:
-        guard = _view_rules(request, view_func)
-        return None if guard is None else await _adecide(request, guard)
-
-    def _judge(self, request: HttpRequest) -> HttpResponse | None:
-        response = _decide(request, self.guard)
-        if response is None:
-            return None
-        # A block by the global rules stands unless the view has its own say: find the view only
-        # now, so passing requests never pay for a second URL resolution.
-        mark = _view_mark(_resolved_view(request))
+        block = _take_block(request)
+        mark = _view_mark(view_func)
         if isinstance(mark, Guard):
-            return _decide(request, mark)
-        return None if mark == EXEMPT else response
+            return None if getattr(request, "_botguard_guard", None) is mark else await _adecide(request, mark)
+        return None if mark == EXEMPT else block
 
-    async def _ajudge(self, request: HttpRequest) -> HttpResponse | None:
-        # `_judge` with every crawler claim's DNS awaited off the event loop.
-        response = await _adecide(request, self.guard)
-        if response is None:
-            return None
-        mark = _view_mark(_resolved_view(request))
-        if isinstance(mark, Guard):
-            return await _adecide(request, mark)
-        return None if mark == EXEMPT else response
+
+# True once any view has been marked by `exempt` or `rules`: until then a block by the settings
+# stands at once, before the rest of the middleware runs.
+_marked = False
+
+
+def _views_may_differ() -> bool:
+    """Whether a view may overrule a block: only if some view carries a mark."""
+    if not _marked:
+        # The root urlconf's views are marked when it is imported, which Django does lazily on
+        # the first request: import it now so the very first request sees its marks.
+        from django.urls import get_resolver
+
+        get_resolver().url_patterns  # noqa: B018
+    return _marked
+
+
+def _take_block(request: HttpRequest) -> HttpResponse | None:
+    block: HttpResponse | None = getattr(request, "_botguard_block", None)
+    request._botguard_block = None
+    return block
+
+
+def _unless_still_blocked(request: HttpRequest, response: Any) -> Any:
+    # A block no view overruled: no view was reached (an unknown URL, or another middleware
+    # answered first), so the settings' answer stands, whatever was built meanwhile.
+    block = _take_block(request)
+    return response if block is None else block
 
 
 def exempt(view: V) -> V:
@@ -166,6 +186,8 @@ def rules(config: Config | ConfigSource | Mapping[str, Any] | None = None, **fie
 
 
 def _mark(view: V, mark: Guard | str) -> V:
+    global _marked
+    _marked = True
     if isinstance(view, type):
         # A class-based view: `as_view()` exposes the class as `view_class`, where we look.
         setattr(view, _ATTRIBUTE, mark)
@@ -188,14 +210,6 @@ def _mark(view: V, mark: Guard | str) -> V:
     return wrapper  # type: ignore[return-value]
 
 
-def _view_rules(request: HttpRequest, view_func: Any) -> Guard | None:
-    """The view's own guard, unless it has none or the request was already judged by it."""
-    mark = _view_mark(view_func)
-    if not isinstance(mark, Guard) or getattr(request, "_botguard_guard", None) is mark:
-        return None
-    return mark
-
-
 def _view_mark(view: Any) -> Guard | str | None:
     if view is None:
         return None
@@ -203,15 +217,6 @@ def _view_mark(view: Any) -> Guard | str | None:
     if mark is None:
         mark = getattr(getattr(view, "view_class", None), _ATTRIBUTE, None)
     return mark
-
-
-def _resolved_view(request: HttpRequest) -> Any:
-    from django.urls import Resolver404, get_resolver
-
-    try:
-        return get_resolver(getattr(request, "urlconf", None)).resolve(request.path_info).func
-    except Resolver404:
-        return None
 
 
 def _request_of(request: HttpRequest) -> Request:

@@ -32,7 +32,7 @@ import botguard.django  # noqa: E402
 from botguard import Config, Verdict, cache_info  # noqa: E402
 from botguard._django_checks import check_settings, config_from_setting  # noqa: E402
 
-from tests.apps import django_views  # noqa: E402
+from tests.apps import django_host_views, django_views  # noqa: E402
 from tests.support.servers import ROOT, free_port, serve, serve_uvicorn  # noqa: E402
 from tests.support.wsgi_harness import raw_request, two_user_agents  # noqa: E402
 
@@ -476,3 +476,52 @@ def test_long_user_agents_under_django_settings() -> None:
     with override_settings(BOTGUARD={"long_ua": "block"}):
         assert Client().get("/", **ua(padded)).status_code == 403
         assert Client().get("/", **ua(CHROME)).status_code == 200
+
+
+# -- per-view rules follow the urlconf Django resolved with ----------------------------------------
+
+HOSTS = override_settings(
+    ROOT_URLCONF="tests.apps.django_views",
+    BOTGUARD={"deny": django_views.SCRIPTED},
+    ALLOWED_HOSTS=["testserver", "127.0.0.1", django_host_views.OTHER_HOST],
+    MIDDLEWARE=["botguard.django.BotGuardMiddleware", "tests.apps.django_host_views.HostUrlconfMiddleware"],
+)
+OTHER = {"HTTP_HOST": django_host_views.OTHER_HOST}
+
+
+@HOSTS
+def test_an_exemption_of_the_root_urlconf_does_not_open_another_hosts_view() -> None:
+    client = Client()
+    assert client.get("/robots.txt", **ua(GOOGLEBOT)).status_code == 200  # exempt at the root
+    refused = client.get("/robots.txt", **ua(GOOGLEBOT), **OTHER)  # unmarked on the other host
+    assert refused.status_code == 403 and refused.content == b'{"message": "Forbidden"}'
+    assert client.get("/api/one", **ua("curl/8.4.0")).status_code == 200  # its own rules at the root
+    assert client.get("/api/one", **ua("curl/8.4.0"), **OTHER).status_code == 403
+    assert body(client.get("/robots.txt", **ua(CHROME), **OTHER))["verdict"] == "NONE"
+
+
+@HOSTS
+def test_an_exemption_of_another_hosts_view_is_honoured() -> None:
+    client = Client()
+    assert client.get("/", **ua(GOOGLEBOT)).status_code == 403  # guarded at the root
+    admitted = client.get("/", **ua(GOOGLEBOT), **OTHER)  # exempt on the other host
+    assert admitted.status_code == 200 and body(admitted)["verdict"] == "BOT"
+    assert client.get("/nowhere", **ua(GOOGLEBOT), **OTHER).status_code == 403  # no view: the settings
+
+
+@HOSTS
+def test_per_host_views_under_the_asgi_handler() -> None:
+    from django.core.asgi import get_asgi_application
+
+    other = ("host", django_host_views.OTHER_HOST)
+    unmarked, exempt, root_exempt, nowhere = _asgi_get(
+        get_asgi_application(),
+        ("/robots.txt", [("user-agent", GOOGLEBOT), other]),
+        ("/", [("user-agent", GOOGLEBOT), other]),
+        ("/robots.txt", [("user-agent", GOOGLEBOT)]),
+        ("/nowhere", [("user-agent", GOOGLEBOT), other]),
+    )
+    assert unmarked.status_code == 403 and unmarked.content == b'{"message": "Forbidden"}'
+    assert exempt.status_code == 200 and exempt.json()["verdict"] == "BOT"
+    assert root_exempt.status_code == 200 and root_exempt.json()["verdict"] == "BOT"
+    assert nowhere.status_code == 403
