@@ -12,6 +12,7 @@ import asyncio
 import ipaddress
 import json
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,7 @@ import pytest
 
 from botguard import BotGuardMiddleware, Verdict
 from botguard.verify import Verifier
+from botguard.verify.dns import _RESOLVER_THREADS
 
 from tests.support.agents import GOOGLEBOT_COMPATIBLE as GOOGLEBOT
 GOOGLE_IP = "66.249.66.1"
@@ -132,7 +134,11 @@ def test_a_busy_resolver_is_not_cached_as_a_refutation(slow: SlowZoneResolver) -
 
     async def go() -> tuple[int, dict[bytes, bytes], int]:
         claims = [asyncio.ensure_future(call(app, ip)) for ip in flood_networks(24)]
-        await asyncio.sleep(0.1)
+        # Every lookup thread is inside the flood's hanging DNS before the real claim is sent (a
+        # fixed pause is not enough on a busy machine: a thread not yet busy would serve it).
+        deadline = time.monotonic() + 10
+        while len(slow.reverse_calls) < _RESOLVER_THREADS and time.monotonic() < deadline:
+            await asyncio.sleep(0.01)
         status, headers, _ = await call(app, GOOGLE_IP)
         slow.released.set()  # the flood's lookups end
         await asyncio.gather(*claims)
