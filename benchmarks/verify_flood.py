@@ -34,21 +34,10 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from benchmarks._slow_zone import SlowZone  # noqa: E402
+
 GOOGLEBOT = b"Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)"
-SLOW = 5.0
-
-
-class SlowZone:
-    """Google's addresses (66.249.0.0/16) answer at once; every other reverse lookup takes 5 s."""
-
-    def reverse(self, ip: str) -> list[str]:
-        if ip.startswith("66.249."):
-            return [f"crawl-{ip.replace('.', '-')}.googlebot.com"]
-        time.sleep(SLOW)
-        return []
-
-    def forward(self, name: str) -> list[str]:
-        return [name.removeprefix("crawl-").removesuffix(".googlebot.com").replace("-", ".")]
+SLOW = 5.0  # seconds a reverse lookup outside Google's addresses takes
 
 
 async def app(scope: Any, receive: Any, send: Any) -> None:
@@ -146,7 +135,7 @@ def main() -> None:
           f"{'wait ms: median  max (during)':>28}")
     for shape in args.shapes.split(","):
         for label, package in packages:
-            fields: dict[str, Any] = {"verify": ("google",), "resolver": SlowZone(), "verify_timeout": 1.0}
+            fields: dict[str, Any] = {"verify": ("google",), "resolver": SlowZone(SLOW), "verify_timeout": 1.0}
             if shape.endswith("+ ranges"):
                 fields["crawler_ranges"] = {"google": handle.name}
             middleware = package.BotGuardMiddleware(app, config=package.Config(**fields))

@@ -8,24 +8,13 @@ whose reverse zone answers in 5 s for everyone but Google (66.249.0.0/16), behin
 from __future__ import annotations
 
 import os
-import time
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from benchmarks._slow_zone import SlowZone
 from botguard import BotGuardWSGIMiddleware
 
 SLOW = float(os.environ.get("SLOW_ZONE_SECONDS", "5"))
-
-
-class SlowZone:
-    def reverse(self, ip: str) -> list[str]:
-        if ip.startswith("66.249."):
-            return [f"crawl-{ip.replace('.', '-')}.googlebot.com"]
-        time.sleep(SLOW)
-        return []
-
-    def forward(self, name: str) -> list[str]:
-        return [name.removeprefix("crawl-").removesuffix(".googlebot.com").replace("-", ".")]
 
 
 def home(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
@@ -36,4 +25,4 @@ def home(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterabl
 fields: dict[str, Any] = {}
 if "VERIFY_MAX_WAITING" in os.environ:  # unset: the default (and what an older botguard knows)
     fields["verify_max_waiting"] = int(os.environ["VERIFY_MAX_WAITING"])
-app = BotGuardWSGIMiddleware(home, verify=("google",), resolver=SlowZone(), trusted_proxies=["127.0.0.1/32"], **fields)
+app = BotGuardWSGIMiddleware(home, verify=("google",), resolver=SlowZone(SLOW), trusted_proxies=["127.0.0.1/32"], **fields)
