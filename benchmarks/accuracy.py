@@ -70,13 +70,13 @@ def leave_one_collection_out(
 ) -> dict[tuple[str, int], list[bool]]:
     """For each collection of ≥ LOCO_MIN_ROWS rows of a label: the verdicts on its rows of the
     default detector rebuilt without them."""
-    from build_detector import featurize, fit
+    from build_detector import featurize, fit, known_words, prepare
 
     from botguard._patterns import normalize_user_agent
     from botguard._rulesets import default_detector, default_rules
 
     rows = [(sources, ua, 1) for sources, ua in bots] + [(sources, ua, 0) for sources, ua in humans]
-    features = featurize([ua for _, ua, _ in rows])
+    prepared = prepare([ua for _, ua, _ in rows])
     rules = default_rules()
     sizes = Counter((source, label) for sources, _, label in rows for source in sources)
     found: dict[tuple[str, int], list[bool]] = {}
@@ -84,7 +84,9 @@ def leave_one_collection_out(
         if size < LOCO_MIN_ROWS:
             continue
         train = [i for i, (sources, _, _) in enumerate(rows) if source not in sources]
-        model = fit([features[i] for i in train], [rows[i][2] for i in train])
+        # The words the fold knows come from its training rows only.
+        known = known_words([prepared[i] for i in train])
+        model = fit(featurize([prepared[i] for i in train], known), [rows[i][2] for i in train], known)
         detect = default_detector(model, rules)
         found[(source, label)] = [
             detect(normalize_user_agent(ua)) is not None

@@ -13,7 +13,12 @@ The order of a decision:
    letters) weighs for a bot or for a person, through the word itself and its first four and
    last three or four letters (so "…bot", "…spider", "craw…" carry weight in names never seen);
    the first rule of the public lists that matches (crawler-user-agents, isbot, botguard's
-   generic shapes) weighs as one more feature, by pattern and by list. A rule decides only when
+   generic shapes) weighs as one more feature, by pattern and by list. The shape of the whole
+   string weighs too (whether it starts as a browser's does, its length, how many tokens, a
+   URL or an e-mail address in it), and so does each word the training never saw, by where it
+   stands (first, last, inside) and whether the string is browser-shaped: an unknown token
+   appended to a browser's string is evidence of a tool, an unknown model name inside a phone's
+   is not. A bare `Name/version` (one token) gets no shape weight at all. A rule decides only when
    the sum, its own weight included, reaches the model's threshold: a weak rule inside a string
    that speaks for a person does not. Without a rule, the evidence of the words alone must reach
    a higher threshold.
@@ -33,13 +38,15 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Container, Iterable, Mapping, Sequence
 from importlib import resources
 from typing import Any, Final
 
 from ._rulesets import Rule
 
-__all__ = ["Detector", "load_model", "text_features", "word_features", "words_of", "MODEL_FILE"]
+__all__ = [
+    "Detector", "load_model", "shape_features", "text_features", "word_features", "words_of", "MODEL_FILE",
+]
 
 MODEL_FILE: Final = "detector_model.json"
 # Bytes that are not ASCII letters become spaces: a word is a run of letters.
@@ -69,23 +76,121 @@ def word_features(word: str) -> list[str]:
     return found
 
 
-def text_features(low: str, rule: Rule | None) -> list[str]:
-    """Every feature of a lower-cased User-Agent whose first public-list match is `rule`."""
-    found = [feature for word in words_of(low) for feature in word_features(word.decode("ascii"))]
-    if rule is not None:
-        found.append("r:" + rule.pattern)
-        found.append("g:" + rule.source)
+def is_bare(low: str) -> bool:
+    """A single token, such as `Name/version`: its shape says nothing either way."""
+    return " " not in low and "(" not in low
+
+
+def _size(low: str) -> str:
+    size = len(low)
+    return "16" if size < 16 else "32" if size < 32 else "64" if size < 64 else "128" if size < 128 else "long"
+
+
+def shape_features(low: str, words: list[bytes], known: Container[bytes]) -> list[str]:
+    """The features of the whole string's shape, and one for each word (of two letters or more)
+    that is not in `known`, by its place: first, last or inside, in a browser-shaped string or not.
+    None for a bare token. (`Detector` sums the same weights without building these names.)"""
+    if is_bare(low):
+        return []
+    browser = low.startswith("mozilla/")
+    found = ["x:browser" if browser else "x:other", "x:len" + _size(low), f"x:tokens{min(low.count(' ') + 1, 6)}"]
+    if "(" in low:
+        found.append("x:parens")
+    if "http" in low:
+        found.append("x:url")
+    if "@" in low:
+        found.append("x:at")
+    if "/" not in low:
+        found.append("x:noslash")
+    kind = "b" if browser else "o"
+    last = len(words) - 1
+    for i, word in enumerate(words):
+        if len(word) >= 2 and word not in known:
+            found.append(f"o:{kind}{'first' if i == 0 else 'last' if i == last else 'inside'}")
     return found
 
 
-class _WordScores(dict[bytes, float]):
-    """Word -> score (the model's sum for the word and its affixes); an unseen word is scored from
-    its affixes alone, and remembered up to `_MEMO_LIMIT` words."""
+class _Shape:
+    """The shape weights of a model, summed for one string as `shape_features` names them."""
+
+    __slots__ = ("_browser", "_other", "_size", "_tokens", "_parens", "_url", "_at", "_noslash", "_unknown")
+
+    def __init__(self, weights: Mapping[str, float]) -> None:
+        def get(name: str) -> float:
+            return float(weights.get(name, 0.0))
+
+        self._browser = get("x:browser")
+        self._other = get("x:other")
+        self._size = {size: get("x:len" + size) for size in ("16", "32", "64", "128", "long")}
+        self._tokens = (0.0, *(get(f"x:tokens{n}") for n in range(1, 7)))
+        self._parens, self._url, self._at, self._noslash = (get(f"x:{n}") for n in ("parens", "url", "at", "noslash"))
+        self._unknown = {
+            (kind, place): get(f"o:{kind}{place}") for kind in "bo" for place in ("first", "last", "inside")
+        }
+
+    def score(self, low: str, words: list[bytes], unknown: list[int]) -> float:
+        """The shape's weight; `unknown` holds the places in `words` of the words the model does not know."""
+        if " " not in low and "(" not in low:
+            return 0.0
+        browser = low.startswith("mozilla/")
+        score = (self._browser if browser else self._other) + self._size[_size(low)]
+        score += self._tokens[min(low.count(" ") + 1, 6)]
+        if "(" in low:
+            score += self._parens
+        if "http" in low:
+            score += self._url
+        if "@" in low:
+            score += self._at
+        if "/" not in low:
+            score += self._noslash
+        if unknown:
+            kind = "b" if browser else "o"
+            last = len(words) - 1
+            for i in unknown:
+                score += self._unknown[kind, "first" if i == 0 else "last" if i == last else "inside"]
+        return score
+
+
+def text_features(low: str, rule: Rule | None, known: Container[bytes]) -> list[str]:
+    """Every feature of a lower-cased User-Agent whose first public-list match is `rule`, when the
+    words in `known` are the ones the model has weights for."""
+    words = words_of(low)
+    found = [feature for word in words for feature in word_features(word.decode("ascii"))]
+    if rule is not None:
+        found.append("r:" + rule.pattern)
+        found.append("g:" + rule.source)
+    found += shape_features(low, words, known)
+    return found
+
+
+# What a shape feature means, for explanations.
+SHAPE_LABELS: Final = {
+    "x:browser": "browser-shaped",
+    "x:other": "not browser-shaped",
+    "x:parens": "has parentheses",
+    "x:url": "has a URL",
+    "x:at": "has an e-mail address",
+    "x:noslash": "no product/version",
+    "o:bfirst": "unknown first word",
+    "o:blast": "unknown word at the end of a browser string",
+    "o:binside": "unknown word inside a browser string",
+    "o:ofirst": "unknown first word",
+    "o:olast": "unknown last word",
+    "o:oinside": "unknown word",
+    **{f"x:len{size}": f"under {size} characters" for size in ("16", "32", "64", "128")},
+    "x:lenlong": "128 characters or more",
+    **{f"x:tokens{n}": f"{n} tokens" for n in range(1, 6)},
+    "x:tokens6": "6 tokens or more",
+}
+
+
+class _Unknown(dict[bytes, float]):
+    """Unseen word -> the score of its affixes, remembered up to `_MEMO_LIMIT` words."""
 
     __slots__ = ("_affixes",)
 
-    def __init__(self, words: Mapping[str, float], affixes: Mapping[str, float]) -> None:
-        super().__init__({word.encode("ascii"): score for word, score in words.items() if word.isascii()})
+    def __init__(self, affixes: Mapping[str, float]) -> None:
+        super().__init__()
         self._affixes = affixes
 
     def __missing__(self, word: bytes) -> float:
@@ -105,6 +210,7 @@ def load_model(data: Mapping[str, Any] | None = None) -> dict[str, Any]:
     for key in ("words", "affixes", "rules", "threshold_rule", "threshold_words"):
         if key not in model:
             raise ValueError(f"detector model lacks {key!r}")
+    model.setdefault("shape", {})  # a model without shape weights: the shape weighs nothing
     return model
 
 
@@ -112,8 +218,8 @@ class Detector:
     """Decide one User-Agent: the Rule that names it a bot, or None for a person."""
 
     __slots__ = (
-        "_engine", "_certain", "_probe_gate", "_probe_words", "_probes", "_scores", "_rules", "_t_rule", "_t_words",
-        "_person", "_self_declared", "_word_category",
+        "_engine", "_certain", "_probe_gate", "_probe_words", "_probes", "_known", "_unknown", "_shape", "_form", "_rules",
+        "_t_rule", "_t_words", "_person", "_self_declared", "_word_category",
     )
 
     def __init__(
@@ -139,7 +245,12 @@ class Detector:
         self._rules: dict[str, float] = dict(model["rules"])
         self._person = frozenset(word.encode("ascii") for word in person_words)
         self._self_declared = re.compile(self_declared)
-        self._scores = _WordScores(model["words"], model["affixes"])
+        # Every word the model knows (a word of one letter weighs nothing and is never unknown).
+        self._known = {bytes([c]): 0.0 for c in range(97, 123)}
+        self._known.update((word.encode("ascii"), score) for word, score in model["words"].items() if word.isascii())
+        self._unknown = _Unknown(model["affixes"])
+        self._shape: dict[str, float] = dict(model["shape"])
+        self._form = _Shape(self._shape)
         self._t_rule = float(model["threshold_rule"])
         self._t_words = float(model["threshold_words"])
         self._word_category = {word.encode("ascii"): category for word, category in word_categories.items()}
@@ -148,6 +259,18 @@ class Detector:
     def _rule_score(self, rule: Rule) -> float:
         weights = self._rules
         return weights.get("r:" + rule.pattern, 0.0) + weights.get("g:" + rule.source, 0.0)
+
+    def _score(self, low: str, words: list[bytes]) -> float:
+        """The evidence of the words and of the shape (rules apart)."""
+        values = list(map(self._known.get, words))
+        if None in values:
+            unknown = [i for i, value in enumerate(values) if value is None]
+            memo = self._unknown
+            score = sum(memo[word] if value is None else value for word, value in zip(words, values))
+        else:
+            unknown = []
+            score = sum(values)  # type: ignore[arg-type]  # no None: checked above
+        return score + self._form.score(low, words, unknown)
 
     def __call__(self, text: str) -> Rule | None:
         low = text.lower()
@@ -159,13 +282,13 @@ class Detector:
         if rule is not None and rule.index < self._certain:
             return rule
         words = words_of(low)
-        score = sum(map(self._scores.__getitem__, words))
+        score = self._score(low, words)
         if rule is not None:
             if score + self._rule_score(rule) >= self._t_rule and not self._spoken_for(low, words):
                 return rule
             return None
         if score >= self._t_words and not self._spoken_for(low, words):
-            return self._verdict(words, score)
+            return self._verdict(low, words, score)
         return None
 
     def _has_probe_word(self, low: str) -> bool:
@@ -183,24 +306,32 @@ class Detector:
         """The model's score of `text` and the public-list rule weighed in it (for tests and benchmarks)."""
         low = text.lower()
         rule = self._engine(text)
-        words = words_of(low)
-        score = sum(map(self._scores.__getitem__, words))
+        score = self._score(low, words_of(low))
         if rule is not None and rule.index >= self._certain:
             score += self._rule_score(rule)
         return score, rule
 
-    def _verdict(self, words: list[bytes], score: float) -> Rule:
-        """A Rule that says why the words alone decided: the weightiest words, and a category."""
+    def _word_score(self, word: bytes) -> float:
+        found = self._known.get(word)
+        return self._unknown[word] if found is None else found
+
+    def _verdict(self, low: str, words: list[bytes], score: float) -> Rule:
+        """A Rule that says why the evidence alone decided: what weighed most, and a category."""
         contributions: dict[str, float] = {}
         for word in words:
-            weight = self._scores[word]
+            weight = self._word_score(word)
             if weight:
                 label = word.decode("ascii")
+                contributions[label] = contributions.get(label, 0.0) + weight
+        for feature in shape_features(low, words, self._known):
+            weight = self._shape.get(feature, 0.0)
+            if weight:
+                label = f"({SHAPE_LABELS.get(feature, feature[2:])})"
                 contributions[label] = contributions.get(label, 0.0) + weight
         top = sorted(contributions.items(), key=lambda item: -abs(item[1]))[:4]
         why = ", ".join(f"{label} {weight:+.2f}" for label, weight in top)
         category = "other"
-        for word in sorted(set(words), key=lambda w: -self._scores[w]):
+        for word in sorted(set(words), key=lambda w: -self._word_score(w)):
             found = self._word_category.get(word)
             if found is not None:
                 category = found
@@ -208,4 +339,3 @@ class Detector:
         return Rule(
             pattern=f"score {score:.2f} >= {self._t_words:.2f}: {why}", index=-1, source="model", category=category
         )
-

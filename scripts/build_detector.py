@@ -8,9 +8,12 @@ Arguments:
     --check: build, compare with the shipped model, and exit 1 if they differ (writes nothing).
 
 The model is a logistic regression without intercept over the features of
-`botguard._detector.text_features`: the words of each User-Agent with their affixes, and the first
-rule of the public lists that matches. Without an intercept, a word never seen weighs nothing, so
-an unknown `Name/version` is no evidence either way. Bots and people weigh the same in total.
+`botguard._detector.text_features`: the words of each User-Agent with their affixes, the first
+rule of the public lists that matches, the shape of the string, and the words the model does not
+know by where they stand. A word is known when it is in at least `MIN_COUNT` training rows; the
+rarer ones are what teaches the model how much an unknown word weighs. A bare token has no shape
+features, so an unknown `Name/version` is no evidence either way. Bots and people weigh the same
+in total.
 It is fitted by full-batch Adam with L2 regularisation for a fixed number of steps from zero,
 then weights are rounded: the same corpus always gives the same file. Needs numpy (the `dev`
 extra); the package does not.
@@ -37,7 +40,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from benchmarks._peers import DEFAULT_DATA, load_corpus  # noqa: E402
-from botguard._detector import MODEL_FILE, text_features, word_features  # noqa: E402
+from botguard._detector import MODEL_FILE, text_features, word_features, words_of  # noqa: E402
 from botguard._patterns import normalize_user_agent  # noqa: E402
 from botguard._rulesets import Rule, certain_rules, default_rules, list_engine  # noqa: E402
 
@@ -53,23 +56,40 @@ THRESHOLD_WORDS = 3.0
 Features = list[list[str]]
 
 
-def featurize(user_agents: Sequence[str], rules: tuple[Rule, ...] | None = None) -> Features:
-    """The features of each User-Agent, as the detector sees them."""
+Prepared = list[tuple[str, Rule | None]]
+
+
+def prepare(user_agents: Sequence[str], rules: tuple[Rule, ...] | None = None) -> Prepared:
+    """Each User-Agent lower-cased, with the first public-list rule the detector weighs in it."""
     rules = default_rules() if rules is None else rules
     engine = list_engine(rules)
     certain = certain_rules()
-    found = []
+    found: Prepared = []
     for ua in user_agents:
         text = normalize_user_agent(ua)
         rule = engine(text)
         if rule is not None and rule.index < certain:
             rule = None  # a named rule decides alone; it is not weighed
-        found.append(text_features(text.lower(), rule))
+        found.append((text.lower(), rule))
     return found
 
 
-def fit(features: Features, labels: Sequence[int]) -> dict[str, Any]:
-    """A model (weights and thresholds) from featurized rows and their labels (1 bot, 0 person)."""
+def known_words(prepared: Sequence[tuple[str, Rule | None]]) -> set[bytes]:
+    """The words (two letters or more) in at least `MIN_COUNT` rows: the words the model will know."""
+    seen: Counter[bytes] = Counter()
+    for low, _ in prepared:
+        seen.update({word for word in words_of(low) if len(word) >= 2})
+    return {word for word, count in seen.items() if count >= MIN_COUNT}
+
+
+def featurize(prepared: Sequence[tuple[str, Rule | None]], known: set[bytes]) -> Features:
+    """The features of each prepared User-Agent, as the detector sees them."""
+    return [text_features(low, rule, known) for low, rule in prepared]
+
+
+def fit(features: Features, labels: Sequence[int], known: set[bytes]) -> dict[str, Any]:
+    """A model (weights and thresholds) from featurized rows, their labels (1 bot, 0 person) and
+    the words they know."""
     import numpy as np
 
     seen: Counter[str] = Counter()
@@ -108,17 +128,18 @@ def fit(features: Features, labels: Sequence[int]) -> dict[str, Any]:
     weights = {feature: float(w[j]) for j, feature in enumerate(vocabulary) if w[j] != 0.0}
     return {
         "about": "botguard's default detector, built by scripts/build_detector.py: the score of each known word "
-        "(its own weight and its affixes'), the weights of affixes (for words never seen) and of rules, and the "
-        "two thresholds",
+        "(its own weight and its affixes'), the weights of affixes (for words never seen), of rules and of the "
+        "string's shape (unknown words by place included), and the two thresholds",
         "threshold_rule": THRESHOLD_RULE,
         "threshold_words": THRESHOLD_WORDS,
+        # Every known word, its score even when it is 0: a word missing here counts as unknown.
         "words": {
-            feature[2:]: round(sum(weights.get(f, 0.0) for f in word_features(feature[2:])), DIGITS)
-            for feature in weights
-            if feature.startswith("w:")
+            word: round(sum(weights.get(f, 0.0) for f in word_features(word)), DIGITS)
+            for word in sorted(w.decode("ascii") for w in known)
         },
         "affixes": {feature: weight for feature, weight in weights.items() if feature[:2] in ("s:", "t:", "p:")},
         "rules": {feature: weight for feature, weight in weights.items() if feature[:2] in ("r:", "g:")},
+        "shape": {feature: weight for feature, weight in weights.items() if feature[:2] in ("x:", "o:")},
     }
 
 
@@ -126,7 +147,9 @@ def build(data: Path) -> dict[str, Any]:
     """The model built from the corpus in `data`."""
     bots, humans = load_corpus(data)
     rows = [(ua, 1) for _, ua in bots] + [(ua, 0) for _, ua in humans]
-    return fit(featurize([ua for ua, _ in rows]), [label for _, label in rows])
+    prepared = prepare([ua for ua, _ in rows])
+    known = known_words(prepared)
+    return fit(featurize(prepared, known), [label for _, label in rows], known)
 
 
 def dumps(model: dict[str, Any]) -> str:
@@ -149,7 +172,7 @@ def main(argv: list[str] | None = None) -> int:
     MODEL_PATH.write_text(text, encoding="utf-8")
     model = json.loads(text)
     print(f"wrote {MODEL_PATH.name}: {len(model['words'])} words, {len(model['affixes'])} affixes, "
-          f"{len(model['rules'])} rules, thresholds {model['threshold_rule']} "
+          f"{len(model['rules'])} rules, {len(model['shape'])} shape features, thresholds {model['threshold_rule']} "
           f"(with a rule) and {model['threshold_words']} (words alone)")
     return 0
 

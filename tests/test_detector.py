@@ -15,7 +15,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from botguard import Config, Verdict, classify, explain
-from botguard._detector import MODEL_FILE, load_model
+from botguard._detector import MODEL_FILE, Detector, load_model, shape_features, words_of
+from botguard._patterns import normalize_user_agent
 from botguard._rulesets import CATEGORIES, builtin_ruleset, default_detector
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -114,6 +115,25 @@ def test_a_detector_can_be_built_from_another_model() -> None:
     assert found is not None and found.source == "model" and found.pattern.endswith(": zqxwvy +5.00")
 
 
+def test_an_unknown_token_appended_to_a_browser_string_weighs_for_a_tool() -> None:
+    # The same unseen word weighs more at the end of a browser's string than as a bare name.
+    detect = builtin_ruleset("default")._search
+    assert isinstance(detect, Detector)
+    alone, _ = detect.score("Zqxwvy/2.4.1")
+    appended, _ = detect.score(CHROME + " Zqxwvy/2.4.1")
+    browser, _ = detect.score(CHROME)
+    assert alone == 0.0
+    assert appended - browser > 0.5
+
+
+def test_the_shape_is_explained_in_words() -> None:
+    detect = builtin_ruleset("default")._search
+    assert isinstance(detect, Detector)
+    found = detect("Zqxwvy Qpzmx/2.0 (Jvmrz; Xkcdq) Wbtrn")  # words never seen, in no browser's shape
+    assert found is not None and found.source == "model"
+    assert "(unknown first word)" in found.pattern and "(not browser-shaped)" in found.pattern
+
+
 _PIECES = [
     "Mozilla/5.0 ", "(Windows NT 10.0; Win64; x64) ", "(Linux; Android 13; Pixel 7 Build/TQ3A.230901.001) ",
     "AppleWebKit/537.36 ", "(KHTML, like Gecko) ", "Chrome/120.0 ", "Safari/537.36", "bot", "Bot/1.0", "crawler",
@@ -134,6 +154,21 @@ def test_explain_and_classify_agree(user_agent: str) -> None:
         assert found.rule is not None and found.category in CATEGORIES
     allowed = Config(allow_categories=list(CATEGORIES))
     assert classify(user_agent, allowed) is not Verdict.BOT
+
+
+@given(st.one_of(st.lists(st.sampled_from(_PIECES), max_size=10).map("".join), st.text(max_size=80)))
+@settings(max_examples=300, deadline=None)
+def test_the_fast_shape_sum_is_the_sum_of_the_named_features(user_agent: str) -> None:
+    # The detector sums shape weights without naming the features; the trainer names them.
+    detect = builtin_ruleset("default")._search
+    assert isinstance(detect, Detector)
+    model = load_model()
+    known = {word.encode("ascii") for word in model["words"]}
+    low = normalize_user_agent(user_agent).lower()
+    words = words_of(low)
+    named = sum(model["shape"].get(feature, 0.0) for feature in shape_features(low, words, known))
+    unknown = [i for i, word in enumerate(words) if len(word) >= 2 and word not in known]
+    assert detect._form.score(low, words, unknown) == pytest.approx(named)
 
 
 def test_the_shipped_model_is_what_the_build_script_makes() -> None:
