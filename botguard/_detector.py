@@ -18,14 +18,16 @@ The order of a decision:
    URL or an e-mail address in it), and so does each word the training never saw, by where it
    stands (first, last, inside) and whether the string is browser-shaped: an unknown token
    appended to a browser's string is evidence of a tool, an unknown model name inside a phone's
-   is not. A bare `Name/version` (one token) gets no shape weight at all. A rule decides only when
-   the sum, its own weight included, reaches the model's threshold: a weak rule inside a string
-   that speaks for a person does not. Without a rule, the evidence of the words alone must reach
-   a higher threshold.
+   is not. A rule decides only when the sum, its own weight included, reaches the model's
+   threshold: a weak rule inside a string that speaks for a person does not. Without a rule, the
+   evidence must reach a higher threshold. A bare `Name/version` gets no weight from its shape
+   (the model learns the shape's weights on every string, so its words are not blamed for the
+   shape, but a person's player sends just that): only its word decides, and an unknown name
+   weighs what its affixes weigh.
 4. People's media software (players, radio and podcast apps, smart speakers, the media stacks of
-   operating systems) often sends a bare `Name/version`. A bare `Name/version` is not evidence
-   either way, so an unknown name weighs nothing; the words of media software weigh for a person
-   (`rules/botguard.py`, `PERSON_WORDS`) unless a rule of step 1 or 2 names a bot.
+   operating systems) often sends a bare `Name/version`. The words of media software speak for a
+   person (`rules/botguard.py`, `PERSON_WORDS`) whatever the model says, unless a rule of step 1
+   or 2 names a bot or the string declares itself a robot.
 
 The weights are data (`rules/detector_model.json`), built by `scripts/build_detector.py` from
 the labelled corpus shipped in `benchmarks/data/`; scoring is plain Python dictionary lookups.
@@ -45,7 +47,8 @@ from typing import Any, Final
 from ._rulesets import Rule
 
 __all__ = [
-    "Detector", "load_model", "shape_features", "text_features", "word_features", "words_of", "MODEL_FILE",
+    "Detector", "is_name_version", "load_model", "shape_features", "text_features", "word_features", "words_of",
+    "MODEL_FILE",
 ]
 
 MODEL_FILE: Final = "detector_model.json"
@@ -76,9 +79,10 @@ def word_features(word: str) -> list[str]:
     return found
 
 
-def is_bare(low: str) -> bool:
-    """A single token, such as `Name/version`: its shape says nothing either way."""
-    return " " not in low and "(" not in low
+def is_name_version(low: str) -> bool:
+    """A bare `Name/version` (one token with a slash): the whole of what many people's media players
+    and apps send, and of many scripts. The detector gives its shape no weight, either way."""
+    return " " not in low and "(" not in low and "/" in low
 
 
 def _size(low: str) -> str:
@@ -89,9 +93,8 @@ def _size(low: str) -> str:
 def shape_features(low: str, words: list[bytes], known: Container[bytes]) -> list[str]:
     """The features of the whole string's shape, and one for each word (of two letters or more)
     that is not in `known`, by its place: first, last or inside, in a browser-shaped string or not.
-    None for a bare token. (`Detector` sums the same weights without building these names.)"""
-    if is_bare(low):
-        return []
+    The trainer sees them on every string; `Detector` sums the same weights without building these
+    names, and not on a bare `Name/version` (`is_name_version`)."""
     browser = low.startswith("mozilla/")
     found = ["x:browser" if browser else "x:other", "x:len" + _size(low), f"x:tokens{min(low.count(' ') + 1, 6)}"]
     if "(" in low:
@@ -113,15 +116,17 @@ def shape_features(low: str, words: list[bytes], known: Container[bytes]) -> lis
 class _Shape:
     """The shape weights of a model, summed for one string as `shape_features` names them."""
 
-    __slots__ = ("_browser", "_other", "_size", "_tokens", "_parens", "_url", "_at", "_noslash", "_unknown")
+    __slots__ = ("_base", "_tokens", "_parens", "_url", "_at", "_noslash", "_unknown")
 
     def __init__(self, weights: Mapping[str, float]) -> None:
         def get(name: str) -> float:
             return float(weights.get(name, 0.0))
 
-        self._browser = get("x:browser")
-        self._other = get("x:other")
-        self._size = {size: get("x:len" + size) for size in ("16", "32", "64", "128", "long")}
+        # By browser shape (False, True) and length (up to 128): the two weights every string has.
+        self._base = tuple(
+            tuple(get("x:browser" if browser else "x:other") + get("x:len" + _size("x" * size)) for size in range(129))
+            for browser in (False, True)
+        )
         self._tokens = (0.0, *(get(f"x:tokens{n}") for n in range(1, 7)))
         self._parens, self._url, self._at, self._noslash = (get(f"x:{n}") for n in ("parens", "url", "at", "noslash"))
         self._unknown = {
@@ -130,11 +135,10 @@ class _Shape:
 
     def score(self, low: str, words: list[bytes], unknown: list[int]) -> float:
         """The shape's weight; `unknown` holds the places in `words` of the words the model does not know."""
-        if " " not in low and "(" not in low:
-            return 0.0
+        if " " not in low and "(" not in low and "/" in low:
+            return 0.0  # a bare Name/version: `is_name_version`
         browser = low.startswith("mozilla/")
-        score = (self._browser if browser else self._other) + self._size[_size(low)]
-        score += self._tokens[min(low.count(" ") + 1, 6)]
+        score = self._base[browser][min(len(low), 128)] + self._tokens[min(low.count(" ") + 1, 6)]
         if "(" in low:
             score += self._parens
         if "http" in low:

@@ -11,9 +11,8 @@ The model is a logistic regression without intercept over the features of
 `botguard._detector.text_features`: the words of each User-Agent with their affixes, the first
 rule of the public lists that matches, the shape of the string, and the words the model does not
 know by where they stand. A word is known when it is in at least `MIN_COUNT` training rows; the
-rarer ones are what teaches the model how much an unknown word weighs. A bare token has no shape
-features, so an unknown `Name/version` is no evidence either way. Bots and people weigh the same
-in total.
+rarer ones are what teaches the model how much an unknown word weighs. Bots and people weigh the
+same in total.
 It is fitted by full-batch Adam with L2 regularisation for a fixed number of steps from zero,
 then weights are rounded: the same corpus always gives the same file. Needs numpy (the `dev`
 extra); the package does not.

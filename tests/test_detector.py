@@ -15,7 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from botguard import Config, Verdict, classify, explain
-from botguard._detector import MODEL_FILE, Detector, load_model, shape_features, words_of
+from botguard._detector import MODEL_FILE, Detector, is_name_version, load_model, shape_features, words_of
 from botguard._patterns import normalize_user_agent
 from botguard._rulesets import CATEGORIES, builtin_ruleset, default_detector
 
@@ -73,9 +73,14 @@ def test_people_pass(user_agent: str) -> None:
     assert explain(user_agent).verdict is Verdict.NONE, explain(user_agent)
 
 
-def test_a_bare_name_and_version_is_no_evidence_either_way() -> None:
-    # An unknown name weighs nothing: neither the shape nor the unseen word makes it a bot.
+def test_an_unknown_name_and_version_alone_is_not_enough_to_refuse() -> None:
+    # A person's player or app often sends no more than this: its shape weighs nothing, and a word
+    # never seen weighs what its affixes weigh.
+    detect = builtin_ruleset("default")._search
+    assert isinstance(detect, Detector)
     assert explain("Zqxwvy/2.4.1").verdict is Verdict.NONE
+    score, rule = detect.score("Zqxwvy/2.4.1")
+    assert rule is None and score == pytest.approx(detect._unknown[b"zqxwvy"])
 
 
 def test_a_self_declared_crawler_with_media_words_is_still_a_bot() -> None:
@@ -116,14 +121,13 @@ def test_a_detector_can_be_built_from_another_model() -> None:
 
 
 def test_an_unknown_token_appended_to_a_browser_string_weighs_for_a_tool() -> None:
-    # The same unseen word weighs more at the end of a browser's string than as a bare name.
+    # The same unseen word weighs more at the end of a browser's string than inside it.
     detect = builtin_ruleset("default")._search
     assert isinstance(detect, Detector)
-    alone, _ = detect.score("Zqxwvy/2.4.1")
     appended, _ = detect.score(CHROME + " Zqxwvy/2.4.1")
     browser, _ = detect.score(CHROME)
-    assert alone == 0.0
-    assert appended - browser > 0.5
+    inside, _ = detect.score(CHROME.replace("Win64", "Zqxwvy"))
+    assert appended - browser > inside - browser > 0
 
 
 def test_the_shape_is_explained_in_words() -> None:
@@ -168,7 +172,8 @@ def test_the_fast_shape_sum_is_the_sum_of_the_named_features(user_agent: str) ->
     words = words_of(low)
     named = sum(model["shape"].get(feature, 0.0) for feature in shape_features(low, words, known))
     unknown = [i for i, word in enumerate(words) if len(word) >= 2 and word not in known]
-    assert detect._form.score(low, words, unknown) == pytest.approx(named)
+    expected = 0.0 if is_name_version(low) else named  # a bare Name/version's shape weighs nothing
+    assert detect._form.score(low, words, unknown) == pytest.approx(expected)
 
 
 def test_the_shipped_model_is_what_the_build_script_makes() -> None:
