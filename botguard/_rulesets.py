@@ -7,7 +7,7 @@ rule of the list (lowest index) whose pattern is found in `text`. Two engines si
 - The default list (about 1,900 patterns) is split when it is built. Most patterns are literals,
   or finite sets of literals such as `[wW]get` or `(sistrix|SISTRIX) [cC]rawler`; they go into one
   Aho-Corasick automaton over the lower-cased User-Agent, with `^`/`$` anchors checked from the
-  match position. Every real regex gets a literal it cannot match without, found by reading its
+  match position (a literal that only counts at the start is checked there instead). Every real regex gets a literal it cannot match without, found by reading its
   parse tree, and runs only when the automaton saw that literal. A browser User-Agent, which
   matches nothing, costs one pass of the automaton and nothing else.
 
@@ -131,10 +131,10 @@ def rule_starts_anchored(pattern: str) -> bool:
 # prefilter ("/", ";") would hit every User-Agent several times over.
 _MIN_PREFILTER = 3
 # Entry codes stored in the automaton, one tuple per literal: (code, rule index, literal length).
-# _ANYWHERE: the literal decides wherever it occurs in the text; _PREFIX/_SUFFIX/_EXACT: only at
-# the start, at the end, or as the whole text; _REGEX: the literal lets the rule's regex run;
-# _EXCLUDE: an exclusion's literal.
-_ANYWHERE, _PREFIX, _SUFFIX, _EXACT, _REGEX, _EXCLUDE = range(6)
+# _ANYWHERE: the literal decides wherever it occurs in the text; _SUFFIX/_EXACT: only at the end
+# or as the whole text; _REGEX: the literal lets the rule's regex run; _EXCLUDE: an exclusion's
+# literal. (A literal that decides only at the start is not in the automaton.)
+_ANYWHERE, _SUFFIX, _EXACT, _REGEX, _EXCLUDE = range(5)
 _NO_RULE: Final = 1 << 30
 _NOTHING: frozenset[int] = frozenset()
 _PLAIN_END = re.compile(r"(?:(?:^|[^\\])([A-Za-z0-9;,:/ _-])|\\([().;/-]))\$$")
@@ -146,6 +146,7 @@ class _LiteralEngine:
     __slots__ = (
         "_rules", "_automaton", "_always", "_patterns", "_compiled", "_exclusions", "_lock",
         "_case_sensitive", "_weak", "_browser", "_always_start", "_anchored", "_short", "_ends",
+        "_starts", "_start_keys", "_weak_starts",
     )
 
     def __init__(
@@ -168,7 +169,8 @@ class _LiteralEngine:
         always: list[int] = []
         anchored: list[int] = []
         short: dict[int, tuple[str, ...]] = {}
-        codes = {"any": _ANYWHERE, "prefix": _PREFIX, "suffix": _SUFFIX, "exact": _EXACT}
+        starts: dict[str, list[int]] = {}
+        codes = {"any": _ANYWHERE, "suffix": _SUFFIX, "exact": _EXACT}
         for rule in self._rules:
             form = literal_forms(rule.pattern)
             if form.kind == "regex" or rule.index in case_sensitive:
@@ -183,6 +185,11 @@ class _LiteralEngine:
                     continue
                 for literal in form.literals:
                     entries.setdefault(literal, []).append((_REGEX, rule.index, len(literal)))
+            elif form.kind == "prefix":
+                # Checked with `startswith`, not by the automaton: isbot's "^[<\(;]" alone would
+                # report every "(" and ";" of a browser User-Agent.
+                for literal in form.literals:
+                    starts.setdefault(literal, []).append(rule.index)
             else:
                 for literal in form.literals:
                     entries.setdefault(literal, []).append((codes[form.kind], rule.index, len(literal)))
@@ -200,6 +207,10 @@ class _LiteralEngine:
             automaton.add_word(literal, tuple(found))
         automaton.make_automaton()
         self._automaton = automaton
+        self._starts = {literal: tuple(indices) for literal, indices in starts.items()}
+        self._start_keys = tuple(starts)
+        # A weak rule counts as seen wherever its literal occurs, as the automaton reports it.
+        self._weak_starts = tuple(literal for literal, indices in starts.items() if not weak.isdisjoint(indices))
         # Regexes that can only match at the start of the text are tried together first, as one
         # anchored alternation: on a browser User-Agent it fails within a few characters.
         # The stdlib `re` runs this one-position alternation about twice as fast as `regex`; a
@@ -237,7 +248,8 @@ class _LiteralEngine:
         return compiled
 
     def _scan(self, low: str, weak: frozenset[int]) -> tuple[int, list[int], bool, bool]:
-        """The best literal match, the regex candidates, and whether an exclusion or a weak rule was seen."""
+        """The best literal match, the regex candidates, and whether an exclusion or a weak rule was
+        seen (the literals of `_weak_starts` left aside: see `__call__`)."""
         best = _NO_RULE
         candidates: list[int] = []
         excluded = saw_weak = False
@@ -256,14 +268,17 @@ class _LiteralEngine:
                         best = index
                 elif code == _REGEX:
                     candidates.append(index)
-                elif code == _PREFIX:
-                    if end == length - 1 and index < best:
-                        best = index
                 elif code == _SUFFIX:
                     if end == last and index < best:
                         best = index
                 elif end == last and length == len(low) and index < best:
                     best = index
+        if low.startswith(self._start_keys):
+            for literal, indices in self._starts.items():
+                if low.startswith(literal):
+                    for index in indices:
+                        if index not in weak and index < best:
+                            best = index
         for index in self._always:
             literals = self._short.get(index)
             tail = self._ends.get(index)
@@ -300,8 +315,10 @@ class _LiteralEngine:
             # The common case, a browser that named nothing. Exclusions and the browser test only
             # take matches away, so a text that matches nothing needs neither.
             return None
-        if not (excluded or (saw_weak and best in self._weak)):
+        if not (excluded or best in self._weak):
+            # The best rule's own literal was seen: a weak best sets `saw_weak` by itself.
             return self._rules[best]
+        saw_weak = saw_weak or any(literal in low for literal in self._weak_starts)
         # Weak rules (words that people's software also uses) do not count inside a well-formed
         # browser User-Agent; named bots and bot words still do.
         weak = self._weak if saw_weak and self._browser is not None and self._browser.match(low) else _NOTHING
