@@ -128,8 +128,9 @@ def rule_starts_anchored(pattern: str) -> bool:
 # -- the default engine -------------------------------------------------------------------------
 
 # A regex whose best required literal is shorter than this runs on every text instead: a one-letter
-# prefilter ("/", ";") would hit every User-Agent several times over.
-_MIN_PREFILTER = 3
+# prefilter ("/", ";") would hit every User-Agent several times over. Two letters ("::") are rare
+# enough, and cost the automaton nothing where a search for them costs every text.
+_MIN_PREFILTER = 2
 # Entry codes stored in the automaton, one tuple per literal: (code, rule index, literal length).
 # _ANYWHERE: the literal decides wherever it occurs in the text; _SUFFIX/_EXACT: only at the end
 # or as the whole text; _REGEX: the literal lets the rule's regex run; _EXCLUDE: an exclusion's
@@ -140,12 +141,19 @@ _NOTHING: frozenset[int] = frozenset()
 _PLAIN_END = re.compile(r"(?:(?:^|[^\\])([A-Za-z0-9;,:/ _-])|\\([().;/-]))\$$")
 
 
+def _holds_any(text: str, literals: tuple[str, ...]) -> bool:
+    for literal in literals:  # a plain loop: `any()` over a generator costs more than the search
+        if literal in text:
+            return True
+    return False
+
+
 class _LiteralEngine:
     """Aho-Corasick over the lower-cased text for literals and regex prefilters; regexes compiled lazily."""
 
     __slots__ = (
         "_rules", "_automaton", "_always", "_patterns", "_compiled", "_exclusions", "_lock",
-        "_case_sensitive", "_weak", "_browser", "_always_start", "_anchored", "_short", "_ends",
+        "_case_sensitive", "_weak", "_browser", "_always_start", "_anchored",
         "_starts", "_start_keys", "_weak_starts",
     )
 
@@ -226,14 +234,13 @@ class _LiteralEngine:
             re.compile("|".join(f"(?:{self._rules[i].pattern})" for i in anchored), re.IGNORECASE) if anchored else None
         )
         # The rest run when one of their (short) literals is in the text, checked with `in`.
-        self._always = tuple(sorted(always))
-        self._short = short
-        # A regex ending in a plain character and `$` ("...;$") can only match a text ending so.
-        self._ends: dict[int, str] = {}
-        for index in always:
-            tail = _PLAIN_END.search(self._rules[index].pattern)
-            if tail is not None:
-                self._ends[index] = (tail.group(1) or tail.group(2)).lower()
+        # A regex ending in a plain character and `$` ("...;$") can only match a text ending so
+        # (the tail; "" when there is none).
+        tails = {index: _PLAIN_END.search(self._rules[index].pattern) for index in always}
+        self._always = tuple(
+            (index, short.get(index, ()), "" if tail is None else (tail.group(1) or tail.group(2)).lower())
+            for index, tail in sorted(tails.items())
+        )
 
     def _regex(self, index: int) -> Any:
         compiled = self._compiled.get(index)
@@ -279,10 +286,9 @@ class _LiteralEngine:
                     for index in indices:
                         if index not in weak and index < best:
                             best = index
-        for index in self._always:
-            literals = self._short.get(index)
-            tail = self._ends.get(index)
-            if (literals is None or any(literal in low for literal in literals)) and (tail is None or low.endswith(tail)):
+        for index, literals, tail in self._always:
+            # The tail first: one `endswith` rules out most texts before any literal is looked for.
+            if low.endswith(tail) and (not literals or _holds_any(low, literals)):
                 if index in self._weak:
                     saw_weak = True
                     if index in weak:
