@@ -211,7 +211,9 @@ class _LiteralEngine:
                 entries.setdefault(literal, []).append((_EXCLUDE, -1, len(literal)))
         self._exclusions = regex.compile("|".join(f"(?:{p})" for p in excluded), regex.IGNORECASE) if excluded else None
         automaton = ahocorasick.Automaton()
-        for literal, found in entries.items():
+        # In sorted order: a node keeps its children in insertion order and searches them one by
+        # one, and sorted puts the spaces, digits and punctuation that fill a User-Agent first.
+        for literal, found in sorted(entries.items()):
             automaton.add_word(literal, tuple(found))
         automaton.make_automaton()
         self._automaton = automaton
