@@ -6,10 +6,10 @@ rule of the list (lowest index) whose pattern is found in `text`. Two engines si
 - Kong's fourteen regexes are searched one after another, as Kong does.
 - The default list (about 1,900 patterns) is split when it is built. Most patterns are literals,
   or finite sets of literals such as `[wW]get` or `(sistrix|SISTRIX) [cC]rawler`; they go into one
-  Aho-Corasick automaton over the lower-cased User-Agent, with `^`/`$` anchors checked from the
-  match position (a literal that only counts at the start is checked there instead). Every real regex gets a literal it cannot match without, found by reading its
-  parse tree, and runs only when the automaton saw that literal. A browser User-Agent, which
-  matches nothing, costs one pass of the automaton and nothing else.
+  Aho-Corasick automaton over the lower-cased User-Agent (`$` anchors checked from the match
+  position, `^` ones by `startswith`). Every real regex gets a literal it cannot match without,
+  found by reading its parse tree, and runs only when the automaton saw that literal. A browser
+  User-Agent, which matches nothing, costs little more than one pass of the automaton.
 
 Exclusions (tokens known to belong to people, such as in-app browsers and phone models that
 contain "bot") are blanked out of the User-Agent before the rules see it, so a bot that names
@@ -32,7 +32,7 @@ import regex
 
 from ._regex_analysis import literal_forms
 
-__all__ = ["BUILTIN_NAMES", "CATEGORIES", "Rule", "RuleSet", "builtin_ruleset", "literal_forms"]
+__all__ = ["BUILTIN_NAMES", "CATEGORIES", "Rule", "RuleSet", "builtin_ruleset", "literal_forms", "top_level_branches"]
 
 # The shared category vocabulary of built-in rules.
 # "probe" is an attack probe written into the User-Agent (injection, traversal, a scanner's name).
@@ -101,13 +101,11 @@ class _SequentialEngine:
         return None
 
 
-def rule_starts_anchored(pattern: str) -> bool:
-    """True when every match of `pattern` starts at the beginning of the text (it opens with `^`
-    and has no top-level alternation)."""
-    if not pattern.startswith("^"):
-        return False
-    depth, escaped, in_class = 0, False, False
-    for char in pattern:
+def top_level_branches(pattern: str) -> list[str]:
+    """The alternatives joined by `pattern`'s top-level `|`: `["a", "b(c|d)"]` for `a|b(c|d)`."""
+    branches: list[str] = []
+    begin, depth, escaped, in_class = 0, 0, False, False
+    for position, char in enumerate(pattern):
         if escaped:
             escaped = False
         elif char == "\\":
@@ -121,8 +119,16 @@ def rule_starts_anchored(pattern: str) -> bool:
         elif char == ")":
             depth -= 1
         elif char == "|" and depth == 0:
-            return False
-    return True
+            branches.append(pattern[begin:position])
+            begin = position + 1
+    branches.append(pattern[begin:])
+    return branches
+
+
+def rule_starts_anchored(pattern: str) -> bool:
+    """True when every match of `pattern` starts at the beginning of the text (it opens with `^`
+    and has no top-level alternation)."""
+    return pattern.startswith("^") and len(top_level_branches(pattern)) == 1
 
 
 # -- the default engine -------------------------------------------------------------------------
@@ -153,8 +159,7 @@ class _LiteralEngine:
 
     __slots__ = (
         "_rules", "_automaton", "_always", "_patterns", "_compiled", "_exclusions", "_lock",
-        "_case_sensitive", "_weak", "_browser", "_always_start", "_anchored",
-        "_starts", "_start_keys", "_weak_starts",
+        "_case_sensitive", "_weak", "_browser", "_always_start", "_anchored", "_starts", "_start_keys", "_weak_starts",
     )
 
     def __init__(

@@ -14,7 +14,9 @@ from hypothesis import strategies as st
 
 from botguard import Config, ConfigError, Verdict, classify, explain
 from botguard._patterns import backtracking_risk
-from botguard._rulesets import CATEGORIES, Rule, _LiteralEngine, builtin_ruleset, list_engine, literal_forms
+from botguard._rulesets import (
+    CATEGORIES, Rule, _LiteralEngine, builtin_ruleset, list_engine, literal_forms, rule_starts_anchored, top_level_branches,
+)
 from botguard.rules import botguard as own
 from botguard.rules import kong
 
@@ -159,6 +161,12 @@ def test_literal_forms() -> None:
     # Escapes are read, never lower-cased as text: \S stays "not a space".
     assert literal_forms(r"Spider\Sbot").kind == "regex"
     assert literal_forms(r"a\.b").literals == ("a.b",)
+
+
+def test_top_level_branches() -> None:
+    assert top_level_branches(r"a|b(c|d)|[|]x|\|y") == ["a", "b(c|d)", "[|]x", r"\|y"]
+    assert top_level_branches("abc") == ["abc"]
+    assert rule_starts_anchored(r"^a(b|c)") and not rule_starts_anchored(r"^a|b") and not rule_starts_anchored("a")
 
 
 # -- allow_categories -----------------------------------------------------------------------------
