@@ -136,10 +136,10 @@ def test_case_of_crawler_user_agents_patterns_is_kept() -> None:
 # -- the engine against a plain search ------------------------------------------------------------
 
 _PIECES = ["bot", "Bot", "crawl", "GoogleBot/", "spider", "curl/", "^", "wget", "Mozilla/5.0 ", "(", ")", ";", " ", "/1.0",
-           "x", "ABC", "fetch", "é", "sentry/", "YandexBot", "http://", "a", "1"]
+           "x", "ABC", "fetch", "é", "sentry/", "YandexBot", "http://", "a", "1", "<", "::", "a::b/"]
 _PATTERNS = [r"googlebot/", r"^curl/", r"[wW]get", r"(sistrix|SISTRIX) [cC]rawler", r"(?<! cu)bots?(?:\b|_)",
              r"spider$", r"^abc$", r"\bfetch\b", r"(^| )sentry\/", r"yandex(?:bot|images)", r"x{2,}1", r"^[^ ]{12,}$",
-             r"crawl", r"é"]
+             r"crawl", r"é", r"^[<\(;]", r";\s\w+;$", r"\bcurl/|^[a-z]+(?:::[a-z]+)+/"]
 
 
 @given(st.lists(st.sampled_from(_PIECES), max_size=12).map("".join), st.permutations(_PATTERNS))
