@@ -19,6 +19,9 @@ from ._verdict import Verdict
 __all__ = ["judge"]
 
 _WHITESPACE = " \t\n\v\f\r"
+# The answer for most User-Agents, built once: making a frozen Explanation costs about 1 µs, a
+# tenth of a browser's whole decision.
+_NO_MATCH = Explanation(Verdict.NONE, None, None)
 
 
 def judge(config: Config, text: str | None) -> Explanation:
@@ -33,7 +36,7 @@ def judge(config: Config, text: str | None) -> Explanation:
     if text is None:
         if config.missing_ua == "block":
             return Explanation(Verdict.DENY, "policy", POLICY_RULES["missing_ua"])
-        return Explanation(Verdict.NONE, None, None)
+        return _NO_MATCH
     long = len(text) > MAX_UA_CHARS
     if long and config.long_ua == "block":
         return Explanation(Verdict.DENY, "policy", POLICY_RULES["long_ua"])
@@ -83,4 +86,4 @@ def _judge_head(config: Config, text: str, budget: SearchBudget | None) -> Expla
         # Read once per User-Agent and cached with its verdict; the headers are looked at
         # per request (`Guard.decide`).
         return Explanation(Verdict.NONE, None, None, timed_out, browser=browser_claim(text))
-    return Explanation(Verdict.NONE, None, None, timed_out)
+    return Explanation(Verdict.NONE, None, None, timed_out) if timed_out else _NO_MATCH

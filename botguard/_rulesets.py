@@ -6,10 +6,10 @@ rule of the list (lowest index) whose pattern is found in `text`. Two engines si
 - Kong's fourteen regexes are searched one after another, as Kong does.
 - The default list (about 1,900 patterns) is split when it is built. Most patterns are literals,
   or finite sets of literals such as `[wW]get` or `(sistrix|SISTRIX) [cC]rawler`; they go into one
-  Aho-Corasick automaton over the lower-cased User-Agent, with `^`/`$` anchors checked from the
-  match position. Every real regex gets a literal it cannot match without, found by reading its
-  parse tree, and runs only when the automaton saw that literal. A browser User-Agent, which
-  matches nothing, costs one pass of the automaton and nothing else.
+  Aho-Corasick automaton over the lower-cased User-Agent (`$` anchors checked from the match
+  position, `^` ones by `startswith`). Every real regex gets a literal it cannot match without,
+  found by reading its parse tree, and runs only when the automaton saw that literal. A browser
+  User-Agent, which matches nothing, costs little more than one pass of the automaton.
 
 Exclusions (tokens known to belong to people, such as in-app browsers and phone models that
 contain "bot") are blanked out of the User-Agent before the rules see it, so a bot that names
@@ -32,7 +32,7 @@ import regex
 
 from ._regex_analysis import literal_forms
 
-__all__ = ["BUILTIN_NAMES", "CATEGORIES", "Rule", "RuleSet", "builtin_ruleset", "literal_forms"]
+__all__ = ["BUILTIN_NAMES", "CATEGORIES", "Rule", "RuleSet", "builtin_ruleset", "literal_forms", "top_level_branches"]
 
 # The shared category vocabulary of built-in rules.
 # "probe" is an attack probe written into the User-Agent (injection, traversal, a scanner's name).
@@ -101,13 +101,11 @@ class _SequentialEngine:
         return None
 
 
-def rule_starts_anchored(pattern: str) -> bool:
-    """True when every match of `pattern` starts at the beginning of the text (it opens with `^`
-    and has no top-level alternation)."""
-    if not pattern.startswith("^"):
-        return False
-    depth, escaped, in_class = 0, False, False
-    for char in pattern:
+def top_level_branches(pattern: str) -> list[str]:
+    """The alternatives joined by `pattern`'s top-level `|`: `["a", "b(c|d)"]` for `a|b(c|d)`."""
+    branches: list[str] = []
+    begin, depth, escaped, in_class = 0, 0, False, False
+    for position, char in enumerate(pattern):
         if escaped:
             escaped = False
         elif char == "\\":
@@ -121,23 +119,39 @@ def rule_starts_anchored(pattern: str) -> bool:
         elif char == ")":
             depth -= 1
         elif char == "|" and depth == 0:
-            return False
-    return True
+            branches.append(pattern[begin:position])
+            begin = position + 1
+    branches.append(pattern[begin:])
+    return branches
+
+
+def rule_starts_anchored(pattern: str) -> bool:
+    """True when every match of `pattern` starts at the beginning of the text (it opens with `^`
+    and has no top-level alternation)."""
+    return pattern.startswith("^") and len(top_level_branches(pattern)) == 1
 
 
 # -- the default engine -------------------------------------------------------------------------
 
 # A regex whose best required literal is shorter than this runs on every text instead: a one-letter
-# prefilter ("/", ";") would hit every User-Agent several times over.
-_MIN_PREFILTER = 3
+# prefilter ("/", ";") would hit every User-Agent several times over. Two letters ("::") are rare
+# enough, and cost the automaton nothing where a search for them costs every text.
+_MIN_PREFILTER = 2
 # Entry codes stored in the automaton, one tuple per literal: (code, rule index, literal length).
-# _ANYWHERE: the literal decides wherever it occurs in the text; _PREFIX/_SUFFIX/_EXACT: only at
-# the start, at the end, or as the whole text; _REGEX: the literal lets the rule's regex run;
-# _EXCLUDE: an exclusion's literal.
-_ANYWHERE, _PREFIX, _SUFFIX, _EXACT, _REGEX, _EXCLUDE = range(6)
+# _ANYWHERE: the literal decides wherever it occurs in the text; _SUFFIX/_EXACT: only at the end
+# or as the whole text; _REGEX: the literal lets the rule's regex run; _EXCLUDE: an exclusion's
+# literal. (A literal that decides only at the start is not in the automaton.)
+_ANYWHERE, _SUFFIX, _EXACT, _REGEX, _EXCLUDE = range(5)
 _NO_RULE: Final = 1 << 30
 _NOTHING: frozenset[int] = frozenset()
 _PLAIN_END = re.compile(r"(?:(?:^|[^\\])([A-Za-z0-9;,:/ _-])|\\([().;/-]))\$$")
+
+
+def _holds_any(text: str, literals: tuple[str, ...]) -> bool:
+    for literal in literals:  # a plain loop: `any()` over a generator costs more than the search
+        if literal in text:
+            return True
+    return False
 
 
 class _LiteralEngine:
@@ -145,7 +159,7 @@ class _LiteralEngine:
 
     __slots__ = (
         "_rules", "_automaton", "_always", "_patterns", "_compiled", "_exclusions", "_lock",
-        "_case_sensitive", "_weak", "_browser", "_always_start", "_anchored", "_short", "_ends",
+        "_case_sensitive", "_weak", "_browser", "_always_start", "_anchored", "_starts", "_start_keys", "_weak_starts",
     )
 
     def __init__(
@@ -168,7 +182,8 @@ class _LiteralEngine:
         always: list[int] = []
         anchored: list[int] = []
         short: dict[int, tuple[str, ...]] = {}
-        codes = {"any": _ANYWHERE, "prefix": _PREFIX, "suffix": _SUFFIX, "exact": _EXACT}
+        starts: dict[str, list[int]] = {}
+        codes = {"any": _ANYWHERE, "suffix": _SUFFIX, "exact": _EXACT}
         for rule in self._rules:
             form = literal_forms(rule.pattern)
             if form.kind == "regex" or rule.index in case_sensitive:
@@ -183,6 +198,11 @@ class _LiteralEngine:
                     continue
                 for literal in form.literals:
                     entries.setdefault(literal, []).append((_REGEX, rule.index, len(literal)))
+            elif form.kind == "prefix":
+                # Checked with `startswith`, not by the automaton: isbot's "^[<\(;]" alone would
+                # report every "(" and ";" of a browser User-Agent.
+                for literal in form.literals:
+                    starts.setdefault(literal, []).append(rule.index)
             else:
                 for literal in form.literals:
                     entries.setdefault(literal, []).append((codes[form.kind], rule.index, len(literal)))
@@ -196,10 +216,16 @@ class _LiteralEngine:
                 entries.setdefault(literal, []).append((_EXCLUDE, -1, len(literal)))
         self._exclusions = regex.compile("|".join(f"(?:{p})" for p in excluded), regex.IGNORECASE) if excluded else None
         automaton = ahocorasick.Automaton()
-        for literal, found in entries.items():
+        # In sorted order: a node keeps its children in insertion order and searches them one by
+        # one, and sorted puts the spaces, digits and punctuation that fill a User-Agent first.
+        for literal, found in sorted(entries.items()):
             automaton.add_word(literal, tuple(found))
         automaton.make_automaton()
         self._automaton = automaton
+        self._starts = {literal: tuple(indices) for literal, indices in starts.items()}
+        self._start_keys = tuple(starts)
+        # A weak rule counts as seen wherever its literal occurs, as the automaton reports it.
+        self._weak_starts = tuple(literal for literal, indices in starts.items() if not weak.isdisjoint(indices))
         # Regexes that can only match at the start of the text are tried together first, as one
         # anchored alternation: on a browser User-Agent it fails within a few characters.
         # The stdlib `re` runs this one-position alternation about twice as fast as `regex`; a
@@ -215,14 +241,13 @@ class _LiteralEngine:
             re.compile("|".join(f"(?:{self._rules[i].pattern})" for i in anchored), re.IGNORECASE) if anchored else None
         )
         # The rest run when one of their (short) literals is in the text, checked with `in`.
-        self._always = tuple(sorted(always))
-        self._short = short
-        # A regex ending in a plain character and `$` ("...;$") can only match a text ending so.
-        self._ends: dict[int, str] = {}
-        for index in always:
-            tail = _PLAIN_END.search(self._rules[index].pattern)
-            if tail is not None:
-                self._ends[index] = (tail.group(1) or tail.group(2)).lower()
+        # A regex ending in a plain character and `$` ("...;$") can only match a text ending so
+        # (the tail; "" when there is none).
+        tails = {index: _PLAIN_END.search(self._rules[index].pattern) for index in always}
+        self._always = tuple(
+            (index, short.get(index, ()), "" if tail is None else (tail.group(1) or tail.group(2)).lower())
+            for index, tail in sorted(tails.items())
+        )
 
     def _regex(self, index: int) -> Any:
         compiled = self._compiled.get(index)
@@ -237,7 +262,8 @@ class _LiteralEngine:
         return compiled
 
     def _scan(self, low: str, weak: frozenset[int]) -> tuple[int, list[int], bool, bool]:
-        """The best literal match, the regex candidates, and whether an exclusion or a weak rule was seen."""
+        """The best literal match, the regex candidates, and whether an exclusion or a weak rule was
+        seen (the literals of `_weak_starts` left aside: see `__call__`)."""
         best = _NO_RULE
         candidates: list[int] = []
         excluded = saw_weak = False
@@ -256,18 +282,20 @@ class _LiteralEngine:
                         best = index
                 elif code == _REGEX:
                     candidates.append(index)
-                elif code == _PREFIX:
-                    if end == length - 1 and index < best:
-                        best = index
                 elif code == _SUFFIX:
                     if end == last and index < best:
                         best = index
                 elif end == last and length == len(low) and index < best:
                     best = index
-        for index in self._always:
-            literals = self._short.get(index)
-            tail = self._ends.get(index)
-            if (literals is None or any(literal in low for literal in literals)) and (tail is None or low.endswith(tail)):
+        if low.startswith(self._start_keys):
+            for literal, indices in self._starts.items():
+                if low.startswith(literal):
+                    for index in indices:
+                        if index not in weak and index < best:
+                            best = index
+        for index, literals, tail in self._always:
+            # The tail first: one `endswith` rules out most texts before any literal is looked for.
+            if low.endswith(tail) and (not literals or _holds_any(low, literals)):
                 if index in self._weak:
                     saw_weak = True
                     if index in weak:
@@ -300,8 +328,10 @@ class _LiteralEngine:
             # The common case, a browser that named nothing. Exclusions and the browser test only
             # take matches away, so a text that matches nothing needs neither.
             return None
-        if not (excluded or (saw_weak and best in self._weak)):
+        if not (excluded or best in self._weak):
+            # The best rule's own literal was seen: a weak best sets `saw_weak` by itself.
             return self._rules[best]
+        saw_weak = saw_weak or any(literal in low for literal in self._weak_starts)
         # Weak rules (words that people's software also uses) do not count inside a well-formed
         # browser User-Agent; named bots and bot words still do.
         weak = self._weak if saw_weak and self._browser is not None and self._browser.match(low) else _NOTHING

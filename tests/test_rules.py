@@ -14,7 +14,9 @@ from hypothesis import strategies as st
 
 from botguard import Config, ConfigError, Verdict, classify, explain
 from botguard._patterns import backtracking_risk
-from botguard._rulesets import CATEGORIES, Rule, _LiteralEngine, builtin_ruleset, list_engine, literal_forms
+from botguard._rulesets import (
+    CATEGORIES, Rule, _LiteralEngine, builtin_ruleset, list_engine, literal_forms, rule_starts_anchored, top_level_branches,
+)
 from botguard.rules import botguard as own
 from botguard.rules import kong
 
@@ -134,10 +136,10 @@ def test_case_of_crawler_user_agents_patterns_is_kept() -> None:
 # -- the engine against a plain search ------------------------------------------------------------
 
 _PIECES = ["bot", "Bot", "crawl", "GoogleBot/", "spider", "curl/", "^", "wget", "Mozilla/5.0 ", "(", ")", ";", " ", "/1.0",
-           "x", "ABC", "fetch", "é", "sentry/", "YandexBot", "http://", "a", "1"]
+           "x", "ABC", "fetch", "é", "sentry/", "YandexBot", "http://", "a", "1", "<", "::", "a::b/"]
 _PATTERNS = [r"googlebot/", r"^curl/", r"[wW]get", r"(sistrix|SISTRIX) [cC]rawler", r"(?<! cu)bots?(?:\b|_)",
              r"spider$", r"^abc$", r"\bfetch\b", r"(^| )sentry\/", r"yandex(?:bot|images)", r"x{2,}1", r"^[^ ]{12,}$",
-             r"crawl", r"é"]
+             r"crawl", r"é", r"^[<\(;]", r";\s\w+;$", r"\bcurl/|^[a-z]+(?:::[a-z]+)+/"]
 
 
 @given(st.lists(st.sampled_from(_PIECES), max_size=12).map("".join), st.permutations(_PATTERNS))
@@ -159,6 +161,12 @@ def test_literal_forms() -> None:
     # Escapes are read, never lower-cased as text: \S stays "not a space".
     assert literal_forms(r"Spider\Sbot").kind == "regex"
     assert literal_forms(r"a\.b").literals == ("a.b",)
+
+
+def test_top_level_branches() -> None:
+    assert top_level_branches(r"a|b(c|d)|[|]x|\|y") == ["a", "b(c|d)", "[|]x", r"\|y"]
+    assert top_level_branches("abc") == ["abc"]
+    assert rule_starts_anchored(r"^a(b|c)") and not rule_starts_anchored(r"^a|b") and not rule_starts_anchored("a")
 
 
 # -- allow_categories -----------------------------------------------------------------------------
