@@ -44,7 +44,7 @@ from collections.abc import Callable, Container, Iterable, Mapping, Sequence
 from importlib import resources
 from typing import Any, Final
 
-from ._rulesets import Rule
+from ._rulesets import Rule, literal_forms, top_level_branches
 
 __all__ = [
     "Detector", "is_name_version", "load_model", "shape_features", "text_features", "word_features", "words_of",
@@ -218,6 +218,28 @@ def load_model(data: Mapping[str, Any] | None = None) -> dict[str, Any]:
     return model
 
 
+def _holds_any(text: str, literals: tuple[str, ...]) -> bool:
+    for literal in literals:  # a plain loop: a generator costs more than the search
+        if literal in text:
+            return True
+    return False
+
+
+def _probe_branches(pattern: str) -> tuple[tuple[re.Pattern[str], tuple[str, ...]], ...]:
+    """A probe's top-level alternatives, each compiled with the ASCII literals it cannot match
+    without (empty: it always runs); the probe matches where one of them does. A pattern whose
+    alternatives do not compile alone (a reference to another's group) stays whole."""
+    try:
+        branches = [re.compile(branch, re.IGNORECASE) for branch in top_level_branches(pattern)]
+    except re.error:
+        branches = [re.compile(pattern, re.IGNORECASE)]
+    found = []
+    for compiled in branches:
+        literals = literal_forms(compiled.pattern).literals
+        found.append((compiled, literals if all(map(str.isascii, literals)) else ()))
+    return tuple(found)
+
+
 class Detector:
     """Decide one User-Agent: the Rule that names it a bot, or None for a person."""
 
@@ -245,7 +267,7 @@ class Detector:
         self._certain = certain
         self._probe_gate = re.compile(probe_gate)
         self._probe_words = tuple(probe_words)
-        self._probes = tuple((re.compile(rule.pattern, re.IGNORECASE), rule) for rule in probes)
+        self._probes = tuple((_probe_branches(rule.pattern), rule) for rule in probes)
         self._rules: dict[str, float] = dict(model["rules"])
         self._person = frozenset(word.encode("ascii") for word in person_words)
         self._self_declared = re.compile(self_declared)
@@ -279,9 +301,9 @@ class Detector:
     def __call__(self, text: str) -> Rule | None:
         low = text.lower()
         if self._probe_gate.search(low) is not None or self._has_probe_word(low):
-            for compiled, probe in self._probes:
-                if compiled.search(low) is not None:
-                    return probe
+            probe = self._probe(low)
+            if probe is not None:
+                return probe
         rule = self._engine(text)
         if rule is not None and rule.index < self._certain:
             return rule
@@ -293,6 +315,19 @@ class Detector:
             return None
         if score >= self._t_words and not self._spoken_for(low, words):
             return self._verdict(low, words, score)
+        return None
+
+    def _probe(self, low: str) -> Rule | None:
+        """The first probe found in `low`, trying only the alternatives whose literals it holds."""
+        # On ASCII text a branch whose literals are all absent cannot match (IGNORECASE folds
+        # some non-ASCII letters onto ASCII ones, so other text tries every branch).
+        ascii = low.isascii()
+        for branches, probe in self._probes:
+            for compiled, literals in branches:
+                if ascii and literals and not _holds_any(low, literals):
+                    continue
+                if compiled.search(low) is not None:
+                    return probe
         return None
 
     def _has_probe_word(self, low: str) -> bool:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import re
 import sys
 from importlib import resources
 from pathlib import Path
@@ -174,6 +175,23 @@ def test_the_fast_shape_sum_is_the_sum_of_the_named_features(user_agent: str) ->
     unknown = [i for i, word in enumerate(words) if len(word) >= 2 and word not in known]
     expected = 0.0 if is_name_version(low) else named  # a bare Name/version's shape weighs nothing
     assert detect._form.score(low, words, unknown) == pytest.approx(expected)
+
+
+_PROBE_PIECES = [
+    "'", '"', " or ", "1=1", "--", "../", "..%2f", "%00", "$(", "`", "${jndi:", "<script", "<!--#", "{{", "sleep(",
+    "union select", "ſleep(", "/etc/passwd", "cmd.exe", "|", ";", " ", "Mozilla/5.0", "curl", "x", "=", "*", "+",
+]
+
+
+@given(st.one_of(st.lists(st.sampled_from(_PROBE_PIECES), max_size=8).map("".join), st.text(max_size=60)))
+@settings(max_examples=400, deadline=None)
+def test_probes_split_into_alternatives_find_what_the_whole_patterns_find(text: str) -> None:
+    detect = builtin_ruleset("default")._search
+    assert isinstance(detect, Detector)
+    low = text.lower()
+    probes = [probe for _, probe in detect._probes]
+    whole = next((probe for probe in probes if re.search(probe.pattern, low, re.IGNORECASE)), None)
+    assert detect._probe(low) == whole
 
 
 def test_the_shipped_model_is_what_the_build_script_makes() -> None:
