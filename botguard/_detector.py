@@ -99,7 +99,7 @@ def shape_features(low: str, words: list[bytes], known: Container[bytes]) -> lis
     found = ["x:browser" if browser else "x:other", "x:len" + _size(low), f"x:tokens{min(low.count(' ') + 1, 6)}"]
     if "(" in low:
         found.append("x:parens")
-    if "http" in low:
+    if "://" in low or "www." in low:
         found.append("x:url")
     if "@" in low:
         found.append("x:at")
@@ -141,7 +141,7 @@ class _Shape:
         score = self._base[browser][min(len(low), 128)] + self._tokens[min(low.count(" ") + 1, 6)]
         if "(" in low:
             score += self._parens
-        if "http" in low:
+        if "://" in low or "www." in low:
             score += self._url
         if "@" in low:
             score += self._at
