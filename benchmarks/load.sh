@@ -5,6 +5,8 @@
 # User-Agent on every request (every request a miss: the cache-busting attack).
 #
 #   benchmarks/load.sh [ROUNDS] [SECONDS]      # defaults: 5 rounds of 5 s per run
+#   STACK=plain benchmarks/load.sh ...         # uvicorn on asyncio and h11 instead of uvloop and
+#                                              # httptools (the `uvicorn[standard]` stack, default)
 #
 # Needs wrk (Debian: apt-get install wrk). Prints requests/s per run and the median ratio
 # guarded/bare per scenario. Bounded: ROUNDS x 2 apps x 2 scenarios x SECONDS.
@@ -13,6 +15,11 @@ cd "$(dirname "$0")/.."
 ROUNDS=${1:-5}
 SECONDS_PER_RUN=${2:-5}
 PY=${PYTHON:-.venv/bin/python}
+case "${STACK:-standard}" in
+  standard) stack_flags="--loop uvloop --http httptools" ;;
+  plain) stack_flags="--loop asyncio --http h11" ;;
+  *) echo "STACK is standard or plain" >&2; exit 2 ;;
+esac
 command -v wrk >/dev/null || { echo "wrk not found: apt-get install wrk" >&2; exit 2; }
 
 port_bare=18081
@@ -27,7 +34,7 @@ pin_server=""; pin_client=""
 if command -v taskset >/dev/null && [ "$(nproc)" -ge 2 ]; then pin_server="taskset -c 1"; pin_client="taskset -c 0"; fi
 
 start() {  # app port
-  $pin_server "$PY" -m uvicorn "benchmarks.load_apps:$1" --host 127.0.0.1 --port "$2" --log-level warning --no-access-log &
+  $pin_server "$PY" -m uvicorn "benchmarks.load_apps:$1" --host 127.0.0.1 --port "$2" $stack_flags --log-level warning --no-access-log &
   pids+=($!)
 }
 start bare $port_bare
