@@ -155,39 +155,11 @@ class _Shape:
         return score
 
 
-# An unknown word is read as the known words it is made of ("linkanalyser": link, analyser),
-# found greedily from the left, longest first; parts have at least 3 letters, and words longer
-# than `_SEGMENT_LIMIT` are not read (a long run of letters would cost too many lookups).
-_SEGMENT_LIMIT = 24
-_PART_MIN, _PART_MAX = 3, 12
-
-
-def segments(word: bytes, known: Container[bytes]) -> list[bytes]:
-    """The known words an unknown `word` is made of, left to right (none: not readable)."""
-    if len(word) > _SEGMENT_LIMIT:
-        return []
-    found = []
-    start, end = 0, len(word)
-    while start <= end - _PART_MIN:
-        for stop in range(min(end, start + _PART_MAX), start + _PART_MIN - 1, -1):
-            part = word[start:stop]
-            if part in known:
-                found.append(part)
-                start = stop
-                break
-        else:
-            start += 1
-    return found
-
-
 def text_features(low: str, rule: Rule | None, known: Container[bytes]) -> list[str]:
     """Every feature of a lower-cased User-Agent whose first public-list match is `rule`, when the
     words in `known` are the ones the model has weights for."""
     words = words_of(low)
     found = [feature for word in words for feature in word_features(word.decode("ascii"))]
-    for word in words:
-        if len(word) >= 2 and word not in known:
-            found += [f for part in segments(word, known) for f in word_features(part.decode("ascii"))]
     if rule is not None:
         found.append("r:" + rule.pattern)
         found.append("g:" + rule.source)
@@ -217,20 +189,17 @@ SHAPE_LABELS: Final = {
 
 
 class _Unknown(dict[bytes, float]):
-    """Unseen word -> the score of its affixes and of the known words it is made of, remembered up
-    to `_MEMO_LIMIT` words."""
+    """Unseen word -> the score of its affixes, remembered up to `_MEMO_LIMIT` words."""
 
-    __slots__ = ("_affixes", "_known")
+    __slots__ = ("_affixes",)
 
-    def __init__(self, affixes: Mapping[str, float], known: Mapping[bytes, float]) -> None:
+    def __init__(self, affixes: Mapping[str, float]) -> None:
         super().__init__()
         self._affixes = affixes
-        self._known = known
 
     def __missing__(self, word: bytes) -> float:
         get = self._affixes.get
         score = sum(get(feature, 0.0) for feature in word_features(word.decode("ascii"))[1:])
-        score += sum(self._known[part] for part in segments(word, self._known))
         if len(self) < _MEMO_LIMIT:
             self[word] = score
         return score
@@ -305,7 +274,7 @@ class Detector:
         # Every word the model knows (a word of one letter weighs nothing and is never unknown).
         self._known = {bytes([c]): 0.0 for c in range(97, 123)}
         self._known.update((word.encode("ascii"), score) for word, score in model["words"].items() if word.isascii())
-        self._unknown = _Unknown(model["affixes"], self._known)
+        self._unknown = _Unknown(model["affixes"])
         self._shape: dict[str, float] = dict(model["shape"])
         self._form = _Shape(self._shape)
         self._t_rule = float(model["threshold_rule"])
