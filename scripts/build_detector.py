@@ -50,7 +50,7 @@ L2 = 1e-5
 MIN_COUNT = 2  # features in fewer training rows are left out
 DIGITS = 3  # weights are rounded to this many decimals; smaller ones are dropped
 THRESHOLD_RULE = 1.0
-THRESHOLD_WORDS = 3.0
+THRESHOLD_WORDS = 3.5
 
 Features = list[list[str]]
 
