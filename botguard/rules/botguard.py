@@ -130,13 +130,14 @@ BROWSER = (
     r"|playstation|nintendo|smart-?tv|web0s|tizen|cros|compatible; msie \d+\.\d+; windows)[^)]*\)"
 )
 # isbot's patterns that are ordinary words of people's software: toolbars and add-ons write them
-# into browser User-Agents ("GWX:DOWNLOADED", "MSN Optimized", "AutoProxy", "FirePHP/0.7").
+# into browser User-Agents ("GWX:DOWNLOADED", "MSN Optimized", "AutoProxy", "FirePHP/0.7"), and
+# so do proxies, security suites and intranets ("… Safari/537.36 ICAPoHTTPS", "…; https://intranet…;").
 # Outside a browser User-Agent they still count.
 WEAK_ISBOT: frozenset[str] = frozenset({
     "download", "optimize", "proxy", "agent\\b", "server", "discovery", "advisor", "splash", "sogou",
     "(?:^|[^g])news(?!sapphire)", "(?<! channel/|google/)google(?!(?:wv|app|/google| pixel))", "tools",
     "\\|", "library", "radar", "torrent", "firephp", "java(?!;)", "\\(\\)", "catch", "capture", "measure",
-    "insight", "detect", "url", "grab", "parser", "transcoder", "proxy", ";\\s\\w+;$", "^[<\\(;]",
+    "insight", "detect", "url", "grab", "parser", "transcoder", "proxy", ";\\s\\w+;$", "^[<\\(;]", "(?<!lib)http",
 })
 
 # Source patterns left out, each with the reason, so a refresh keeps the decision visible.
