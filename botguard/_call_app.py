@@ -1,7 +1,9 @@
 """One request to an ASGI or WSGI app, in process, for `botguard.testing`'s assertions.
 
 The app is called as a server would call it, with a minimal scope or environ; which botguard
-guards judged the request is recorded on the way (`_override.recording_guards`).
+guards judged the request is recorded on the way (`_override.recording_guards`). A User-Agent that
+claims a mainstream browser comes with the headers that browser sends to a plain-http host, so
+that `check_headers=True` judges it as it would judge the browser.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from collections.abc import Callable
 from typing import Any
 
 from . import _override
+from ._forged import browser_claim
 
 __all__ = ["call_app"]
 
@@ -39,6 +42,25 @@ def call_app(
     return guards, status, body, error
 
 
+# What Chrome, Firefox and Safari send with a page load from an http origin that is not loopback
+# (no Fetch Metadata, no client hints there: those go to secure origins only).
+_BROWSER_HEADERS: tuple[tuple[bytes, bytes], ...] = (
+    (b"accept", b"text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"),
+    (b"accept-language", b"en-US,en;q=0.9"),
+    (b"upgrade-insecure-requests", b"1"),
+)
+
+
+def _headers(user_agent: bytes | None) -> list[tuple[bytes, bytes]]:
+    """The request's headers besides Host: the User-Agent, and a browser's own headers with one."""
+    if user_agent is None:
+        return []
+    found = [(b"user-agent", user_agent)]
+    if browser_claim(user_agent.decode("latin-1")) is not None:
+        found += _BROWSER_HEADERS
+    return found
+
+
 def _is_asgi(app: Any) -> bool:
     return inspect.iscoroutinefunction(app) or inspect.iscoroutinefunction(getattr(app, "__call__", None))
 
@@ -58,9 +80,7 @@ def _run_coroutine(coroutine: Any) -> Any:
 async def _asgi_request(
     app: Any, user_agent: bytes | None, path: str, query: str, method: str
 ) -> tuple[int | None, bytes, BaseException | None]:
-    headers = [(b"host", b"testserver")]
-    if user_agent is not None:
-        headers.append((b"user-agent", user_agent))
+    headers = [(b"host", b"testserver"), *_headers(user_agent)]
     scope = {
         "type": "http",
         "asgi": {"version": "3.0", "spec_version": "2.3"},
@@ -107,8 +127,8 @@ def _wsgi_request(
 ) -> tuple[int | None, bytes, BaseException | None]:
     environ: dict[str, Any] = {"REQUEST_METHOD": method.upper(), "PATH_INFO": path, "QUERY_STRING": query}
     wsgiref.util.setup_testing_defaults(environ)
-    if user_agent is not None:
-        environ["HTTP_USER_AGENT"] = user_agent.decode("latin-1")
+    for name, value in _headers(user_agent):
+        environ["HTTP_" + name.decode("ascii").upper().replace("-", "_")] = value.decode("latin-1")
     status: list[int] = []
     body: list[bytes] = []
 

@@ -20,10 +20,10 @@ The order of a decision:
    appended to a browser's string is evidence of a tool, an unknown model name inside a phone's
    is not. A rule decides only when the sum, its own weight included, reaches the model's
    threshold: a weak rule inside a string that speaks for a person does not. Without a rule, the
-   evidence must reach a higher threshold. A bare `Name/version` gets no weight from its shape
-   (the model learns the shape's weights on every string, so its words are not blamed for the
-   shape, but a person's player sends just that): only its word decides, and an unknown name
-   weighs what its affixes weigh.
+   evidence must reach a higher threshold. A bare token (`Name/version`, a single word) gets no
+   weight from its shape (the model learns the shape's weights on every string, so its words are
+   not blamed for the shape, but a person's player or a test client sends just that): only its
+   word decides, and an unknown name weighs what its affixes weigh.
 4. People's media software (players, radio and podcast apps, smart speakers, the media stacks of
    operating systems) often sends a bare `Name/version`. The words of media software speak for a
    person (`rules/botguard.py`, `PERSON_WORDS`) whatever the model says, unless a rule of step 1
@@ -47,7 +47,7 @@ from typing import Any, Final
 from ._rulesets import Rule, literal_forms, top_level_branches
 
 __all__ = [
-    "Detector", "is_name_version", "load_model", "shape_features", "text_features", "word_features", "words_of",
+    "Detector", "is_bare_token", "load_model", "shape_features", "text_features", "word_features", "words_of",
     "MODEL_FILE",
 ]
 
@@ -79,10 +79,11 @@ def word_features(word: str) -> list[str]:
     return found
 
 
-def is_name_version(low: str) -> bool:
-    """A bare `Name/version` (one token with a slash): the whole of what many people's media players
-    and apps send, and of many scripts. The detector gives its shape no weight, either way."""
-    return " " not in low and "(" not in low and "/" in low
+def is_bare_token(low: str) -> bool:
+    """One token, such as `Name/version` or a single word: the whole of what many people's media
+    players and apps send, of test clients, and of many scripts. The detector gives its shape no
+    weight, either way: its word decides."""
+    return " " not in low and "(" not in low
 
 
 def _size(low: str) -> str:
@@ -94,7 +95,7 @@ def shape_features(low: str, words: list[bytes], known: Container[bytes]) -> lis
     """The features of the whole string's shape, and one for each word (of two letters or more)
     that is not in `known`, by its place: first, last or inside, in a browser-shaped string or not.
     The trainer sees them on every string; `Detector` sums the same weights without building these
-    names, and not on a bare `Name/version` (`is_name_version`)."""
+    names, and not on a bare token (`is_bare_token`)."""
     browser = low.startswith("mozilla/")
     found = ["x:browser" if browser else "x:other", "x:len" + _size(low), f"x:tokens{min(low.count(' ') + 1, 6)}"]
     if "(" in low:
@@ -135,8 +136,8 @@ class _Shape:
 
     def score(self, low: str, words: list[bytes], unknown: list[int]) -> float:
         """The shape's weight; `unknown` holds the places in `words` of the words the model does not know."""
-        if " " not in low and "(" not in low and "/" in low:
-            return 0.0  # a bare Name/version: `is_name_version`
+        if " " not in low and "(" not in low:
+            return 0.0  # a bare token: `is_bare_token`
         browser = low.startswith("mozilla/")
         score = self._base[browser][min(len(low), 128)] + self._tokens[min(low.count(" ") + 1, 6)]
         if "(" in low:

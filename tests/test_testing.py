@@ -44,7 +44,7 @@ from botguard.testing import (
 
 from tests.support.asgi_harness import http_scope, ok_app, run, ua_headers
 from tests.support.servers import free_port
-from tests.support.agents import CHROME
+from tests.support.agents import CHROME, FIREFOX
 
 GPTBOT = "Mozilla/5.0 AppleWebKit/537.36 (KHTML, like Gecko; compatible; GPTBot/1.0; +https://openai.com/gptbot)"
 # Explicit configs, so these tests hold whatever the built-in default list becomes.
@@ -652,6 +652,30 @@ def test_assertions_against_a_wsgi_app() -> None:
     assert_allowed(wsgi_app, None)
     with disabled():
         assert_allowed(wsgi_app, GPTBOT)
+
+
+def test_a_browser_user_agent_comes_with_its_browser_headers_under_check_headers() -> None:
+    # A person's browser sends Accept and Accept-Language; a script that only copies the
+    # User-Agent does not, and check_headers refuses it. The assertions send what the browser would.
+    async def home(request: Request) -> PlainTextResponse:
+        return PlainTextResponse(request.headers.get("accept-language", "-"))
+
+    app = BotGuardMiddleware(Starlette(routes=[Route("/", home)]), check_headers=True)
+    assert assert_allowed(app, CHROME).verdict is Verdict.NONE
+    assert_allowed(app, FIREFOX)
+    assert_blocked(app, "curl/8.4.0")
+    guard = Guard(Config(check_headers=True))
+
+    def wsgi_app(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        decision = guard.decide(environ_request(environ))
+        if decision.response is not None:
+            start_response(f"{decision.response.status} Forbidden", [])
+            return [decision.response.body]
+        start_response("200 OK", [("content-type", "text/plain")])
+        return [environ.get("HTTP_ACCEPT_LANGUAGE", "-").encode()]
+
+    assert_allowed(wsgi_app, CHROME)
+    assert_blocked(wsgi_app, "python-requests/2.31.0")
 
 
 def test_assertions_work_from_async_tests() -> None:
