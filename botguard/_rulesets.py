@@ -3,7 +3,7 @@
 A rule set is data behind one small interface, `RuleSet.search(text) -> Rule | None`: the first
 rule of the list (lowest index) whose pattern is found in `text`. Two engines sit behind it:
 
-- Kong's fourteen regexes are searched one after another, as Kong does.
+- Kong's fourteen regexes are searched one after another, as Kong does (`_kong_engine.py`).
 - The default list (about 1,900 patterns) is split when it is built. Most patterns are literals,
   or finite sets of literals such as `[wW]get` or `(sistrix|SISTRIX) [cC]rawler`; they go into one
   Aho-Corasick automaton over the lower-cased User-Agent (`$` anchors checked from the match
@@ -72,33 +72,7 @@ class RuleSet:
         return self._search(text)
 
 
-# -- Kong: regexes in order ---------------------------------------------------------------------
-
-
-class _SequentialEngine:
-    """Search each regex in turn: Kong's own algorithm, kept for its fourteen rules.
-
-    A rule whose regex needs one of a few literals (read off its parse tree, lower-cased) is
-    skipped when none of them occurs in the lower-cased text: a necessary condition, so the
-    first match is exactly Kong's. Kong's general matchers need "bot", "spider", "crawl", ...,
-    and a browser names none of them.
-    """
-
-    __slots__ = ("_compiled",)
-
-    def __init__(self, rules: Sequence[Rule], flags: int) -> None:
-        self._compiled = tuple(
-            (regex.compile(rule.pattern, flags), literal_forms(rule.pattern).literals, rule) for rule in rules
-        )
-
-    def __call__(self, text: str) -> Rule | None:
-        low = text.lower()
-        for compiled, needs, rule in self._compiled:
-            if needs and not any(literal in low for literal in needs):
-                continue
-            if compiled.search(text) is not None:
-                return rule
-        return None
+# -- pattern structure ---------------------------------------------------------------------------
 
 
 def top_level_branches(pattern: str) -> list[str]:
@@ -348,13 +322,9 @@ class _LiteralEngine:
 
 
 def _kong() -> RuleSet:
-    from .rules import kong
+    from ._kong_engine import kong_ruleset  # its own module, which imports this one
 
-    rules = tuple(
-        Rule(pattern=pattern, index=i, source=kong.SOURCE, category=category)
-        for i, (pattern, category) in enumerate(kong.RULES)
-    )
-    return RuleSet("kong", rules, _SequentialEngine(rules, regex.ASCII))
+    return kong_ruleset()
 
 
 def _load_json(name: str) -> dict[str, Any]:
