@@ -147,8 +147,7 @@ class _LiteralEngine:
         browser: str | None = None,
         gate: Sequence[str] = (),
     ) -> None:
-        """`gate`: literals whose presence in the lower-cased text `search_gated` reports; they
-        match no rule."""
+        """`gate`: literals that match no rule, whose presence `search_gated` reports."""
         self._rules = tuple(rules)
         self._case_sensitive = case_sensitive
         self._weak = weak
@@ -200,7 +199,8 @@ class _LiteralEngine:
         automaton = ahocorasick.Automaton()
         # In sorted order: a node keeps its children in insertion order and searches them one by
         # one, and sorted puts the spaces, digits and punctuation that fill a User-Agent first.
-        for literal, found in sorted(entries.items()):
+        # Literals of the gate alone go last: a browser User-Agent rarely holds any.
+        for literal, found in sorted(entries.items(), key=lambda item: (item[1][0][0] == _GATE, item[0])):
             automaton.add_word(literal, tuple(found))
         automaton.make_automaton()
         self._automaton = automaton
