@@ -40,9 +40,9 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Container, Iterable, Mapping, Sequence
+from collections.abc import Container, Iterable, Mapping, Sequence
 from importlib import resources
-from typing import Any, Final
+from typing import Any, Final, Protocol
 
 from ._rulesets import Rule, literal_forms, top_level_branches
 
@@ -241,33 +241,37 @@ def _probe_branches(pattern: str) -> tuple[tuple[re.Pattern[str], tuple[str, ...
     return tuple(found)
 
 
+class ListEngine(Protocol):
+    """The first-match engine over the public lists, which also sees the probes' gate (`_rulesets.py`)."""
+
+    def __call__(self, text: str) -> Rule | None: ...
+
+    def search_gated(self, text: str) -> tuple[Rule | None, bool]: ...
+
+
 class Detector:
     """Decide one User-Agent: the Rule that names it a bot, or None for a person."""
 
     __slots__ = (
-        "_engine", "_certain", "_probe_gate", "_probe_words", "_probes", "_known", "_unknown", "_shape", "_form", "_rules",
+        "_engine", "_search_gated", "_certain", "_probes", "_known", "_unknown", "_shape", "_form", "_rules",
         "_t_rule", "_t_words", "_person", "_self_declared", "_word_category",
     )
 
     def __init__(
         self,
-        engine: Callable[[str], Rule | None],
+        engine: ListEngine,
         certain: int,
         probes: Sequence[Rule],
-        probe_gate: str,
-        probe_words: Iterable[str],
         model: Mapping[str, Any],
         person_words: Iterable[str],
         self_declared: str,
         word_categories: Mapping[str, str],
     ) -> None:
         """`engine` finds the first rule of the list; rules with an index below `certain` decide
-        alone; `probes` decide alone too, tried only on a text where `probe_gate` (a regex) or one of
-        `probe_words` is found."""
+        alone; `probes` decide alone too, tried only on a text where the engine saw its gate."""
         self._engine = engine
+        self._search_gated = engine.search_gated
         self._certain = certain
-        self._probe_gate = re.compile(probe_gate)
-        self._probe_words = tuple(probe_words)
         self._probes = tuple((_probe_branches(rule.pattern), rule) for rule in probes)
         self._rules: dict[str, float] = dict(model["rules"])
         self._person = frozenset(word.encode("ascii") for word in person_words)
@@ -301,11 +305,11 @@ class Detector:
 
     def __call__(self, text: str) -> Rule | None:
         low = text.lower()
-        if self._probe_gate.search(low) is not None or self._has_probe_word(low):
+        rule, gated = self._search_gated(text)
+        if gated:  # a probe wins over any rule of the list
             probe = self._probe(low)
             if probe is not None:
                 return probe
-        rule = self._engine(text)
         if rule is not None and rule.index < self._certain:
             return rule
         words = words_of(low)
@@ -330,12 +334,6 @@ class Detector:
                 if compiled.search(low) is not None:
                     return probe
         return None
-
-    def _has_probe_word(self, low: str) -> bool:
-        for word in self._probe_words:  # a plain loop: a generator costs more than the search
-            if word in low:
-                return True
-        return False
 
     def _spoken_for(self, low: str, words: list[bytes]) -> bool:
         """True when a word of people's media software is present and no robot word is."""

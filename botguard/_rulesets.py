@@ -3,7 +3,7 @@
 A rule set is data behind one small interface, `RuleSet.search(text) -> Rule | None`: the first
 rule of the list (lowest index) whose pattern is found in `text`. Two engines sit behind it:
 
-- Kong's fourteen regexes are searched one after another, as Kong does.
+- Kong's fourteen regexes are searched one after another, as Kong does (`_kong_engine.py`).
 - The default list (about 1,900 patterns) is split when it is built. Most patterns are literals,
   or finite sets of literals such as `[wW]get` or `(sistrix|SISTRIX) [cC]rawler`; they go into one
   Aho-Corasick automaton over the lower-cased User-Agent (`$` anchors checked from the match
@@ -72,33 +72,7 @@ class RuleSet:
         return self._search(text)
 
 
-# -- Kong: regexes in order ---------------------------------------------------------------------
-
-
-class _SequentialEngine:
-    """Search each regex in turn: Kong's own algorithm, kept for its fourteen rules.
-
-    A rule whose regex needs one of a few literals (read off its parse tree, lower-cased) is
-    skipped when none of them occurs in the lower-cased text: a necessary condition, so the
-    first match is exactly Kong's. Kong's general matchers need "bot", "spider", "crawl", ...,
-    and a browser names none of them.
-    """
-
-    __slots__ = ("_compiled",)
-
-    def __init__(self, rules: Sequence[Rule], flags: int) -> None:
-        self._compiled = tuple(
-            (regex.compile(rule.pattern, flags), literal_forms(rule.pattern).literals, rule) for rule in rules
-        )
-
-    def __call__(self, text: str) -> Rule | None:
-        low = text.lower()
-        for compiled, needs, rule in self._compiled:
-            if needs and not any(literal in low for literal in needs):
-                continue
-            if compiled.search(text) is not None:
-                return rule
-        return None
+# -- pattern structure ---------------------------------------------------------------------------
 
 
 def top_level_branches(pattern: str) -> list[str]:
@@ -140,8 +114,9 @@ _MIN_PREFILTER = 2
 # Entry codes stored in the automaton, one tuple per literal: (code, rule index, literal length).
 # _ANYWHERE: the literal decides wherever it occurs in the text; _SUFFIX/_EXACT: only at the end
 # or as the whole text; _REGEX: the literal lets the rule's regex run; _EXCLUDE: an exclusion's
-# literal. (A literal that decides only at the start is not in the automaton.)
-_ANYWHERE, _SUFFIX, _EXACT, _REGEX, _EXCLUDE = range(5)
+# literal; _GATE: a literal only reported (`search_gated`), never a rule's. (A literal that decides
+# only at the start is not in the automaton.)
+_ANYWHERE, _SUFFIX, _EXACT, _REGEX, _EXCLUDE, _GATE = range(6)
 _NO_RULE: Final = 1 << 30
 _NOTHING: frozenset[int] = frozenset()
 _PLAIN_END = re.compile(r"(?:(?:^|[^\\])([A-Za-z0-9;,:/ _-])|\\([().;/-]))\$$")
@@ -170,7 +145,9 @@ class _LiteralEngine:
         case_sensitive: frozenset[int] = frozenset(),
         weak: frozenset[int] = frozenset(),
         browser: str | None = None,
+        gate: Sequence[str] = (),
     ) -> None:
+        """`gate`: literals that match no rule, whose presence `search_gated` reports."""
         self._rules = tuple(rules)
         self._case_sensitive = case_sensitive
         self._weak = weak
@@ -214,11 +191,16 @@ class _LiteralEngine:
             excluded.append(pattern)
             for literal in form.literals:
                 entries.setdefault(literal, []).append((_EXCLUDE, -1, len(literal)))
+        for literal in gate:
+            if not literal:
+                raise ValueError("a gate literal cannot be empty")
+            entries.setdefault(literal, []).append((_GATE, -1, len(literal)))
         self._exclusions = regex.compile("|".join(f"(?:{p})" for p in excluded), regex.IGNORECASE) if excluded else None
         automaton = ahocorasick.Automaton()
         # In sorted order: a node keeps its children in insertion order and searches them one by
         # one, and sorted puts the spaces, digits and punctuation that fill a User-Agent first.
-        for literal, found in sorted(entries.items()):
+        # Literals of the gate alone go last: a browser User-Agent rarely holds any.
+        for literal, found in sorted(entries.items(), key=lambda item: (item[1][0][0] == _GATE, item[0])):
             automaton.add_word(literal, tuple(found))
         automaton.make_automaton()
         self._automaton = automaton
@@ -261,17 +243,20 @@ class _LiteralEngine:
                     compiled = self._compiled[index] = regex.compile(self._patterns[index], flags)
         return compiled
 
-    def _scan(self, low: str, weak: frozenset[int]) -> tuple[int, list[int], bool, bool]:
-        """The best literal match, the regex candidates, and whether an exclusion or a weak rule was
-        seen (the literals of `_weak_starts` left aside: see `__call__`)."""
+    def _scan(self, low: str, weak: frozenset[int]) -> tuple[int, list[int], bool, bool, bool]:
+        """The best literal match, the regex candidates, and whether an exclusion, a weak rule (the
+        literals of `_weak_starts` left aside: see `search_gated`) or a gate literal was seen."""
         best = _NO_RULE
         candidates: list[int] = []
-        excluded = saw_weak = False
+        excluded = saw_weak = gated = False
         last = len(low) - 1
         for end, found in self._automaton.iter(low):
             for code, index, length in found:
-                if code == _EXCLUDE:
-                    excluded = True
+                if code >= _EXCLUDE:  # one test for the two codes that name no rule
+                    if code == _EXCLUDE:
+                        excluded = True
+                    else:
+                        gated = True
                     continue
                 if index in self._weak:
                     saw_weak = True
@@ -308,7 +293,7 @@ class _LiteralEngine:
                     if index in weak:
                         continue
                 candidates.append(index)
-        return best, candidates, excluded, saw_weak
+        return best, candidates, excluded, saw_weak, gated
 
     def _first(self, text: str, low: str, best: int, candidates: list[int]) -> int:
         for index in sorted(set(candidates)):
@@ -320,17 +305,23 @@ class _LiteralEngine:
         return best
 
     def __call__(self, text: str) -> Rule | None:
+        """The first rule found in `text`, or None."""
+        return self.search_gated(text)[0]
+
+    def search_gated(self, text: str) -> tuple[Rule | None, bool]:
+        """The first rule found in `text` (or None), and whether a gate literal occurs in the
+        lower-cased text: one pass of the automaton answers both."""
         low = text.lower()
-        best, candidates, excluded, saw_weak = self._scan(low, _NOTHING)
+        best, candidates, excluded, saw_weak, gated = self._scan(low, _NOTHING)
         if candidates:
             best = self._first(text, low, best, candidates)
         if best == _NO_RULE:
             # The common case, a browser that named nothing. Exclusions and the browser test only
             # take matches away, so a text that matches nothing needs neither.
-            return None
+            return None, gated
         if not (excluded or best in self._weak):
             # The best rule's own literal was seen: a weak best sets `saw_weak` by itself.
-            return self._rules[best]
+            return self._rules[best], gated
         saw_weak = saw_weak or any(literal in low for literal in self._weak_starts)
         # Weak rules (words that people's software also uses) do not count inside a well-formed
         # browser User-Agent; named bots and bot words still do.
@@ -339,22 +330,18 @@ class _LiteralEngine:
             # Only a text that matched something pays for the exclusions.
             text = self._exclusions.sub(" ", text)
             low = text.lower()
-        best, candidates, _, _ = self._scan(low, weak)
+        best, candidates, _, _, _ = self._scan(low, weak)
         best = self._first(text, low, best, candidates)
-        return None if best == _NO_RULE else self._rules[best]
+        return None if best == _NO_RULE else self._rules[best], gated
 
 
 # -- the named rule sets ------------------------------------------------------------------------
 
 
 def _kong() -> RuleSet:
-    from .rules import kong
+    from ._kong_engine import kong_ruleset  # its own module, which imports this one
 
-    rules = tuple(
-        Rule(pattern=pattern, index=i, source=kong.SOURCE, category=category)
-        for i, (pattern, category) in enumerate(kong.RULES)
-    )
-    return RuleSet("kong", rules, _SequentialEngine(rules, regex.ASCII))
+    return kong_ruleset()
 
 
 def _load_json(name: str) -> dict[str, Any]:
@@ -399,8 +386,20 @@ def certain_rules() -> int:
     return 1 + len(own.NAMED)
 
 
-def list_engine(rules: Sequence[Rule]) -> _LiteralEngine:
-    """The first-match engine over the default list, without its probes."""
+_PLAIN_CLASS = re.compile(r"\[((?:[^\\\]\[^-]|\\[^0-9A-Za-z])+)\]")
+
+
+def class_characters(pattern: str) -> tuple[str, ...]:
+    """The characters a class of plain characters matches: `('$', '<', '>')` for `[$<>]`. ValueError for
+    any other regex (a range, a negation, `\\d`): the engine looks for literals, one per character."""
+    found = _PLAIN_CLASS.fullmatch(pattern)
+    if found is None:
+        raise ValueError(f"{pattern!r} is not a class of plain characters")
+    return tuple(dict.fromkeys(re.sub(r"\\(.)", r"\1", found.group(1), flags=re.S)))
+
+
+def list_engine(rules: Sequence[Rule], gate: Sequence[str] = ()) -> _LiteralEngine:
+    """The first-match engine over the default list, without its probes, reporting `gate`'s literals."""
     from .rules import botguard as own
 
     listed = [r for r in rules if r.category != "probe" or r.index == 0]
@@ -412,6 +411,7 @@ def list_engine(rules: Sequence[Rule]) -> _LiteralEngine:
         case_sensitive=frozenset(r.index for r in listed if r.source == "crawler-user-agents"),
         weak=frozenset(r.index for r in listed if r.source == "isbot" and r.pattern in own.WEAK_ISBOT),
         browser=own.BROWSER,
+        gate=gate,
     )
 
 
@@ -422,12 +422,12 @@ def default_detector(model: dict[str, Any] | None = None, rules: tuple[Rule, ...
     from .rules import probes
 
     rules = default_rules() if rules is None else rules
+    # The probes' gate is looked for by the list's automaton in its pass over the lower-cased text.
+    gate = (*class_characters(probes.GATE), *probes.GATE_WORDS)
     return Detector(
-        list_engine(rules),
+        list_engine(rules, gate),
         certain_rules(),
         [r for r in rules if r.category == "probe" and r.index != 0],
-        probes.GATE,
-        probes.GATE_WORDS,
         load_model(model),
         own.PERSON_WORDS,
         own.SELF_DECLARED,

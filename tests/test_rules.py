@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from importlib import resources
 
 import pytest
@@ -13,12 +14,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from botguard import Config, ConfigError, Verdict, classify, explain
+from botguard._detector import Detector
 from botguard._patterns import backtracking_risk
 from botguard._rulesets import (
-    CATEGORIES, Rule, _LiteralEngine, builtin_ruleset, list_engine, literal_forms, rule_starts_anchored, top_level_branches,
+    CATEGORIES, Rule, _LiteralEngine, builtin_ruleset, class_characters, list_engine, literal_forms, rule_starts_anchored,
+    top_level_branches,
 )
 from botguard.rules import botguard as own
-from botguard.rules import kong
+from botguard.rules import kong, probes
 
 CHROME = (
     "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
@@ -149,6 +152,46 @@ def test_engine_finds_the_same_first_rule_as_a_plain_search(text: str, patterns:
     engine = _LiteralEngine(rules, ())
     expected = next((r for r in rules if regex.search(r.pattern, text.lower(), regex.IGNORECASE)), None)
     assert engine(text) == expected
+
+
+@given(st.lists(st.sampled_from(_PIECES), max_size=12).map("".join), st.permutations(_PATTERNS))
+@settings(max_examples=200, deadline=None)
+def test_gate_literals_change_no_rule(text: str, patterns: list[str]) -> None:
+    rules = [Rule(pattern=p, index=i, source="t", category="other") for i, p in enumerate(patterns)]
+    # Gate literals that are also rules' literals, prefixes and suffixes of them, or one character.
+    gate = ("bot", "bo", "ot", "crawl", "é", ";", "<", "x", "curl/", "::", "^")
+    engine = _LiteralEngine(rules, ())
+    rule, gated = _LiteralEngine(rules, (), gate=gate).search_gated(text)
+    assert rule == engine(text)
+    assert gated == any(literal in text.lower() for literal in gate)
+
+
+# Gate characters and words, their near misses, and letters whose lower case changes length or
+# lands on ASCII ("İ", the Kelvin sign, the long s).
+_GATE_PIECES = [
+    *"'\"$<>{}`|\\!*%=+.;/-", "..", "/etc/", "etc/", ".ini", "ini", "select", "SELECT", "selec", "sleep", "ſleep",
+    "union", "UNION", "jndi", "JNDI", "waitfor", "WaitFor", "İ", "\u212a", "ß", "Mozilla/5.0 ", "curl/8", " ", "x",
+]
+
+
+@given(st.one_of(st.lists(st.sampled_from(_GATE_PIECES), max_size=10).map("".join), st.text(max_size=60)))
+@settings(max_examples=500, deadline=None)
+def test_the_engine_sees_the_probe_gate_exactly(text: str) -> None:
+    detect = builtin_ruleset("default")._search
+    assert isinstance(detect, Detector)
+    engine = detect._engine
+    low = text.lower()
+    # The gate as the detector ran it before the engine took it over.
+    old_gate = re.search(probes.GATE, low) is not None or any(word in low for word in probes.GATE_WORDS)
+    assert engine.search_gated(text) == (engine(text), old_gate)
+
+
+def test_class_characters() -> None:
+    assert class_characters(probes.GATE) == tuple("'\"$<>{}`|\\!*%=+")
+    assert class_characters(r"[\-\]a]") == ("-", "]", "a")
+    for pattern in (r"[a-z]", r"[^a]", r"[\d]", r"[ab]c", r"a", r"[]"):
+        with pytest.raises(ValueError, match="not a class of plain characters"):
+            class_characters(pattern)
 
 
 def test_literal_forms() -> None:
