@@ -1,7 +1,7 @@
 """Recall on bots and false positives on people, per collection, for botguard and its peers in one
 run; then the leave-one-collection-out figures of botguard's default detector.
 
-    python benchmarks/accuracy.py [DATA_DIR] [--markdown] [--misses NAME] [--no-loco]
+    python benchmarks/accuracy.py [DATA_DIR] [--markdown] [--misses NAME] [--no-loco] [--thresholds]
 
 Arguments:
     DATA_DIR: the labelled corpus (`ua-*.tsv` or `ua-*.tsv.gz`); default `benchmarks/data/`, the
@@ -10,6 +10,8 @@ Arguments:
     --misses NAME: also print what detector NAME gets wrong (bots missed, people flagged).
     --no-loco: skip the leave-one-collection-out table (it rebuilds the model once per collection,
         a few minutes).
+    --thresholds: also print the leave-one-collection-out shares for a grid of thresholds around
+        the shipped pair, from the same folds: how the pair in the model was chosen.
 
 A row's `source` lists every collection that labels the string, so a string counts in each of
 them. In the first two tables, botguard's default detector is the shipped one, trained on every
@@ -29,11 +31,13 @@ import argparse
 import sys
 from collections import Counter, defaultdict
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "scripts"))
 
 from benchmarks._peers import DEFAULT_DATA, all_detectors, load_corpus  # noqa: E402
+from botguard._detector import load_model  # noqa: E402
 
 USED_TO_WRITE = ("isbot/", "monperrus/")
 # The public lists written from a collection's strings: left out of the folds that leave it out.
@@ -69,11 +73,14 @@ def _print_table(title: str, head: list[str], lines: list[list[str]], markdown: 
             print("  ".join(cell.ljust(w) if c == 0 else cell.rjust(w) for c, (cell, w) in enumerate(zip(cells, widths))))
 
 
+THRESHOLD_GRID = [(t_rule, t_words) for t_rule in (0.5, 1.0, 1.5) for t_words in (2.5, 3.0, 3.5, 4.0)]
+
+
 def leave_one_collection_out(
     bots: list[tuple[list[str], str]], humans: list[tuple[list[str], str]]
-) -> dict[tuple[str, int], list[bool]]:
-    """For each collection of ≥ LOCO_MIN_ROWS rows of a label: the verdicts on its rows of the
-    default detector rebuilt without them."""
+) -> dict[tuple[str, int], list[Any]]:
+    """For each collection of ≥ LOCO_MIN_ROWS rows of a label: what the default detector rebuilt
+    without them weighs on its rows (`Weighed`: its verdict for any pair of thresholds)."""
     from build_detector import featurize, fit, known_words, prepare
 
     from botguard._patterns import normalize_user_agent
@@ -84,7 +91,7 @@ def leave_one_collection_out(
     every_rule = default_rules()
     prepared_with = {None: prepare(user_agents, every_rule)}
     sizes = Counter((source, label) for sources, _, label in rows for source in sources)
-    found: dict[tuple[str, int], list[bool]] = {}
+    found: dict[tuple[str, int], list[Any]] = {}
     for (source, label), size in sorted(sizes.items(), key=lambda item: (-item[0][1], -item[1])):
         if size < LOCO_MIN_ROWS:
             continue
@@ -103,12 +110,32 @@ def leave_one_collection_out(
         model = fit(featurize([prepared[i] for i in train], known), [rows[i][2] for i in train], known)
         detect = default_detector(model, rules)
         found[(source, label)] = [
-            detect(normalize_user_agent(ua)) is not None
+            detect.weigh(normalize_user_agent(ua))
             for sources, ua, row_label in rows
             if row_label == label and source in sources
         ]
         print(f"  left out {source} ({'bots' if label else 'people'}, {size} rows)", file=sys.stderr, flush=True)
     return found
+
+
+def _print_thresholds(weighed: dict[tuple[str, int], list[Any]], shipped: tuple[float, float], markdown: bool) -> None:
+    """Each collection's share flagged (leaving it out) for each pair of thresholds, and how many targets it meets."""
+    head = ["with a rule", "without", "targets met", *(f"{source} ({'bots' if label else 'people'})" for source, label in weighed)]
+    lines = []
+    for pair in THRESHOLD_GRID:
+        met = 0
+        cells = []
+        for (source, label), found in weighed.items():
+            share = sum(w.blocks(*pair) for w in found) / len(found)
+            if label:
+                met += share >= (PROBE_TARGET if source == PROBES else BOT_TARGET)
+                cells.append(f"{100 * share:.1f}%")
+            else:
+                met += share <= (LOOSE_TARGET if source in LOOSE else HUMAN_TARGET)
+                cells.append(f"{100 * share:.2f}%")
+        mark = " (shipped)" if pair == shipped else ""
+        lines.append([f"{pair[0]}{mark}", str(pair[1]), f"{met}/{len(weighed)}", *cells])
+    _print_table("Leave one collection out, for other thresholds (share flagged):", head, lines, markdown)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -117,6 +144,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--markdown", action="store_true")
     parser.add_argument("--misses", metavar="NAME")
     parser.add_argument("--no-loco", action="store_true")
+    parser.add_argument("--thresholds", action="store_true")
     args = parser.parse_args(argv)
     bots, humans = load_corpus(args.data)
     detectors, missing = all_detectors()
@@ -161,7 +189,10 @@ def main(argv: list[str] | None = None) -> int:
 
     if not args.no_loco:
         print("\nleaving one collection out (one model build each):", file=sys.stderr)
-        loco = leave_one_collection_out(bots, humans)
+        weighed = leave_one_collection_out(bots, humans)
+        shipped = load_model()
+        shipped_pair = (shipped["threshold_rule"], shipped["threshold_words"])
+        loco = {key: [w.blocks(*shipped_pair) for w in found] for key, found in weighed.items()}
         peers = [name for name in names if not name.startswith("botguard")]
         lines = []
         missed = []
@@ -195,6 +226,8 @@ def main(argv: list[str] | None = None) -> int:
         )
         print("\nLoose labels: " + "; ".join(f"{source}: {why}" for source, why in LOOSE.items()) + ".")
         print(f"Targets missed: {', '.join(missed) if missed else 'none'}.")
+        if args.thresholds:
+            _print_thresholds(weighed, shipped_pair, args.markdown)
 
     if args.misses:
         bot_v, human_v = verdicts[args.misses]

@@ -42,7 +42,7 @@ import json
 import re
 from collections.abc import Container, Iterable, Mapping, Sequence
 from importlib import resources
-from typing import Any, Final, Protocol
+from typing import Any, Final, NamedTuple, Protocol
 
 from ._rulesets import Rule, literal_forms, top_level_branches
 
@@ -249,6 +249,22 @@ class ListEngine(Protocol):
     def search_gated(self, text: str) -> tuple[Rule | None, bool]: ...
 
 
+class Weighed(NamedTuple):
+    """The evidence about one User-Agent: decided for certain (a probe or a named rule), or weighed
+    with or without a public-list rule, to a score, unless people's media software speaks for it."""
+
+    certain: bool
+    with_rule: bool
+    score: float
+    spoken_for: bool
+
+    def blocks(self, t_rule: float, t_words: float) -> bool:
+        """Whether a detector with these thresholds refuses it."""
+        if self.certain:
+            return True
+        return not self.spoken_for and self.score >= (t_rule if self.with_rule else t_words)
+
+
 class Detector:
     """Decide one User-Agent: the Rule that names it a bot, or None for a person."""
 
@@ -348,6 +364,19 @@ class Detector:
         if rule is not None and rule.index >= self._certain:
             score += self._rule_score(rule)
         return score, rule
+
+    def weigh(self, text: str) -> Weighed:
+        """What the decision of `text` rests on, for any thresholds (`Weighed.blocks`): the detector
+        decides `Weighed(...).blocks(t_rule, t_words)` with its own (for benchmarks and tests)."""
+        low = text.lower()
+        rule, gated = self._search_gated(text)
+        if (gated and self._probe(low) is not None) or (rule is not None and rule.index < self._certain):
+            return Weighed(True, False, 0.0, False)
+        words = words_of(low)
+        score = self._score(low, words)
+        if rule is not None:
+            score += self._rule_score(rule)
+        return Weighed(False, rule is not None, score, self._spoken_for(low, words))
 
     def _word_score(self, word: bytes) -> float:
         found = self._known.get(word)

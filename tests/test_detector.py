@@ -198,6 +198,17 @@ def test_probes_split_into_alternatives_find_what_the_whole_patterns_find(text: 
     assert detect._probe(low) == whole
 
 
+@given(st.one_of(st.lists(st.sampled_from(_PIECES + _PROBE_PIECES), max_size=10).map("".join), st.text(max_size=80)))
+@settings(max_examples=300, deadline=None)
+def test_the_evidence_weighed_for_benchmarks_gives_the_detectors_verdict(user_agent: str) -> None:
+    detect = builtin_ruleset("default")._search
+    assert isinstance(detect, Detector)
+    model = load_model()
+    text = normalize_user_agent(user_agent)
+    weighed = detect.weigh(text)
+    assert weighed.blocks(model["threshold_rule"], model["threshold_words"]) is (detect(text) is not None)
+
+
 def test_the_shipped_model_is_what_the_build_script_makes() -> None:
     if importlib.util.find_spec("numpy") is None:
         pytest.skip("numpy is not installed (pip install -e '.[dev]')")
