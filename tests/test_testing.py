@@ -636,8 +636,9 @@ def test_assertions_against_an_app_that_fails_judge_botguard_only() -> None:
         assert_blocked(app, CHROME)
 
 
-def test_assertions_against_a_wsgi_app() -> None:
-    guard = Guard(BLOCK_GPTBOT)
+def _guarded_wsgi_app(config: Config) -> Any:
+    """A WSGI app that a `Guard` with `config` guards, as the WSGI middleware does."""
+    guard = Guard(config)
 
     def wsgi_app(environ: dict[str, Any], start_response: Any) -> list[bytes]:
         decision = guard.decide(environ_request(environ))
@@ -647,6 +648,11 @@ def test_assertions_against_a_wsgi_app() -> None:
         start_response("200 OK", [("content-type", "text/plain")])
         return [b"yes"]
 
+    return wsgi_app
+
+
+def test_assertions_against_a_wsgi_app() -> None:
+    wsgi_app = _guarded_wsgi_app(BLOCK_GPTBOT)
     assert_blocked(wsgi_app, GPTBOT)
     assert_allowed(wsgi_app, CHROME)
     assert_allowed(wsgi_app, None)
@@ -664,16 +670,7 @@ def test_a_browser_user_agent_comes_with_its_browser_headers_under_check_headers
     assert assert_allowed(app, CHROME).verdict is Verdict.NONE
     assert_allowed(app, FIREFOX)
     assert_blocked(app, "curl/8.4.0")
-    guard = Guard(Config(check_headers=True))
-
-    def wsgi_app(environ: dict[str, Any], start_response: Any) -> list[bytes]:
-        decision = guard.decide(environ_request(environ))
-        if decision.response is not None:
-            start_response(f"{decision.response.status} Forbidden", [])
-            return [decision.response.body]
-        start_response("200 OK", [("content-type", "text/plain")])
-        return [environ.get("HTTP_ACCEPT_LANGUAGE", "-").encode()]
-
+    wsgi_app = _guarded_wsgi_app(Config(check_headers=True))
     assert_allowed(wsgi_app, CHROME)
     assert_blocked(wsgi_app, "python-requests/2.31.0")
 
