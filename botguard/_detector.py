@@ -44,7 +44,7 @@ from collections.abc import Container, Iterable, Mapping, Sequence
 from importlib import resources
 from typing import Any, Final, NamedTuple, Protocol
 
-from ._rulesets import Rule, literal_forms, top_level_branches
+from ._rulesets import Rule, holds_any, literal_forms, top_level_branches
 
 __all__ = [
     "Detector", "is_bare_token", "load_model", "shape_features", "text_features", "word_features", "words_of",
@@ -219,13 +219,6 @@ def load_model(data: Mapping[str, Any] | None = None) -> dict[str, Any]:
     return model
 
 
-def _holds_any(text: str, literals: tuple[str, ...]) -> bool:
-    for literal in literals:  # a plain loop: a generator costs more than the search
-        if literal in text:
-            return True
-    return False
-
-
 def _probe_branches(pattern: str) -> tuple[tuple[re.Pattern[str], tuple[str, ...]], ...]:
     """A probe's top-level alternatives, each compiled with the ASCII literals it cannot match
     without (empty: it always runs); the probe matches where one of them does. A pattern whose
@@ -345,7 +338,7 @@ class Detector:
         ascii = low.isascii()
         for branches, probe in self._probes:
             for compiled, literals in branches:
-                if ascii and literals and not _holds_any(low, literals):
+                if ascii and literals and not holds_any(low, literals):
                     continue
                 if compiled.search(low) is not None:
                     return probe

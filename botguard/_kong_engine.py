@@ -7,7 +7,7 @@ from collections.abc import Sequence
 import regex
 
 from ._regex_analysis import literal_forms
-from ._rulesets import Rule, RuleSet
+from ._rulesets import Rule, RuleSet, holds_any
 
 __all__ = ["kong_ruleset"]
 
@@ -31,7 +31,7 @@ class _SequentialEngine:
     def __call__(self, text: str) -> Rule | None:
         low = text.lower()
         for compiled, needs, rule in self._compiled:
-            if needs and not any(literal in low for literal in needs):
+            if needs and not holds_any(low, needs):
                 continue
             if compiled.search(text) is not None:
                 return rule

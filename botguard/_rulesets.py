@@ -32,7 +32,7 @@ import regex
 
 from ._regex_analysis import literal_forms
 
-__all__ = ["BUILTIN_NAMES", "CATEGORIES", "Rule", "RuleSet", "builtin_ruleset", "literal_forms", "top_level_branches"]
+__all__ = ["BUILTIN_NAMES", "CATEGORIES", "Rule", "RuleSet", "builtin_ruleset", "holds_any", "literal_forms", "top_level_branches"]
 
 # The shared category vocabulary of built-in rules.
 # "probe" is an attack probe written into the User-Agent (injection, traversal, a scanner's name).
@@ -122,7 +122,7 @@ _NOTHING: frozenset[int] = frozenset()
 _PLAIN_END = re.compile(r"(?:(?:^|[^\\])([A-Za-z0-9;,:/ _-])|\\([().;/-]))\$$")
 
 
-def _holds_any(text: str, literals: tuple[str, ...]) -> bool:
+def holds_any(text: str, literals: Sequence[str]) -> bool:
     for literal in literals:  # a plain loop: `any()` over a generator costs more than the search
         if literal in text:
             return True
@@ -280,7 +280,7 @@ class _LiteralEngine:
                             best = index
         for index, literals, tail in self._always:
             # The tail first: one `endswith` rules out most texts before any literal is looked for.
-            if low.endswith(tail) and (not literals or _holds_any(low, literals)):
+            if low.endswith(tail) and (not literals or holds_any(low, literals)):
                 if index in self._weak:
                     saw_weak = True
                     if index in weak:
