@@ -237,8 +237,6 @@ def _probe_branches(pattern: str) -> tuple[tuple[re.Pattern[str], tuple[str, ...
 class ListEngine(Protocol):
     """The first-match engine over the public lists, which also sees the probes' gate (`_rulesets.py`)."""
 
-    def __call__(self, text: str) -> Rule | None: ...
-
     def search_gated(self, text: str) -> tuple[Rule | None, bool]: ...
 
 
@@ -262,7 +260,7 @@ class Detector:
     """Decide one User-Agent: the Rule that names it a bot, or None for a person."""
 
     __slots__ = (
-        "_engine", "_search_gated", "_certain", "_probes", "_known", "_unknown", "_shape", "_form", "_rules",
+        "_search_gated", "_certain", "_probes", "_known", "_unknown", "_shape", "_form", "_rules",
         "_t_rule", "_t_words", "_person", "_self_declared", "_word_category",
     )
 
@@ -278,7 +276,6 @@ class Detector:
     ) -> None:
         """`engine` finds the first rule of the list; rules with an index below `certain` decide
         alone; `probes` decide alone too, tried only on a text where the engine saw its gate."""
-        self._engine = engine
         self._search_gated = engine.search_gated
         self._certain = certain
         self._probes = tuple((_probe_branches(rule.pattern), rule) for rule in probes)
@@ -348,15 +345,6 @@ class Detector:
         """True when a word of people's media software is present and no robot word is."""
         person = self._person
         return any(word in person for word in words) and self._self_declared.search(low) is None
-
-    def score(self, text: str) -> tuple[float, Rule | None]:
-        """The model's score of `text` and the public-list rule weighed in it (for tests and benchmarks)."""
-        low = text.lower()
-        rule = self._engine(text)
-        score = self._score(low, words_of(low))
-        if rule is not None and rule.index >= self._certain:
-            score += self._rule_score(rule)
-        return score, rule
 
     def weigh(self, text: str) -> Weighed:
         """What the decision of `text` rests on, for any thresholds (`Weighed.blocks`): the detector

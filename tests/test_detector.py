@@ -84,8 +84,9 @@ def test_an_unknown_name_and_version_alone_is_not_enough_to_refuse() -> None:
     detect = builtin_ruleset("default")._search
     assert isinstance(detect, Detector)
     assert explain("Zqxwvy/2.4.1").verdict is Verdict.NONE
-    score, rule = detect.score("Zqxwvy/2.4.1")
-    assert rule is None and score == pytest.approx(detect._unknown[b"zqxwvy"])
+    weighed = detect.weigh("Zqxwvy/2.4.1")
+    assert not weighed.certain and not weighed.with_rule
+    assert weighed.score == pytest.approx(detect._unknown[b"zqxwvy"])
 
 
 def test_a_self_declared_crawler_with_media_words_is_still_a_bot() -> None:
@@ -129,9 +130,9 @@ def test_an_unknown_token_appended_to_a_browser_string_weighs_for_a_tool() -> No
     # The same unseen word weighs more at the end of a browser's string than inside it.
     detect = builtin_ruleset("default")._search
     assert isinstance(detect, Detector)
-    appended, _ = detect.score(CHROME + " Zqxwvy/2.4.1")
-    browser, _ = detect.score(CHROME)
-    inside, _ = detect.score(CHROME.replace("Win64", "Zqxwvy"))
+    appended = detect.weigh(CHROME + " Zqxwvy/2.4.1").score
+    browser = detect.weigh(CHROME).score
+    inside = detect.weigh(CHROME.replace("Win64", "Zqxwvy")).score
     assert appended - browser > inside - browser > 0
 
 
