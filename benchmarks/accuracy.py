@@ -21,8 +21,9 @@ of the lists (crawler-user-agents' patterns come with its `instances`; isbot's w
 Leave one collection out: for every collection with at least 200 rows of a label, the model is
 rebuilt, weights and known words, from every row that the collection does not list, and measured
 on the rows it does; a public list written from the collection's strings (isbot's patterns for
-isbot's fixtures, crawler-user-agents' for its instances) is left out of that fold too. Those are the figures to quote. Attack probes (`yauaa/UserAgents#hacker`) are
-reported apart from the other bots. isbot and crawlerdetect are measured on the same rows.
+isbot's fixtures, crawler-user-agents' for its instances) is left out of that fold too. Those are
+the figures to quote. Attack probes (`yauaa/UserAgents#hacker`) are reported apart from the other
+bots. isbot and crawlerdetect are measured on the same rows.
 """
 
 from __future__ import annotations
@@ -89,7 +90,8 @@ def leave_one_collection_out(
     rows = [(sources, ua, 1) for sources, ua in bots] + [(sources, ua, 0) for sources, ua in humans]
     user_agents = [ua for _, ua, _ in rows]
     every_rule = default_rules()
-    prepared_with = {None: prepare(user_agents, every_rule)}
+    # By the list left out (None: none): the rules, re-indexed, and the corpus prepared with them.
+    rules_without: dict[str | None, tuple[tuple[Rule, ...], Any]] = {}
     sizes = Counter((source, label) for sources, _, label in rows for source in sources)
     found: dict[tuple[str, int], list[Any]] = {}
     for (source, label), size in sorted(sizes.items(), key=lambda item: (-item[0][1], -item[1])):
@@ -98,13 +100,11 @@ def leave_one_collection_out(
         train = [i for i, (sources, _, _) in enumerate(rows) if source not in sources]
         # A public list written from this collection's strings is left out with it.
         dropped = next((name for prefix, name in WRITTEN_FROM.items() if source.startswith(prefix)), None)
-        rules = tuple(
-            Rule(rule.pattern, i, rule.source, rule.category)
-            for i, rule in enumerate(r for r in every_rule if r.source != dropped)
-        )
-        if dropped not in prepared_with:
-            prepared_with[dropped] = prepare(user_agents, rules)
-        prepared = prepared_with[dropped]
+        if dropped not in rules_without:
+            kept = (r for r in every_rule if r.source != dropped)
+            rules = tuple(Rule(rule.pattern, i, rule.source, rule.category) for i, rule in enumerate(kept))
+            rules_without[dropped] = (rules, prepare(user_agents, rules))
+        rules, prepared = rules_without[dropped]
         # The words the fold knows come from its training rows only.
         known = known_words([prepared[i] for i in train])
         model = fit(featurize([prepared[i] for i in train], known), [rows[i][2] for i in train], known)
