@@ -38,7 +38,20 @@ CHROME = (
         "${jndi:ldap://example.org/a}",
         "sqlmap/1.7.2#stable (https://sqlmap.org)",
         "-1 OR 2+150-150-1=0+0+0+1 --",
+        "x') OR NOT 42=42 AND ('a'='a",
         "..%252f..%252fboot.ini",
+        # One of each class the gate admits through a word rather than a character.
+        CHROME + ") ORDER BY 1-- x",
+        "x AND CASE WHEN 1 THEN 1 END",
+        "x OR sysdate()",
+        "x OR extractvalue(1,concat(0x7e,version()))",
+        "javascript:alert(1)",
+        "file://server/share",
+        "x; id && whoami",
+        "x() && y",
+        "require(child_process)",
+        "..%c0%af..%c0%afwinnt",
+        CHROME + "%22%3E%3Cscript%3Ealert(1)",
     ],
 )
 def test_attack_probes_have_a_category_of_their_own(user_agent: str) -> None:
@@ -72,6 +85,9 @@ def test_probe_is_a_category_users_can_name() -> None:
         # Feature phones and TVs that isbot's shapes take for scripts.
         "SAMSUNG-GT-S8530/1.0;",
         "Mozilla/5.0(SmartHub;SMART-TV;U;Linux/SmartTV;Maple2012)AppleWebKit/534.7(KHTML,likeGecko)SmartTV",
+        # A shell command's name as a locale ("id": Indonesian), behind a gate character ("+").
+        "Mozilla/5.0 (BlackBerry; U; BlackBerry 9220; id) AppleWebKit/534.11+ (KHTML, like Gecko) "
+        "Version/7.1.0.337 Mobile Safari/534.11+",
     ],
 )
 def test_people_pass(user_agent: str) -> None:
