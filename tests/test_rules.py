@@ -171,7 +171,8 @@ def test_gate_literals_change_no_rule(text: str, patterns: list[str]) -> None:
 # lands on ASCII ("İ", the Kelvin sign, the long s).
 _GATE_PIECES = [
     *"'\"$<>{}`|\\!*%=+.;/-", "..", "/etc/", "etc/", ".ini", "ini", "select", "SELECT", "selec", "sleep", "ſleep",
-    "union", "UNION", "jndi", "JNDI", "waitfor", "WaitFor", "İ", "\u212a", "ß", "Mozilla/5.0 ", "curl/8", " ", "x",
+    "union", "UNION", "jndi", "JNDI", "waitfor", "WaitFor", "ORDER BY", "order  by", "--", "&&", "&", "JavaScript:",
+    "alert(", "alert (", "elt(", "Delt", "İ", "\u212a", "ß", "Mozilla/5.0 ", "curl/8", " ", "x",
 ]
 
 
