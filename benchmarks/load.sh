@@ -8,8 +8,9 @@
 #   STACK=plain benchmarks/load.sh ...         # uvicorn on asyncio and h11 instead of uvloop and
 #                                              # httptools (the `uvicorn[standard]` stack, default)
 #
-# Needs wrk (Debian: apt-get install wrk). Prints requests/s per run and the median ratio
-# guarded/bare per scenario. Bounded: ROUNDS x 2 apps x 2 scenarios x SECONDS.
+# Needs wrk (Debian: apt-get install wrk). Prints requests/s per run, the server's CPU time per
+# request (user and kernel, from /proc), and the median ratio guarded/bare per scenario.
+# Bounded: ROUNDS x 2 apps x 2 scenarios x SECONDS.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROUNDS=${1:-5}
@@ -43,19 +44,34 @@ for port in $port_bare $port_guarded; do
   for _ in $(seq 100); do curl -s -o /dev/null "http://127.0.0.1:$port/" && break; sleep 0.1; done
 done
 
-run() {  # port script -> requests/s
-  $pin_client wrk -t1 -c32 -d"${SECONDS_PER_RUN}s" -s "benchmarks/$2" "http://127.0.0.1:$1/" | tee -a "$log" |
-    awk '/Requests\/sec/ {print $2}'
+cpu_ticks() {  # pid -> user and kernel CPU ticks so far
+  awk '{print $14, $15}' "/proc/$1/stat"
 }
 
+run() {  # port pid script -> requests/s, and the server's user and kernel CPU per request in µs
+  local before after rate requests
+  before=$(cpu_ticks "$2")
+  rate=$($pin_client wrk -t1 -c32 -d"${SECONDS_PER_RUN}s" -s "benchmarks/$3" "http://127.0.0.1:$1/" | tee -a "$log" |
+    awk '/Requests\/sec/ {print $2}')
+  after=$(cpu_ticks "$2")
+  requests=$(awk -v r="$rate" -v s="$SECONDS_PER_RUN" 'BEGIN {print r * s}')
+  awk -v r="$rate" -v n="$requests" -v hz="$ticks_per_second" -v b="$before" -v a="$after" 'BEGIN {
+    split(b, x, " "); split(a, y, " ")
+    printf "%s %.1f %.1f", r, (y[1] - x[1]) / hz / n * 1e6, (y[2] - x[2]) / hz / n * 1e6 }'
+}
+
+ticks_per_second=$(getconf CLK_TCK)
 declare -A ratios
 for scenario in same_ua unique_ua; do
   ratios[$scenario]=""
   for round in $(seq "$ROUNDS"); do
-    bare=$(run $port_bare $scenario.lua)
-    guarded=$(run $port_guarded $scenario.lua)
+    read -r bare bare_user bare_kernel <<<"$(run $port_bare "${pids[0]}" $scenario.lua)"
+    read -r guarded guarded_user guarded_kernel <<<"$(run $port_guarded "${pids[1]}" $scenario.lua)"
     ratio=$(awk -v g="$guarded" -v b="$bare" 'BEGIN {printf "%.3f", g / b}')
-    printf '%-9s round %d: bare %9.0f req/s  guarded %9.0f req/s  ratio %s\n' "$scenario" "$round" "$bare" "$guarded" "$ratio"
+    printf '%-9s round %d: bare %9.0f req/s  guarded %9.0f req/s  ratio %s' "$scenario" "$round" "$bare" "$guarded" "$ratio"
+    # The server's CPU per request, user + kernel (the kernel's share includes waking wrk).
+    printf '  (µs a request, user + kernel: bare %s + %s, guarded %s + %s)\n' \
+      "$bare_user" "$bare_kernel" "$guarded_user" "$guarded_kernel"
     ratios[$scenario]+="$ratio "
   done
 done
