@@ -44,7 +44,8 @@ from collections.abc import Container, Iterable, Mapping, Sequence
 from importlib import resources
 from typing import Any, Final, NamedTuple, Protocol
 
-from ._rulesets import Rule, holds_any, literal_forms, top_level_branches
+from ._list_engine import holds_any
+from ._rulesets import Rule, literal_forms, top_level_branches
 
 __all__ = [
     "Detector", "is_bare_token", "load_model", "shape_features", "text_features", "word_features", "words_of",
@@ -235,7 +236,7 @@ def _probe_branches(pattern: str) -> tuple[tuple[re.Pattern[str], tuple[str, ...
 
 
 class ListEngine(Protocol):
-    """The first-match engine over the public lists, which also sees the probes' gate (`_rulesets.py`)."""
+    """The first-match engine over the public lists, which also sees the probes' gate (`_list_engine.py`)."""
 
     def search_gated(self, text: str) -> tuple[Rule | None, bool]: ...
 

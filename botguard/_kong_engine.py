@@ -7,7 +7,8 @@ from collections.abc import Sequence
 import regex
 
 from ._regex_analysis import literal_forms
-from ._rulesets import Rule, RuleSet, holds_any
+from ._list_engine import holds_any
+from ._rulesets import Rule, RuleSet
 
 __all__ = ["kong_ruleset"]
 

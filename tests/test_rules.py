@@ -17,8 +17,9 @@ from hypothesis import strategies as st
 from botguard import Config, ConfigError, Verdict, classify, explain
 from botguard._detector import Detector
 from botguard._patterns import backtracking_risk
+from botguard._list_engine import LiteralEngine
 from botguard._rulesets import (
-    CATEGORIES, Rule, _LiteralEngine, builtin_ruleset, class_characters, list_engine, literal_forms, rule_starts_anchored,
+    CATEGORIES, Rule, builtin_ruleset, class_characters, list_engine, literal_forms, rule_starts_anchored,
     top_level_branches,
 )
 from botguard.rules import botguard as own
@@ -150,7 +151,7 @@ _PATTERNS = [r"googlebot/", r"^curl/", r"[wW]get", r"(sistrix|SISTRIX) [cC]rawle
 @settings(max_examples=400, deadline=None)
 def test_engine_finds_the_same_first_rule_as_a_plain_search(text: str, patterns: list[str]) -> None:
     rules = [Rule(pattern=p, index=i, source="t", category="other") for i, p in enumerate(patterns)]
-    engine = _LiteralEngine(rules, ())
+    engine = LiteralEngine(rules, ())
     expected = next((r for r in rules if regex.search(r.pattern, text.lower(), regex.IGNORECASE)), None)
     assert engine(text) == expected
 
@@ -161,8 +162,8 @@ def test_gate_literals_change_no_rule(text: str, patterns: list[str]) -> None:
     rules = [Rule(pattern=p, index=i, source="t", category="other") for i, p in enumerate(patterns)]
     # Gate literals that are also rules' literals, prefixes and suffixes of them, or one character.
     gate = ("bot", "bo", "ot", "crawl", "é", ";", "<", "x", "curl/", "::", "^")
-    engine = _LiteralEngine(rules, ())
-    rule, gated = _LiteralEngine(rules, (), gate=gate).search_gated(text)
+    engine = LiteralEngine(rules, ())
+    rule, gated = LiteralEngine(rules, (), gate=gate).search_gated(text)
     assert rule == engine(text)
     assert gated == any(literal in text.lower() for literal in gate)
 
@@ -189,7 +190,7 @@ def test_the_engine_sees_the_probe_gate_exactly(text: str) -> None:
 
 
 @functools.cache
-def _engine_without_gate() -> _LiteralEngine:
+def _engine_without_gate() -> LiteralEngine:
     return list_engine(builtin_ruleset("default").rules)
 
 
