@@ -13,7 +13,8 @@ import regex
 
 from ._errors import ConfigError
 from ._long_ua import CONTEXT, search_around
-from ._regex_analysis import backtracking_risk, fold_in_place, prefilter_literals, prefilter_text
+from ._backtracking import backtracking_risk
+from ._regex_analysis import fold_in_place, prefilter_literals, prefilter_text
 from ._rulesets import Rule
 
 __all__ = ["PatternList", "SearchBudget", "backtracking_risk", "decode_user_agent", "normalize_user_agent", "MAX_UA_CHARS"]

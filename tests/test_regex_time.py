@@ -13,7 +13,8 @@ from hypothesis import strategies as st
 import botguard
 from botguard import Config, ConfigError, Verdict, cache_info, classify, explain
 from botguard._patterns import PatternList
-from botguard._regex_analysis import backtracking_risk, prefilter_literals, prefilter_text
+from botguard._backtracking import backtracking_risk
+from botguard._regex_analysis import prefilter_literals, prefilter_text
 
 # Polynomial, not exponential, so `regex` does not defuse it: on 1,000 commas one search runs
 # for seconds. The backtracking check used to let it through.
