@@ -49,14 +49,13 @@ cpu_ticks() {  # pid -> user and kernel CPU ticks so far
 }
 
 run() {  # port pid script -> requests/s, and the server's user and kernel CPU per request in µs
-  local before after rate requests
+  local before after rate
   before=$(cpu_ticks "$2")
   rate=$($pin_client wrk -t1 -c32 -d"${SECONDS_PER_RUN}s" -s "benchmarks/$3" "http://127.0.0.1:$1/" | tee -a "$log" |
     awk '/Requests\/sec/ {print $2}')
   after=$(cpu_ticks "$2")
-  requests=$(awk -v r="$rate" -v s="$SECONDS_PER_RUN" 'BEGIN {print r * s}')
-  awk -v r="$rate" -v n="$requests" -v hz="$ticks_per_second" -v b="$before" -v a="$after" 'BEGIN {
-    split(b, x, " "); split(a, y, " ")
+  awk -v r="$rate" -v s="$SECONDS_PER_RUN" -v hz="$ticks_per_second" -v b="$before" -v a="$after" 'BEGIN {
+    split(b, x, " "); split(a, y, " "); n = r * s
     printf "%s %.1f %.1f", r, (y[1] - x[1]) / hz / n * 1e6, (y[2] - x[2]) / hz / n * 1e6 }'
 }
 

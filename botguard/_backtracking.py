@@ -200,7 +200,7 @@ def _risk(items: list[tuple[Any, Any]], inside_repeat: bool) -> str | None:
         if op in _REPEATS:
             _low, high, body_items = av
             body = list(body_items)
-            unbounded = high is _sre.MAXREPEAT or high > 16
+            unbounded = _unbounded(op, av)
             if unbounded and inside_repeat:
                 return "a repeated group holds another unbounded repeat, as in (a+)+"
             if unbounded and _ambiguous(body):
