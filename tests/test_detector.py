@@ -111,7 +111,7 @@ def test_a_self_declared_crawler_with_media_words_is_still_a_bot() -> None:
 
 
 def test_a_scored_verdict_says_why_and_has_a_category() -> None:
-    ua = "aws-sdk-go/1.4.12 (go1.6; linux; amd64) S3Manager"
+    ua = "gitlab-runner 17.8.3 (17-8-stable; go1.23.2; linux/amd64)"
     found = explain(ua)
     assert found.verdict is Verdict.BOT and found.rule_list == "builtin"
     assert found.rule is not None and found.rule.source == "model"

@@ -235,6 +235,66 @@ def test_allow_categories_admits_libraries_but_not_ai_crawlers() -> None:
     assert classify("curl/8.4.0", Config(allow_categories=("library",), deny=["^curl/"])) is Verdict.DENY
 
 
+# The default User-Agents of infrastructure a site runs itself, as each project documents it.
+HEALTH_CHECKS = [
+    "ELB-HealthChecker/2.0",
+    "GoogleHC/1.0",
+    "kube-probe/1.28",
+    "Consul Health Check",
+    "Prometheus/2.48.0",
+    "Grafana/10.2.2",
+    "check_http/v2.3.3 (monitoring-plugins 2.3.3)",
+]
+
+
+@pytest.mark.parametrize("user_agent", HEALTH_CHECKS)
+def test_health_checks_are_monitors_that_allow_categories_admits(user_agent: str) -> None:
+    found = explain(user_agent)
+    assert (found.verdict, found.category) == (Verdict.BOT, "monitor"), found
+    assert classify(user_agent, Config(allow_categories=("monitor",))) is Verdict.NONE
+
+
+@pytest.mark.parametrize(
+    "user_agent",
+    [
+        "Ruby",  # Net::HTTP
+        "http.rb/5.0.4",
+        "hackney/1.20.1",
+        "Finch",
+        "Jersey/2.40 (HttpUrlConnection 17.0.9)",
+        "Apache-CXF/3.5.5",
+        "ReactorNetty/1.1.13",
+        "AHC/2.1",
+        "RestSharp/110.2.0.0",
+        "grpc-go/1.59.0",
+        "PycURL/7.45.2 libcurl/8.4.0",
+        "Symfony HttpClient/Curl",
+        "Deno/1.38.4",
+        "Bun/1.0.14",
+        "Boto3/1.33.1 md/Botocore#1.33.1 ua/2.0 os/linux#5.10 lang/python#3.11.6",
+        "aws-sdk-go/1.48.4 (go1.21.4; linux; amd64)",
+        "azsdk-python-storage-blob/12.19.0 Python/3.11.6 (Linux-5.15-x86_64-with-glibc2.35)",
+        "Microsoft-CryptoAPI/10.0",
+    ],
+)
+def test_http_clients_default_names_are_libraries(user_agent: str) -> None:
+    found = explain(user_agent)
+    assert (found.verdict, found.category) == (Verdict.BOT, "library"), found
+
+
+@pytest.mark.parametrize(
+    "user_agent",
+    [
+        # the same names where they are not a client's whole default string
+        "Mozilla/5.0 (X11; Linux Mint 21; rv:120.0) Gecko/20100101 Firefox/120.0",
+        "IBrowse/2.5.5 (Amiga; MorphOS 3.16; Build 25.99 68K)",
+        "Mozilla/5.0 (Linux; Android 13; SM-A536B) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/119.0.0.0 Mobile Safari/537.36",
+    ],
+)
+def test_client_names_do_not_reach_into_peoples_strings(user_agent: str) -> None:
+    assert classify(user_agent) is Verdict.NONE
+
+
 def test_allow_categories_works_with_kong_too() -> None:
     assert classify("Go-http-client/1.1", Config(builtin="kong", allow_categories=["library"])) is Verdict.NONE
 

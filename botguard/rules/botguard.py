@@ -65,6 +65,24 @@ NAMED: tuple[tuple[str, str], ...] = (
     (r"libwww-perl|\blwp::|\bmechanize\b|guzzlehttp|^php/|\bruby/\d|\bfaraday\b|rest-client/", "library"),
     (r"^httpie/|^postmanruntime/|^insomnia/|\bpowershell/|\bwinhttp\b|^dart:io|\breqwest/|\bhyper/", "library"),
     (r"\bscrapy\b|\bcolly\b|\bhttrack\b|\bheadlesschrome\b|\bphantomjs\b", "library"),
+    # The default User-Agent of more HTTP clients, as each library documents it, anchored at the
+    # start (a library's name inside another string may be a person's app built on it)
+    (r"^pycurl/|^httplib2\b|^tornado/\d|^treq/|^python-xmlrpc/|^mechanicalsoup\b", "library"),
+    (r"^ruby$|^http\.rb/|^httparty\b|^excon/|^symfony httpclient\b|^(?:zend|laminas)_http_client", "library"),
+    (r"^hackney/|^mint/\d|^finch\b|^httpoison\b", "library"),
+    (r"^jersey/|^apache-cxf/|^reactornetty/|^ahc/\d|^asynchttpclient\b|^vert\.x-web-client/", "library"),
+    (r"^google-http-java-client/|^restsharp/|^grpc-(?:go|java|node|c|python|dotnet|ruby|php)\b", "library"),
+    # Server runtimes' own fetch, cloud SDKs and their command-line tools
+    (r"^deno/\d|^bun/\d|^boto3/|^botocore/|^aws-cli/|^aws-sdk-|^azsdk-|^azure-cli/", "library"),
+    (r"^google-api-(?:python|go|java|nodejs|php|ruby|dotnet)-client/|^google-cloud-sdk\b|^gcloud/|^terraform/", "library"),
+    # Windows fetching certificate revocation lists: the operating system, not a person's request
+    (r"^microsoft-cryptoapi/", "library"),
+    # Health checks of load balancers and orchestrators, and metrics and alerting servers: in
+    # "monitor", so that `allow_categories=("monitor",)` admits a site's own infrastructure
+    (r"^elb-healthchecker/|^googlehc/|^kube-probe/|^consul health check|^envoy/hc\b", "monitor"),
+    (r"^prometheus/|^grafana/|^nagios\b|^zabbix\b|^check_http/|^blackbox exporter/", "monitor"),
+    # Browser automation that names itself
+    (r"\bpuppeteer\b", "other"),
 )
 
 # Generic shapes, last: tokens that name a robot, and the bare "name/version" of scripts.
