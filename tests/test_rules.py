@@ -87,6 +87,7 @@ def test_every_default_rule_compiles() -> None:
         ("python-requests/2.31.0", "library"),
         ("Go-http-client/2.0", "library"),
         ("Mozilla/5.0 (compatible; AhrefsBot/7.0; +http://ahrefs.com/robot/)", "seo"),
+        ("Mozilla/5.0 (compatible; PetalBot;+https://webmaster.petalsearch.com/site/petalbot)", "search"),
         ("facebookexternalhit/1.1 (+http://www.facebook.com/externalhit_uatext.php)", "preview"),
         ("Slackbot-LinkExpanding 1.0 (+https://api.slack.com/robots)", "preview"),
         ("Pingdom.com_bot_version_1.4_(http://www.pingdom.com/)", "monitor"),
@@ -260,6 +261,7 @@ def test_health_checks_are_monitors_that_allow_categories_admits(user_agent: str
         "Ruby",  # Net::HTTP
         "http.rb/5.0.4",
         "hackney/1.20.1",
+        "Typhoeus - https://github.com/typhoeus/typhoeus",
         "Finch",
         "Jersey/2.40 (HttpUrlConnection 17.0.9)",
         "Apache-CXF/3.5.5",

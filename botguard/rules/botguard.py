@@ -54,7 +54,8 @@ NAMED: tuple[tuple[str, str], ...] = (
     (r"meta-externalagent|meta-externalfetcher|facebookbot", "ai"),
     (r"amazonbot", "ai"),
     (r"cohere-ai|cohere-training-data-crawler", "ai"),
-    (r"mistralai-user|duckassistbot|youbot\b|diffbot|timpibot|imagesiftbot|omgilibot|petalbot", "ai"),
+    # (PetalBot is Huawei's search engine: crawler-user-agents' "search-engine" tag names it.)
+    (r"mistralai-user|duckassistbot|youbot\b|diffbot|timpibot|imagesiftbot|omgilibot", "ai"),
     # HTTP libraries, command-line clients and scripting runtimes
     (r"^curl/|^curl$|\blibcurl\b|^php-curl-class", "library"),
     (r"^wget/|^wget$|\bwget/\d", "library"),
@@ -68,7 +69,7 @@ NAMED: tuple[tuple[str, str], ...] = (
     # The default User-Agent of more HTTP clients, as each library documents it, anchored at the
     # start (a library's name inside another string may be a person's app built on it)
     (r"^pycurl/|^httplib2\b|^tornado/\d|^treq/|^python-xmlrpc/|^mechanicalsoup\b", "library"),
-    (r"^ruby$|^http\.rb/|^httparty\b|^excon/|^symfony httpclient\b|^(?:zend|laminas)_http_client", "library"),
+    (r"^ruby$|^http\.rb/|^httparty\b|^excon/|^typhoeus\b|^symfony httpclient\b|^(?:zend|laminas)_http_client", "library"),
     (r"^hackney/|^mint/\d|^finch\b|^httpoison\b", "library"),
     (r"^jersey/|^apache-cxf/|^reactornetty/|^ahc/\d|^asynchttpclient\b|^vert\.x-web-client/", "library"),
     (r"^google-http-java-client/|^restsharp/|^grpc-(?:go|java|node|c|python|dotnet|ruby|php)\b", "library"),
