@@ -130,7 +130,7 @@ def default_rules() -> tuple[Rule, ...]:
     cua = _load_json("crawler_user_agents.json")
     for entry in cua["patterns"]:
         if entry["pattern"] not in own.DROPPED:
-            add(entry["pattern"], "crawler-user-agents", own.category_of_tags(entry["tags"]))
+            add(entry["pattern"], "crawler-user-agents", own.category_of_entry(entry["pattern"], entry["tags"]))
     isbot = _load_json("isbot.json")
     for pattern in isbot["patterns"]:
         if pattern not in own.DROPPED:

@@ -297,6 +297,21 @@ def test_client_names_do_not_reach_into_peoples_strings(user_agent: str) -> None
     assert classify(user_agent) is Verdict.NONE
 
 
+def test_admitting_search_admits_search_engines_only() -> None:
+    search = Config(allow_categories=("search",))
+    assert classify("Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)", search) is Verdict.NONE
+    assert classify("Mozilla/5.0 (compatible; bingbot/2.0; +http://www.bing.com/bingbot.htm)", search) is Verdict.NONE
+    # Code hosted on Google's cloud, and tools that only mention Google, are not its search engine.
+    for user_agent in (
+        "Mozilla/5.0 (Windows NT 6.1; rv:52.0) Gecko/20100101 Firefox/52.0 AppEngine-Google; "
+        "(+http://code.google.com/appengine; appid: s~some-proxy)",
+        "Mozilla/5.0 (compatible; StreamScraper/1.0; +http://code.google.com/p/streamscraper/)",
+        "Google-Cloud-Scheduler",
+    ):
+        found = explain(user_agent, search)
+        assert found.verdict is Verdict.BOT and found.category != "search", found
+
+
 def test_allow_categories_works_with_kong_too() -> None:
     assert classify("Go-http-client/1.1", Config(builtin="kong", allow_categories=["library"])) is Verdict.NONE
 

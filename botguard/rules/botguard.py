@@ -31,6 +31,20 @@ _TAGS: tuple[tuple[str, str], ...] = (
 )
 
 
+# crawler-user-agents entries whose tags give the wrong category, by pattern. "search" must name
+# search engines only: a site admitting that category admits whatever it holds.
+CUA_CATEGORIES: dict[str, str] = {
+    # App Engine's fetch service: code anyone hosts on Google's cloud (proxies, scrapers), not
+    # Google's search engine.
+    "AppEngine-Google": "other",
+}
+
+
+def category_of_entry(pattern: str, tags: list[str]) -> str:
+    """The botguard category of a crawler-user-agents entry: `CUA_CATEGORIES`, else from its tags."""
+    return CUA_CATEGORIES.get(pattern) or category_of_tags(tags)
+
+
 def category_of_tags(tags: list[str]) -> str:
     """The botguard category of a crawler-user-agents entry, from its tags."""
     for tag, category in _TAGS:
@@ -239,7 +253,10 @@ ISBOT_CATEGORIES: dict[str, str] = {
     "^yahoo": "search",
     "sogou": "search",
     "^\\w*search\\b": "search",
-    "(?<! channel/|google/)google(?!(?:wv|app|/google| pixel))": "search",
+    # Not "search": the word is in Google's ads, feed and Apps Script agents, in Cloud Scheduler's,
+    # and in anything citing a code.google.com project. Googlebot and Google's other search agents
+    # are named first by crawler-user-agents, with its search-engine tag.
+    "(?<! channel/|google/)google(?!(?:wv|app|/google| pixel))": "other",
 }
 
 # Words of people's media software: desktop and mobile players, the media stacks of operating
