@@ -116,6 +116,10 @@ def test_default_names_bots_and_their_categories(user_agent: str, category: str)
         "Mobile/15E148 NAVER(inapp; search; 2000; 12.0.1)",
         "Mozilla/5.0 (Linux; Android 12; SM-A515F Build/SP1A.210812.016; wv) AppleWebKit/537.36 (KHTML, like Gecko) "
         "Version/4.0 Chrome/120.0.6099.43 Mobile Safari/537.36 musical_ly_2023109030 JsSdk/1.0",
+        # Apps that name themselves by their bundle identifier, whatever words it holds.
+        "com.google.android.youtube/18.45.41 (Linux; U; Android 13; de_DE; SM-A536B Build/TP1A.220624.014) gzip",
+        "com.google.ios.youtube/18.45.2 (iPhone14,2; U; CPU iOS 17_1 like Mac OS X; de_DE)",
+        "com.google.GoogleMobile/290.0 iPhone/17.1 hw/iPhone14_2",
         # A browser add-on writing an ordinary word isbot lists ("download") stays a person.
         "Mozilla/4.0 (compatible; MSIE 7.0; Windows NT 6.1; Trident/7.0; GWX:DOWNLOADED)",
     ],

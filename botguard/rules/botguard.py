@@ -153,6 +153,10 @@ EXCLUSIONS: tuple[str, ...] = (
     r"safari(?: |%20)technology(?: |%20)preview",  # Apple's preview build of Safari
     r"java_runtime_version=",  # Nokia Series 40 phones' browser
     r"embedded web browser from: http://bsalsa\.com/",  # a toolkit that embeds Internet Explorer in apps
+    # An app's bundle identifier, which iOS and Android apps send as their name
+    # ("com.google.android.youtube/17.24.34", "(com.duckduckgo.mobile.android; …)"): a reversed
+    # domain names the app, not a crawler, whatever words the domain holds.
+    r"(?:^|(?<=\())(?:com|org|net|de|nl|fr|io|uk|ru|jp|br)\.[a-z][a-z0-9_-]*\.[a-z0-9_.-]+",
 )
 
 # A well-formed browser User-Agent (matched at the start of the lower-cased text). Inside one,
