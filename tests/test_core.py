@@ -225,6 +225,20 @@ def test_cache_is_bounded_by_cache_size() -> None:
     assert len(entries) == 16
 
 
+def test_the_cache_evicts_the_least_recently_used_verdict() -> None:
+    config = Config(builtin="kong", cache_size=2)
+    entries = botguard._cache.verdict_cache(config)
+    classify("agent-a", config)
+    classify("agent-b", config)
+    hits = cache_info().hits
+    classify("agent-a", config)  # a hit: agent-a is now the most recently used
+    assert cache_info().hits == hits + 1
+    classify("agent-c", config)  # evicts agent-b, not agent-a
+    assert list(entries) == ["agent-a", "agent-c"]
+    classify("agent-b", config)  # a miss again
+    assert cache_info().hits == hits + 1 and list(entries) == ["agent-c", "agent-b"]
+
+
 def test_config_is_frozen_hashable_by_identity_and_weakrefable() -> None:
     import weakref
 
