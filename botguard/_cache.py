@@ -31,6 +31,7 @@ __all__ = [
     "CacheInfo",
     "DecisionTiming",
     "RequestCounts",
+    "VerdictLRU",
     "cache_info",
     "ENTRY_BYTES",
     "KEY_LIMIT",

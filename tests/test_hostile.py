@@ -10,9 +10,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from botguard import BotGuardMiddleware, Config, ConfigError, Verdict, classify, explain
-from botguard._cache import cached_explanation
+from botguard._cache import VerdictLRU, cached_explanation
 from botguard._rulesets import BUILTIN_NAMES
-from cachetools import LRUCache
 
 from tests.support.asgi_harness import http_scope, ok_app, run
 
@@ -56,7 +55,7 @@ def test_classify_is_total_agrees_with_explain_and_cached_agrees_with_uncached(n
     assert first in Verdict
     assert explain(ua, config).verdict is first
     assert classify(ua, config) is first  # now from the cache
-    fresh = cached_explanation(config, LRUCache(4), ua)  # a fresh cache: computed again
+    fresh = cached_explanation(config, VerdictLRU(4), ua)  # a fresh cache: computed again
     assert fresh.verdict is first
 
 
