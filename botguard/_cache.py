@@ -64,6 +64,11 @@ class VerdictLRU(OrderedDict[CacheKey, Explanation]):
         super().__init__()
         self.maxsize = maxsize
 
+    @property
+    def currsize(self) -> int:
+        """How many verdicts it holds (the name cachetools' caches use)."""
+        return len(self)
+
     def store(self, key: CacheKey, value: Explanation) -> None:
         """Insert (or refresh) `key`, evicting the least recently used entry past `maxsize`."""
         self[key] = value

@@ -237,6 +237,7 @@ def test_the_cache_evicts_the_least_recently_used_verdict() -> None:
     assert list(entries) == ["agent-a", "agent-c"]
     classify("agent-b", config)  # a miss again
     assert cache_info().hits == hits + 1 and list(entries) == ["agent-c", "agent-b"]
+    assert (entries.currsize, entries.maxsize) == (2, 2)
 
 
 def test_config_is_frozen_hashable_by_identity_and_weakrefable() -> None:
