@@ -26,6 +26,7 @@ logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name
 config = Config(
     monitor=os.environ.get("BOTGUARD_MONITOR") == "1",
     allow=[r"^Prometheus/"],  # the scraper must always get through
+    allow_categories=["monitor"],  # load balancers' and Kubernetes' health checks, uptime monitors
     deny=[r"(?i)scrapy"],
     retry_after=3600,
 )

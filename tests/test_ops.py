@@ -582,3 +582,5 @@ def test_production_example_under_real_uvicorn() -> None:
     with serve_uvicorn("examples.production_app:app") as base:
         bot = httpx.get(base + "/", headers={"user-agent": GOOGLEBOT})
         assert bot.status_code == 403 and bot.headers["retry-after"] == "3600"
+        probe = httpx.get(base + "/", headers={"user-agent": "kube-probe/1.28"})
+        assert probe.status_code == 200 and probe.json() == {"verdict": "NONE"}  # health checks admitted
