@@ -19,9 +19,11 @@ import argparse
 import asyncio
 import gc
 import importlib.util
+import itertools
 import statistics
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -69,15 +71,11 @@ async def drive(app: Any, requests: int, scopes: list[dict[str, Any]] | None = N
     return (time.thread_time() - start) / len(scopes)
 
 
-def unseen(requests: int, serial: list[int]) -> list[dict[str, Any]]:
+def unseen(requests: int, serials: Iterator[int]) -> list[dict[str, Any]]:
     """`requests` copies of the request, each with a browser User-Agent not used before."""
     headers = [(k, v) for k, v in SCOPE["headers"] if k != b"user-agent"]
-    scopes = []
-    for _ in range(requests):
-        serial[0] += 1
-        agent = CHROME.replace(b"120.0.0.0", b"120.0.%d.%d" % divmod(serial[0], 10_000))
-        scopes.append({**SCOPE, "headers": [*headers, (b"user-agent", agent)]})
-    return scopes
+    agents = (CHROME.replace(b"120.0.0.0", b"120.0.%d.%d" % divmod(next(serials), 10_000)) for _ in range(requests))
+    return [{**SCOPE, "headers": [*headers, (b"user-agent", agent)]} for agent in agents]
 
 
 def main() -> None:
@@ -87,10 +85,10 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=100_000)
     parser.add_argument("--miss", action="store_true", help="a new User-Agent every request")
     args = parser.parse_args()
-    serial = [0]
+    serials = itertools.count(1)
 
     def scopes(count: int) -> list[dict[str, Any]] | None:
-        return unseen(count, serial) if args.miss else None
+        return unseen(count, serials) if args.miss else None
 
     apps = {
         "base": load("botguard_base", args.base).BotGuardMiddleware(bare),

@@ -76,6 +76,7 @@ class VerdictLRU(OrderedDict[CacheKey, Explanation]):
         if len(self) > self.maxsize:
             self.popitem(last=False)
 
+
 # The longest header value (in bytes, or in ASCII characters) cached under itself. A longer one
 # is cached under a digest of the whole value, so that an entry costs at most about
 # `ENTRY_BYTES` whatever the client sends: a key this long, its explanation, and the LRU's own
