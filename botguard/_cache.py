@@ -225,8 +225,14 @@ def cache_key(raw: str | bytes) -> CacheKey:
 
 def _miss(config: Config, cache: VerdictLRU, raw: str | bytes, counts: list[int] | None) -> Explanation:
     """Not cached under the raw value: a long value may be under its digest; else decide, time
-    the decision, and store it unless it is uncertain (see `SearchBudget`)."""
-    key = cache_key(raw)
+    the decision, and store it unless it is uncertain (see `SearchBudget`).
+
+    Under a flood of new User-Agents this is every request's path, and each Python call on it
+    costs a server several times what it costs in a loop (its code and data are cold between
+    requests): so the usual key (a header's bytes, short) is `cache_key` inline, and the store is
+    `VerdictLRU.store` inline.
+    """
+    key = raw if type(raw) is bytes and len(raw) <= KEY_LIMIT else cache_key(raw)
     if key is not raw:
         with _lock:
             found = cache.get(key)
@@ -242,7 +248,9 @@ def _miss(config: Config, cache: VerdictLRU, raw: str | bytes, counts: list[int]
     with _lock:
         _counts[1] += 1
         if not found.uncertain:  # a timeout that waiting caused may not recur
-            cache.store(key, found)
+            cache[key] = found  # new, or stored meanwhile by another thread: either way, fresh enough
+            if len(cache) > cache.maxsize:
+                cache.popitem(last=False)
         _timing_counts[bisect.bisect_left(DECISION_BOUNDS, elapsed)] += 1
         _timing_total[0] += elapsed
         if counts is not None:

@@ -218,6 +218,9 @@ class Config:
     _proxy_header: bytes = field(init=False, repr=False)
     # The built-in list's plain names, found anywhere in an over-long User-Agent.
     _names: RuleNames | None = field(init=False, repr=False)
+    # The built-in list's "a person's, for certain" (`RuleSet.passes`), where nothing of the
+    # user's could speak first: no allow, deny or verify list, no header check. Else None.
+    _passes: Callable[[str], object] | None = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         set_ = object.__setattr__
@@ -286,6 +289,8 @@ class Config:
         set_(self, "_verification", verification)
         set_(self, "_claim_answers", answers)
         set_(self, "_names", rule_names(self._builtin) if self._builtin is not None and self.long_ua == "judge" else None)
+        alone = not (self.allow or self.deny or self.verify or self.check_headers)
+        set_(self, "_passes", self._builtin.passes if self._builtin is not None and alone else None)
 
     def _check_verification(self) -> None:
         set_ = object.__setattr__

@@ -5,6 +5,10 @@
 
 The order of a decision:
 
+0. A User-Agent that is, whole, the string a major browser sends today (only its version numbers
+   free: `rules/botguard.py`, `BROWSER_FORMATS`) is a person's, at once. Nothing below would say
+   otherwise (a property test weighs the full evidence of strings made from those patterns), so
+   this only spares the work; `weigh()` still weighs everything.
 1. Attack probes (injection, traversal and command syntax; scanner names) decide for certain,
    in their own category "probe".
 2. botguard's named rules (AI crawlers, HTTP libraries and tools: `rules/botguard.py`) decide
@@ -262,7 +266,7 @@ class Detector:
 
     __slots__ = (
         "_search_gated", "_certain", "_probes", "_known", "_unknown", "_shape", "_form", "_rules",
-        "_t_rule", "_t_words", "_person", "_self_declared", "_word_category",
+        "_t_rule", "_t_words", "_person", "_self_declared", "_word_category", "well_formed",
     )
 
     def __init__(
@@ -274,9 +278,11 @@ class Detector:
         person_words: Iterable[str],
         self_declared: str,
         word_categories: Mapping[str, str],
+        browser_formats: str | None = None,
     ) -> None:
         """`engine` finds the first rule of the list; rules with an index below `certain` decide
-        alone; `probes` decide alone too, tried only on a text where the engine saw its gate."""
+        alone; `probes` decide alone too, tried only on a text where the engine saw its gate; a
+        text that `browser_formats` matches whole is a person's without more."""
         self._search_gated = engine.search_gated
         self._certain = certain
         self._probes = tuple((_probe_branches(rule.pattern), rule) for rule in probes)
@@ -292,6 +298,8 @@ class Detector:
         self._t_rule = float(model["threshold_rule"])
         self._t_words = float(model["threshold_words"])
         self._word_category = {word.encode("ascii"): category for word, category in word_categories.items()}
+        # A match when the whole text is a major browser's string (ASCII: `\d` is 0-9 only).
+        self.well_formed = re.compile(browser_formats or r"(?!)", re.ASCII).fullmatch
 
     # The rule's own weight: by pattern, else by list (a rule the training never saw).
     def _rule_score(self, rule: Rule) -> float:
@@ -311,6 +319,8 @@ class Detector:
         return score + self._form.score(low, words, unknown)
 
     def __call__(self, text: str) -> Rule | None:
+        if self.well_formed(text) is not None:
+            return None  # a major browser's own string: step 0
         low = text.lower()
         rule, gated = self._search_gated(text)
         if gated:  # a probe wins over any rule of the list

@@ -40,6 +40,11 @@ def judge(config: Config, text: str | None) -> Explanation:
     long = len(text) > MAX_UA_CHARS
     if long and config.long_ua == "block":
         return Explanation(Verdict.DENY, "policy", POLICY_RULES["long_ua"])
+    # A major browser's own string, under a config where only the built-in list speaks: the
+    # answer the list would give, without its machinery (most of the traffic a site has not seen).
+    passes = config._passes
+    if passes is not None and not long and passes(text) is not None:
+        return _NO_MATCH
     head = text[:MAX_UA_CHARS].rstrip(_WHITESPACE) if long else text
     # One budget for every user regex of this decision: ten slow patterns cost no more than one.
     searches = config._allow or config._deny or config._verification is not None

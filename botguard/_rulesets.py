@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any, Final
 from ._regex_analysis import literal_forms
 
 if TYPE_CHECKING:
+    from ._detector import Detector
     from ._list_engine import LiteralEngine
 
 __all__ = ["BUILTIN_NAMES", "CATEGORIES", "Rule", "RuleSet", "builtin_ruleset", "literal_forms", "top_level_branches"]
@@ -50,12 +51,22 @@ class Rule:
 class RuleSet:
     """An ordered list of rules behind one engine; the first rule (lowest index) that matches wins."""
 
-    __slots__ = ("name", "rules", "_search")
+    __slots__ = ("name", "rules", "_search", "passes")
 
-    def __init__(self, name: str, rules: tuple[Rule, ...], search: Callable[[str], Rule | None]) -> None:
+    def __init__(
+        self,
+        name: str,
+        rules: tuple[Rule, ...],
+        search: Callable[[str], Rule | None],
+        passes: Callable[[str], object] | None = None,
+    ) -> None:
+        """`passes`, when given, answers "a person's, for certain" (anything but None) for some texts
+        at once: `search` would find no rule in them. `judge` asks it first when no rule of the
+        user's could speak (the default list's well-formed browsers)."""
         self.name = name
         self.rules = rules
         self._search = search
+        self.passes = passes
 
     def __len__(self) -> int:
         return len(self.rules)
@@ -180,7 +191,7 @@ def list_engine(rules: Sequence[Rule], gate: Sequence[str] = ()) -> LiteralEngin
     )
 
 
-def default_detector(model: dict[str, Any] | None = None, rules: tuple[Rule, ...] | None = None) -> Callable[[str], Rule | None]:
+def default_detector(model: dict[str, Any] | None = None, rules: tuple[Rule, ...] | None = None) -> Detector:
     """The default detector over `rules` (default: `default_rules()`) with `model` (default: the shipped one)."""
     from ._detector import Detector, load_model
     from .rules import botguard as own
@@ -197,12 +208,14 @@ def default_detector(model: dict[str, Any] | None = None, rules: tuple[Rule, ...
         own.PERSON_WORDS,
         own.SELF_DECLARED,
         own.WORD_CATEGORIES,
+        own.BROWSER_FORMATS,
     )
 
 
 def _default() -> RuleSet:
     rules = default_rules()
-    return RuleSet("default", rules, default_detector(rules=rules))
+    detector = default_detector(rules=rules)
+    return RuleSet("default", rules, detector, passes=detector.well_formed)
 
 
 _FACTORIES: dict[str, Callable[[], RuleSet]] = {"kong": _kong, "default": _default}

@@ -4,6 +4,8 @@ exactly what the build script makes of the shipped corpus."""
 
 from __future__ import annotations
 
+import csv
+import gzip
 import importlib.util
 import json
 import re
@@ -19,6 +21,7 @@ from botguard import Config, Verdict, classify, explain
 from botguard._detector import MODEL_FILE, Detector, is_bare_token, load_model, shape_features, words_of
 from botguard._patterns import normalize_user_agent
 from botguard._rulesets import CATEGORIES, builtin_ruleset, default_detector
+from botguard.rules import botguard as own_rules
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROME = (
@@ -238,3 +241,84 @@ def test_the_shipped_model_is_what_the_build_script_makes() -> None:
     built = build_detector.dumps(build_detector.build(build_detector.DEFAULT_DATA))
     assert json.loads(built)["threshold_rule"] == json.loads(shipped)["threshold_rule"]
     assert built == shipped, "run scripts/build_detector.py and commit the model"
+
+
+_BROWSER_FORMATS = re.compile(own_rules.BROWSER_FORMATS, re.ASCII)
+_MAJOR_BROWSERS = [
+    CHROME,
+    CHROME + " Edg/120.0.0.0",
+    "Mozilla/5.0 (Linux; Android 10; K) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Mobile Safari/537.36",
+    "Mozilla/5.0 (Macintosh; Intel Mac OS X 10.15; rv:133.0) Gecko/20100101 Firefox/133.0",
+    "Mozilla/5.0 (Android 14; Mobile; rv:133.0) Gecko/133.0 Firefox/133.0",
+    "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.1 Safari/605.1.15",
+    "Mozilla/5.0 (iPhone; CPU iPhone OS 17_6 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) "
+    "Version/17.6 Mobile/15E148 Safari/604.1",
+]
+
+
+@pytest.mark.parametrize("user_agent", _MAJOR_BROWSERS)
+def test_major_browsers_strings_are_passed_at_once(user_agent: str) -> None:
+    detect = builtin_ruleset("default")._search
+    assert isinstance(detect, Detector)
+    assert detect.well_formed(user_agent) is not None
+    passes = Config()._passes
+    assert passes is not None and passes(user_agent) is not None
+    assert explain(user_agent).verdict is Verdict.NONE
+
+
+@pytest.mark.parametrize(
+    "user_agent",
+    [
+        CHROME + " Zqxwvy/2.4.1",  # a token appended
+        CHROME.replace("Chrome/120", "HeadlessChrome/120"),
+        CHROME.replace("120.0.0.0", "120.0.0.0 Googlebot/2.1"),
+        CHROME.lower(),  # the formats are case-sensitive, as browsers send them
+        CHROME.replace("120", "١٢٠"),  # Arabic-Indic digits are not ASCII digits
+        " " + CHROME + "'",
+    ],
+)
+def test_anything_but_a_browsers_exact_string_goes_through_the_rules(user_agent: str) -> None:
+    detect = builtin_ruleset("default")._search
+    assert isinstance(detect, Detector)
+    assert detect.well_formed(user_agent.strip()) is None
+
+
+@given(st.from_regex(_BROWSER_FORMATS, fullmatch=True))
+@settings(max_examples=400, deadline=None)
+def test_the_browsers_passed_at_once_are_people_by_the_full_evidence_too(user_agent: str) -> None:
+    # The shortcut only spares work: the lists and the model, weighed in full, agree.
+    detect = builtin_ruleset("default")._search
+    assert isinstance(detect, Detector)
+    model = load_model()
+    assert not detect.weigh(user_agent).blocks(model["threshold_rule"], model["threshold_words"])
+    assert detect(user_agent) is None
+
+
+def test_no_labelled_bot_is_in_a_browsers_exact_format() -> None:
+    found = []
+    for name in ("ua-bots.tsv.gz", "ua-bots-extra.tsv.gz"):
+        with gzip.open(ROOT / "benchmarks" / "data" / name, "rt", encoding="utf-8") as handle:
+            rows = csv.reader(handle, delimiter="\t")
+            next(rows)
+            found += [ua for _, ua in rows if _BROWSER_FORMATS.fullmatch(ua)]
+    assert found == []
+
+
+@pytest.mark.parametrize(
+    ("fields", "verdict"),
+    [
+        ({"deny": [r"Chrome/120\."]}, Verdict.DENY),
+        ({"allow": [r"Windows NT"]}, Verdict.ALLOW),
+        ({}, Verdict.NONE),
+    ],
+)
+def test_the_users_lists_still_speak_first_about_a_browsers_string(fields: dict[str, list[str]], verdict: Verdict) -> None:
+    config = Config(**fields)  # type: ignore[arg-type]
+    assert (config._passes is None) is bool(fields)
+    assert classify(CHROME, config) is verdict
+
+
+def test_a_header_check_still_reads_the_browsers_claim() -> None:
+    config = Config(check_headers=True)
+    assert config._passes is None
+    assert explain(CHROME, config).browser is not None

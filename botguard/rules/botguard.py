@@ -166,6 +166,33 @@ BROWSER = (
     r"mozilla/[45]\.0 \((?:windows|macintosh|x11|linux|iphone|ipad|ipod|android|mobile|tablet|bb10|kaios"
     r"|playstation|nintendo|smart-?tv|web0s|tizen|cros|compatible; msie \d+\.\d+; windows)[^)]*\)"
 )
+# The exact strings today's major browsers send, in which only the version numbers vary: Chrome,
+# Edge and Opera on Windows, macOS, Linux, ChromeOS and Android (the reduced "Android 10; K" form),
+# Firefox on the desktop and Android, Safari on macOS, iOS and iPadOS, and Chrome's and Firefox's
+# iOS builds. A User-Agent that is one of them, whole (matched case-sensitively, digits ASCII), is a
+# person's: no rule names a bot in it and the model weighs it for a person, so the detector says so
+# at once, without the lists or the model. A test holds this against the full evidence for strings
+# generated from these patterns. A script that copies one is caught, if at all, by its other headers
+# (`check_headers`), never by its User-Agent.
+_WINDOWS = r"Windows NT \d+\.\d+(?:; Win64; x64|; WOW64)?"
+_MAC = r"Macintosh; Intel Mac OS X \d+(?:_\d+){1,2}"
+_WEBKIT = r"AppleWebKit/537\.36 \(KHTML, like Gecko\) Chrome/\d+\.\d+\.\d+\.\d+ (?:Mobile )?Safari/537\.36"
+_IOS = r"(?:iPhone; CPU iPhone|iPad; CPU) OS \d+(?:_\d+){1,2} like Mac OS X"
+BROWSER_FORMATS = (
+    r"Mozilla/5\.0 \((?:"
+    # Chrome, and Edge and Opera, which send Chrome's string with their own token after it
+    rf"(?:{_WINDOWS}|{_MAC}|X11; Linux x86_64|X11; CrOS x86_64 \d+\.\d+\.\d+|Linux; Android \d+(?:\.\d+)?; K)\) "
+    rf"{_WEBKIT}(?: Edg/\d+\.\d+\.\d+\.\d+| OPR/\d+\.\d+\.\d+\.\d+)?"
+    # Firefox on the desktop and on Android
+    rf"|(?:{_WINDOWS}|Macintosh; Intel Mac OS X \d+\.\d+|X11; (?:Ubuntu; )?Linux x86_64); rv:\d+\.\d+\) "
+    r"Gecko/20100101 Firefox/\d+\.\d+"
+    r"|Android \d+(?:\.\d+)?; Mobile; rv:\d+\.\d+\) Gecko/\d+\.\d+ Firefox/\d+\.\d+"
+    # Safari on macOS, iOS and iPadOS, and Chrome's and Firefox's iOS builds
+    rf"|{_MAC}\) AppleWebKit/605\.1\.15 \(KHTML, like Gecko\) Version/\d+(?:\.\d+){{1,2}} Safari/605\.1\.15"
+    rf"|{_IOS}\) AppleWebKit/605\.1\.15 \(KHTML, like Gecko\) "
+    r"(?:Version/\d+(?:\.\d+){1,2}|CriOS/\d+\.\d+\.\d+\.\d+|FxiOS/\d+\.\d+) Mobile/15E148 Safari/604\.1"
+    r")"
+)
 # isbot's patterns that are ordinary words of people's software: toolbars and add-ons write them
 # into browser User-Agents ("GWX:DOWNLOADED", "MSN Optimized", "AutoProxy", "FirePHP/0.7"), and
 # so do proxies, security suites and intranets ("… Safari/537.36 ICAPoHTTPS", "…; https://intranet…;").
