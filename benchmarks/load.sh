@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Throughput of a bare Starlette app vs the same app behind botguard, under a real uvicorn on
 # 127.0.0.1, driven by wrk in alternation (bare, guarded, bare, guarded, ...) so that both see the
-# same machine noise. Two scenarios: (a) one browser User-Agent repeated (cache hits) and (b) a new
-# User-Agent on every request (every request a miss: the cache-busting attack).
+# same machine noise. Three scenarios: (a) one browser User-Agent repeated (cache hits); (b) a new
+# User-Agent on every request (every request a miss: the cache-busting attack), in a major browser's
+# exact format with a version never seen; (c) the same attack with a phone's full string naming its
+# model, which the whole detector decides (unique_device.lua).
 #
 #   benchmarks/load.sh [ROUNDS] [SECONDS]      # defaults: 5 rounds of 5 s per run
 #   STACK=plain benchmarks/load.sh ...         # uvicorn on asyncio and h11 instead of uvloop and
@@ -10,7 +12,7 @@
 #
 # Needs wrk (Debian: apt-get install wrk). Prints requests/s per run, the server's CPU time per
 # request (user and kernel, from /proc), and the median ratio guarded/bare per scenario.
-# Bounded: ROUNDS x 2 apps x 2 scenarios x SECONDS.
+# Bounded: ROUNDS x 2 apps x 3 scenarios x SECONDS.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROUNDS=${1:-5}
@@ -61,13 +63,13 @@ run() {  # port pid script -> requests/s, and the server's user and kernel CPU p
 
 ticks_per_second=$(getconf CLK_TCK)
 declare -A ratios
-for scenario in same_ua unique_ua; do
+for scenario in same_ua unique_ua unique_device; do
   ratios[$scenario]=""
   for round in $(seq "$ROUNDS"); do
     read -r bare bare_user bare_kernel <<<"$(run $port_bare "${pids[0]}" $scenario.lua)"
     read -r guarded guarded_user guarded_kernel <<<"$(run $port_guarded "${pids[1]}" $scenario.lua)"
     ratio=$(awk -v g="$guarded" -v b="$bare" 'BEGIN {printf "%.3f", g / b}')
-    printf '%-9s round %d: bare %9.0f req/s  guarded %9.0f req/s  ratio %s' "$scenario" "$round" "$bare" "$guarded" "$ratio"
+    printf '%-13s round %d: bare %9.0f req/s  guarded %9.0f req/s  ratio %s' "$scenario" "$round" "$bare" "$guarded" "$ratio"
     # The server's CPU per request, user + kernel (the kernel's share includes waking wrk).
     printf '  (µs a request, user + kernel: bare %s + %s, guarded %s + %s)\n' \
       "$bare_user" "$bare_kernel" "$guarded_user" "$guarded_kernel"
@@ -75,7 +77,7 @@ for scenario in same_ua unique_ua; do
   done
 done
 grep -h "unexpected statuses" "$log" | sort | uniq -c
-for scenario in same_ua unique_ua; do
+for scenario in same_ua unique_ua unique_device; do
   median=$(tr ' ' '\n' <<<"${ratios[$scenario]}" | grep . | sort -n | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}')
   echo "median ratio guarded/bare, $scenario: $median"
 done
