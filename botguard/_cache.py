@@ -22,7 +22,7 @@ from urllib.parse import urlsplit
 from ._config import Config, Explanation
 from ._judge import judge
 from ._forged import HTTPS, LOOPBACK, NOT_SECURE, forged_reason, is_loopback_host
-from ._patterns import MAX_UA_CHARS, decode_user_agent
+from ._patterns import _ASCII_WHITESPACE_BYTES, MAX_UA_CHARS, decode_user_agent
 from ._verdict import Verdict
 
 __all__ = [
@@ -197,7 +197,13 @@ def cached_explanation(config: Config, cache: VerdictLRU, raw: str | bytes, coun
             middlewares' lookup); None counts no request.
 
     Explanations are cached rather than bare verdicts, so a block can be logged with its rule at
-    no extra cost; they are small, shared and immutable.
+    no extra cost; they are small, shared and immutable. A decision is stored unless it is
+    uncertain (see `SearchBudget`), and timed for `decision_timing`.
+
+    Under a flood of new User-Agents the miss below is every request's path, and each Python call
+    on it costs a server several times what it costs in a loop (its code and data are cold
+    between requests): for the usual value (a header's bytes, short) `cache_key`,
+    `decode_user_agent` and `VerdictLRU.store` are inline.
     """
     with _lock:
         found = cache.get(raw)
@@ -207,7 +213,39 @@ def cached_explanation(config: Config, cache: VerdictLRU, raw: str | bytes, coun
             if counts is not None:
                 counts[found.verdict] += 1
             return found
-    return _miss(config, cache, raw, counts)
+    if type(raw) is bytes and len(raw) <= KEY_LIMIT:
+        key: CacheKey = raw
+        head = raw.strip(_ASCII_WHITESPACE_BYTES)
+        try:
+            text = head.decode("utf-8")
+        except UnicodeDecodeError:
+            text = head.decode("latin-1")
+    else:  # text, or a long value: cached under a digest, where it may be
+        key = cache_key(raw)
+        if key is not raw:
+            with _lock:
+                found = cache.get(key)
+                if found is not None:
+                    cache.move_to_end(key)
+                    _counts[0] += 1
+                    if counts is not None:
+                        counts[found.verdict] += 1
+                    return found
+        text = decode_user_agent(raw)
+    start = perf_counter()
+    found = judge(config, text)
+    elapsed = perf_counter() - start
+    with _lock:
+        _counts[1] += 1
+        if not found.uncertain:  # a timeout that waiting caused may not recur
+            cache[key] = found  # new, or stored meanwhile by another thread: either way, fresh enough
+            if len(cache) > cache.maxsize:
+                cache.popitem(last=False)
+        _timing_counts[bisect.bisect_left(DECISION_BOUNDS, elapsed)] += 1
+        _timing_total[0] += elapsed
+        if counts is not None:
+            counts[found.verdict] += 1
+    return found
 
 
 def cache_key(raw: str | bytes) -> CacheKey:
@@ -221,41 +259,6 @@ def cache_key(raw: str | bytes) -> CacheKey:
         return raw
     data = raw if isinstance(raw, bytes) else raw.encode("utf-8", "surrogatepass")
     return (hashlib.sha256(data).digest(),)
-
-
-def _miss(config: Config, cache: VerdictLRU, raw: str | bytes, counts: list[int] | None) -> Explanation:
-    """Not cached under the raw value: a long value may be under its digest; else decide, time
-    the decision, and store it unless it is uncertain (see `SearchBudget`).
-
-    Under a flood of new User-Agents this is every request's path, and each Python call on it
-    costs a server several times what it costs in a loop (its code and data are cold between
-    requests): so the usual key (a header's bytes, short) is `cache_key` inline, and the store is
-    `VerdictLRU.store` inline.
-    """
-    key = raw if type(raw) is bytes and len(raw) <= KEY_LIMIT else cache_key(raw)
-    if key is not raw:
-        with _lock:
-            found = cache.get(key)
-            if found is not None:
-                cache.move_to_end(key)
-                _counts[0] += 1
-                if counts is not None:
-                    counts[found.verdict] += 1
-                return found
-    start = perf_counter()
-    found = judge(config, decode_user_agent(raw))
-    elapsed = perf_counter() - start
-    with _lock:
-        _counts[1] += 1
-        if not found.uncertain:  # a timeout that waiting caused may not recur
-            cache[key] = found  # new, or stored meanwhile by another thread: either way, fresh enough
-            if len(cache) > cache.maxsize:
-                cache.popitem(last=False)
-        _timing_counts[bisect.bisect_left(DECISION_BOUNDS, elapsed)] += 1
-        _timing_total[0] += elapsed
-        if counts is not None:
-            counts[found.verdict] += 1
-    return found
 
 
 def count_request(verdict: Verdict | None, monitor: bool) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 import pytest
@@ -12,6 +13,7 @@ from hypothesis import strategies as st
 from botguard import BotGuardMiddleware, Config, ConfigError, Verdict, classify, explain
 from botguard._cache import VerdictLRU, cached_explanation
 from botguard._rulesets import BUILTIN_NAMES
+from botguard.rules import botguard as own_rules
 
 from tests.support.asgi_harness import http_scope, ok_app, run
 
@@ -57,6 +59,28 @@ def test_classify_is_total_agrees_with_explain_and_cached_agrees_with_uncached(n
     assert classify(ua, config) is first  # now from the cache
     fresh = cached_explanation(config, VerdictLRU(4), ua)  # a fresh cache: computed again
     assert fresh.verdict is first
+
+
+PLAIN = {name: Config(builtin=name) for name in RULESETS}  # no list of the user's: browsers pass at once
+browser_strings = st.from_regex(re.compile(own_rules.BROWSER_FORMATS, re.ASCII), fullmatch=True)
+
+
+@given(
+    name=st.sampled_from(RULESETS),
+    ua=st.one_of(
+        user_agents,
+        browser_strings,
+        browser_strings.map(lambda s: f" {s}\t".encode()),  # padded: stripped before judging
+        browser_strings.map(lambda s: s.encode() + b"\xe9"),  # not UTF-8: read as latin-1
+        browser_strings.map(lambda s: s + " Zqxwvy/1.0"),
+    ),
+)
+@settings(max_examples=300, deadline=None)
+def test_a_plain_configs_miss_path_agrees_with_explain(name: str | None, ua: str | bytes) -> None:
+    config = PLAIN[name]
+    fresh = cached_explanation(config, VerdictLRU(4), ua)
+    assert fresh == explain(ua, config)
+    assert classify(ua, config) is fresh.verdict
 
 
 # Each backtracks exponentially in `regex` on "a" * 64 + "!" (it defuses textbook (a+)+$ itself).
