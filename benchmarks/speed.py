@@ -164,7 +164,7 @@ def main(argv: list[str] | None = None) -> int:
     # Most of a live site's traffic is a major browser's own string, which the corpus's variety of
     # devices under-represents: those are decided before the lists and the model run.
     passes = Config()._passes
-    exact = [ua for ua in samples["browsers"] if passes is not None and passes(normalize_user_agent(ua))]
+    exact = [ua for ua in samples["browsers"] if passes is not None and passes(normalize_user_agent(ua).encode())]
     if exact and "botguard default" in results:
         median, p99 = time_python(peers["botguard default"], exact, args.runs)  # type: ignore[arg-type]
         print(f"botguard default, the {len(exact)} browsers above in a major browser's exact format: "

@@ -20,7 +20,7 @@ from typing import Final
 from urllib.parse import urlsplit
 
 from ._config import Config, Explanation
-from ._judge import judge
+from ._judge import NO_MATCH, judge
 from ._forged import HTTPS, LOOPBACK, NOT_SECURE, forged_reason, is_loopback_host
 from ._patterns import _ASCII_WHITESPACE_BYTES, MAX_UA_CHARS, decode_user_agent
 from ._verdict import Verdict
@@ -215,11 +215,19 @@ def cached_explanation(config: Config, cache: VerdictLRU, raw: str | bytes, coun
             return found
     if type(raw) is bytes and len(raw) <= KEY_LIMIT:
         key: CacheKey = raw
-        head = raw.strip(_ASCII_WHITESPACE_BYTES)
-        try:
-            text = head.decode("utf-8")
-        except UnicodeDecodeError:
-            text = head.decode("latin-1")
+        start = perf_counter()
+        passes = config._passes
+        if passes is not None and passes(raw) is not None:
+            # A major browser's exact string, where only the built-in list speaks: what `judge`
+            # would answer, without decoding the value or calling the list.
+            found = NO_MATCH
+        else:
+            head = raw.strip(_ASCII_WHITESPACE_BYTES)
+            try:
+                text = head.decode("utf-8")
+            except UnicodeDecodeError:
+                text = head.decode("latin-1")
+            found = judge(config, text)
     else:  # text, or a long value: cached under a digest, where it may be
         key = cache_key(raw)
         if key is not raw:
@@ -231,9 +239,8 @@ def cached_explanation(config: Config, cache: VerdictLRU, raw: str | bytes, coun
                     if counts is not None:
                         counts[found.verdict] += 1
                     return found
-        text = decode_user_agent(raw)
-    start = perf_counter()
-    found = judge(config, text)
+        start = perf_counter()
+        found = judge(config, decode_user_agent(raw))
     elapsed = perf_counter() - start
     with _lock:
         _counts[1] += 1

@@ -218,9 +218,10 @@ class Config:
     _proxy_header: bytes = field(init=False, repr=False)
     # The built-in list's plain names, found anywhere in an over-long User-Agent.
     _names: RuleNames | None = field(init=False, repr=False)
-    # The built-in list's "a person's, for certain" (`RuleSet.passes`), where nothing of the
-    # user's could speak first: no allow, deny or verify list, no header check. Else None.
-    _passes: Callable[[str], object] | None = field(init=False, repr=False)
+    # The built-in list's "a person's, for certain" for a raw header value (`RuleSet.passes`),
+    # where nothing of the user's could speak first: no allow, deny or verify list, no header
+    # check. Else None.
+    _passes: Callable[[bytes], object] | None = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         set_ = object.__setattr__

@@ -267,6 +267,7 @@ class Detector:
     __slots__ = (
         "_search_gated", "_certain", "_probes", "_known", "_unknown", "_shape", "_form", "_rules",
         "_t_rule", "_t_words", "_person", "_self_declared", "_word_category", "well_formed",
+        "well_formed_raw",
     )
 
     def __init__(
@@ -298,8 +299,11 @@ class Detector:
         self._t_rule = float(model["threshold_rule"])
         self._t_words = float(model["threshold_words"])
         self._word_category = {word.encode("ascii"): category for word, category in word_categories.items()}
-        # A match when the whole text is a major browser's string (ASCII: `\d` is 0-9 only).
-        self.well_formed = re.compile(browser_formats or r"(?!)", re.ASCII).fullmatch
+        # A match when the whole text is a major browser's string (ASCII: `\d` is 0-9 only), and
+        # the same for a raw header value, before it is decoded and stripped.
+        formats = browser_formats or r"(?!)"
+        self.well_formed = re.compile(formats, re.ASCII).fullmatch
+        self.well_formed_raw = re.compile(formats.encode("ascii"), re.ASCII).fullmatch
 
     # The rule's own weight: by pattern, else by list (a rule the training never saw).
     def _rule_score(self, rule: Rule) -> float:

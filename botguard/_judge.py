@@ -16,12 +16,12 @@ from ._long_ua import explain_rest
 from ._patterns import MAX_UA_CHARS, SearchBudget
 from ._verdict import Verdict
 
-__all__ = ["judge"]
+__all__ = ["NO_MATCH", "judge"]
 
 _WHITESPACE = " \t\n\v\f\r"
 # The answer for most User-Agents, built once: making a frozen Explanation costs about 1 µs, a
 # tenth of a browser's whole decision.
-_NO_MATCH = Explanation(Verdict.NONE, None, None)
+NO_MATCH = Explanation(Verdict.NONE, None, None)
 
 
 def judge(config: Config, text: str | None) -> Explanation:
@@ -36,15 +36,10 @@ def judge(config: Config, text: str | None) -> Explanation:
     if text is None:
         if config.missing_ua == "block":
             return Explanation(Verdict.DENY, "policy", POLICY_RULES["missing_ua"])
-        return _NO_MATCH
+        return NO_MATCH
     long = len(text) > MAX_UA_CHARS
     if long and config.long_ua == "block":
         return Explanation(Verdict.DENY, "policy", POLICY_RULES["long_ua"])
-    # A major browser's own string, under a config where only the built-in list speaks: the
-    # answer the list would give, without its machinery (most of the traffic a site has not seen).
-    passes = config._passes
-    if passes is not None and not long and passes(text) is not None:
-        return _NO_MATCH
     head = text[:MAX_UA_CHARS].rstrip(_WHITESPACE) if long else text
     # One budget for every user regex of this decision: ten slow patterns cost no more than one.
     searches = config._allow or config._deny or config._verification is not None
@@ -91,4 +86,4 @@ def _judge_head(config: Config, text: str, budget: SearchBudget | None) -> Expla
         # Read once per User-Agent and cached with its verdict; the headers are looked at
         # per request (`Guard.decide`).
         return Explanation(Verdict.NONE, None, None, timed_out, browser=browser_claim(text))
-    return Explanation(Verdict.NONE, None, None, timed_out) if timed_out else _NO_MATCH
+    return Explanation(Verdict.NONE, None, None, timed_out) if timed_out else NO_MATCH

@@ -58,11 +58,12 @@ class RuleSet:
         name: str,
         rules: tuple[Rule, ...],
         search: Callable[[str], Rule | None],
-        passes: Callable[[str], object] | None = None,
+        passes: Callable[[bytes], object] | None = None,
     ) -> None:
-        """`passes`, when given, answers "a person's, for certain" (anything but None) for some texts
-        at once: `search` would find no rule in them. `judge` asks it first when no rule of the
-        user's could speak (the default list's well-formed browsers)."""
+        """`passes`, when given, answers "a person's, for certain" (anything but None) at once for
+        some raw header values: `search` would find no rule in them. The verdict cache asks it
+        before decoding a value, when no rule of the user's could speak (the default list's
+        major browsers, `Detector.well_formed_raw`)."""
         self.name = name
         self.rules = rules
         self._search = search
@@ -215,7 +216,7 @@ def default_detector(model: dict[str, Any] | None = None, rules: tuple[Rule, ...
 def _default() -> RuleSet:
     rules = default_rules()
     detector = default_detector(rules=rules)
-    return RuleSet("default", rules, detector, passes=detector.well_formed)
+    return RuleSet("default", rules, detector, passes=detector.well_formed_raw)
 
 
 _FACTORIES: dict[str, Callable[[], RuleSet]] = {"kong": _kong, "default": _default}

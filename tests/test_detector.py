@@ -262,7 +262,7 @@ def test_major_browsers_strings_are_passed_at_once(user_agent: str) -> None:
     assert isinstance(detect, Detector)
     assert detect.well_formed(user_agent) is not None
     passes = Config()._passes
-    assert passes is not None and passes(user_agent) is not None
+    assert passes is not None and passes(user_agent.encode()) is not None
     assert explain(user_agent).verdict is Verdict.NONE
 
 
@@ -281,6 +281,16 @@ def test_anything_but_a_browsers_exact_string_goes_through_the_rules(user_agent:
     detect = builtin_ruleset("default")._search
     assert isinstance(detect, Detector)
     assert detect.well_formed(user_agent.strip()) is None
+    assert detect.well_formed_raw(user_agent.encode("utf-8", "surrogatepass")) is None
+
+
+@given(st.one_of(st.from_regex(_BROWSER_FORMATS, fullmatch=True), st.lists(st.sampled_from(_PIECES), max_size=10).map("".join)))
+@settings(max_examples=300, deadline=None)
+def test_a_raw_header_value_passes_exactly_when_its_text_does(user_agent: str) -> None:
+    detect = builtin_ruleset("default")._search
+    assert isinstance(detect, Detector)
+    raw = user_agent.encode("utf-8", "surrogatepass")
+    assert (detect.well_formed_raw(raw) is None) is (detect.well_formed(user_agent) is None)
 
 
 @given(st.from_regex(_BROWSER_FORMATS, fullmatch=True))

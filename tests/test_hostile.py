@@ -70,6 +70,7 @@ browser_strings = st.from_regex(re.compile(own_rules.BROWSER_FORMATS, re.ASCII),
     ua=st.one_of(
         user_agents,
         browser_strings,
+        browser_strings.map(str.encode),  # as servers give it: passed before decoding
         browser_strings.map(lambda s: f" {s}\t".encode()),  # padded: stripped before judging
         browser_strings.map(lambda s: s.encode() + b"\xe9"),  # not UTF-8: read as latin-1
         browser_strings.map(lambda s: s + " Zqxwvy/1.0"),
