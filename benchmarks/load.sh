@@ -4,7 +4,7 @@
 # same machine noise. Three scenarios: (a) one browser User-Agent repeated (cache hits); (b) a new
 # User-Agent on every request (every request a miss: the cache-busting attack), in a major browser's
 # exact format with a version never seen; (c) the same attack with a phone's full string naming its
-# model, which the whole detector decides (unique_device.lua).
+# model, which the whole detector decides (unique_ua.lua with UA_FORM=device).
 #
 #   benchmarks/load.sh [ROUNDS] [SECONDS]      # defaults: 5 rounds of 5 s per run
 #   STACK=plain benchmarks/load.sh ...         # uvicorn on asyncio and h11 instead of uvloop and
@@ -65,9 +65,12 @@ ticks_per_second=$(getconf CLK_TCK)
 declare -A ratios
 for scenario in same_ua unique_ua unique_device; do
   ratios[$scenario]=""
+  script=$scenario.lua
+  export UA_FORM=browser
+  if [ "$scenario" = unique_device ]; then script=unique_ua.lua; UA_FORM=device; fi
   for round in $(seq "$ROUNDS"); do
-    read -r bare bare_user bare_kernel <<<"$(run $port_bare "${pids[0]}" $scenario.lua)"
-    read -r guarded guarded_user guarded_kernel <<<"$(run $port_guarded "${pids[1]}" $scenario.lua)"
+    read -r bare bare_user bare_kernel <<<"$(run $port_bare "${pids[0]}" "$script")"
+    read -r guarded guarded_user guarded_kernel <<<"$(run $port_guarded "${pids[1]}" "$script")"
     ratio=$(awk -v g="$guarded" -v b="$bare" 'BEGIN {printf "%.3f", g / b}')
     printf '%-13s round %d: bare %9.0f req/s  guarded %9.0f req/s  ratio %s' "$scenario" "$round" "$bare" "$guarded" "$ratio"
     # The server's CPU per request, user + kernel (the kernel's share includes waking wrk).
