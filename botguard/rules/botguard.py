@@ -168,29 +168,36 @@ BROWSER = (
 )
 # The exact strings today's major browsers send, in which only the version numbers vary: Chrome,
 # Edge and Opera on Windows, macOS, Linux, ChromeOS and Android (the reduced "Android 10; K" form),
-# Firefox on the desktop and Android, Safari on macOS, iOS and iPadOS, and Chrome's and Firefox's
-# iOS builds. A User-Agent that is one of them, whole (matched case-sensitively, digits ASCII), is a
-# person's: no rule names a bot in it and the model weighs it for a person, so the detector says so
-# at once, without the lists or the model. A test holds this against the full evidence for strings
-# generated from these patterns. A script that copies one is caught, if at all, by its other headers
-# (`check_headers`), never by its User-Agent.
+# Samsung Internet and Android's WebView in the same reduced form, Firefox on the desktop and
+# Android, Safari on macOS, iOS and iPadOS, Chrome's, Firefox's and Edge's iOS builds, and the
+# WebView of iOS apps. A User-Agent that is one of them, whole (matched case-sensitively, digits
+# ASCII), is a person's: no rule names a bot in it and the model weighs it for a person, so the
+# detector says so at once, without the lists or the model. A test holds this against the full
+# evidence for strings generated from these patterns. A script that copies one is caught, if at
+# all, by its other headers (`check_headers`), never by its User-Agent.
+_V4 = r"\d+\.\d+\.\d+\.\d+"
 _WINDOWS = r"Windows NT \d+\.\d+(?:; Win64; x64|; WOW64)?"
 _MAC = r"Macintosh; Intel Mac OS X \d+(?:_\d+){1,2}"
-_WEBKIT = r"AppleWebKit/537\.36 \(KHTML, like Gecko\) Chrome/\d+\.\d+\.\d+\.\d+ (?:Mobile )?Safari/537\.36"
-_IOS = r"(?:iPhone; CPU iPhone|iPad; CPU) OS \d+(?:_\d+){1,2} like Mac OS X"
+_ANDROID = r"Linux; Android \d+(?:\.\d+)?; K"
+_KHTML = r"AppleWebKit/537\.36 \(KHTML, like Gecko\)"
+_IOS = r"(?:iPhone; CPU iPhone|iPad; CPU) OS \d+(?:_\d+){1,2} like Mac OS X\) AppleWebKit/605\.1\.15 \(KHTML, like Gecko\)"
 BROWSER_FORMATS = (
     r"Mozilla/5\.0 \((?:"
     # Chrome, and Edge and Opera, which send Chrome's string with their own token after it
-    rf"(?:{_WINDOWS}|{_MAC}|X11; Linux x86_64|X11; CrOS x86_64 \d+\.\d+\.\d+|Linux; Android \d+(?:\.\d+)?; K)\) "
-    rf"{_WEBKIT}(?: Edg/\d+\.\d+\.\d+\.\d+| OPR/\d+\.\d+\.\d+\.\d+)?"
+    rf"(?:{_WINDOWS}|{_MAC}|X11; Linux x86_64|X11; CrOS x86_64 \d+\.\d+\.\d+)\) "
+    rf"{_KHTML} Chrome/{_V4} Safari/537\.36(?: Edg/{_V4}| OPR/{_V4})?"
+    # the same on Android, Samsung Internet, and Android's WebView
+    rf"|{_ANDROID}\) {_KHTML} (?:SamsungBrowser/\d+\.\d+ )?Chrome/{_V4} (?:Mobile )?Safari/537\.36"
+    rf"(?: EdgA/{_V4}| OPR/{_V4})?"
+    rf"|{_ANDROID}; wv\) {_KHTML} Version/4\.0 Chrome/{_V4} (?:Mobile )?Safari/537\.36"
     # Firefox on the desktop and on Android
     rf"|(?:{_WINDOWS}|Macintosh; Intel Mac OS X \d+\.\d+|X11; (?:Ubuntu; )?Linux x86_64); rv:\d+\.\d+\) "
     r"Gecko/20100101 Firefox/\d+\.\d+"
     r"|Android \d+(?:\.\d+)?; Mobile; rv:\d+\.\d+\) Gecko/\d+\.\d+ Firefox/\d+\.\d+"
-    # Safari on macOS, iOS and iPadOS, and Chrome's and Firefox's iOS builds
+    # Safari on macOS, iOS and iPadOS; Chrome's, Firefox's and Edge's iOS builds; iOS apps' WebView
     rf"|{_MAC}\) AppleWebKit/605\.1\.15 \(KHTML, like Gecko\) Version/\d+(?:\.\d+){{1,2}} Safari/605\.1\.15"
-    rf"|{_IOS}\) AppleWebKit/605\.1\.15 \(KHTML, like Gecko\) "
-    r"(?:Version/\d+(?:\.\d+){1,2}|CriOS/\d+\.\d+\.\d+\.\d+|FxiOS/\d+\.\d+) Mobile/15E148 Safari/604\.1"
+    rf"|{_IOS} (?:Version/\d+(?:\.\d+){{1,2}}|CriOS/{_V4}|FxiOS/\d+\.\d+|EdgiOS/{_V4}) Mobile/15E148 Safari/604\.1"
+    rf"|{_IOS} Mobile/15E148"
     r")"
 )
 # isbot's patterns that are ordinary words of people's software: toolbars and add-ons write them
