@@ -53,11 +53,12 @@ CacheKey = str | bytes | tuple[bytes]
 class VerdictLRU(OrderedDict[CacheKey, Explanation]):
     """The verdicts of one config, least recently used first, at most `maxsize` of them.
 
-    An `OrderedDict` used through its C methods only (`get`, `move_to_end`, `popitem`): a hit
-    costs a lookup and a move, a miss a lookup, an insert and an eviction, with no Python frame in
-    between. Under a flood of new User-Agents every request is a miss; a general LRU class
-    (cachetools') spent more in its own Python methods, and in raising KeyError for a key it
-    lacks, than in the dictionaries, and the flood's throughput was about 7% lower.
+    An `OrderedDict` used through its C methods only (`get`, `move_to_end`, `popitem`), by
+    `cached_explanation`: a hit costs a lookup and a move, a miss a lookup, an insert and an
+    eviction, with no Python frame in between. Under a flood of new User-Agents every request is
+    a miss; a general LRU class (cachetools') spent more in its own Python methods, and in raising
+    KeyError for a key it lacks, than in the dictionaries, and the flood's throughput was about 7%
+    lower.
     """
 
     def __init__(self, maxsize: int) -> None:
@@ -68,13 +69,6 @@ class VerdictLRU(OrderedDict[CacheKey, Explanation]):
     def currsize(self) -> int:
         """How many verdicts it holds (the name cachetools' caches use)."""
         return len(self)
-
-    def store(self, key: CacheKey, value: Explanation) -> None:
-        """Insert (or refresh) `key`, evicting the least recently used entry past `maxsize`."""
-        self[key] = value
-        self.move_to_end(key)
-        if len(self) > self.maxsize:
-            self.popitem(last=False)
 
 
 # The longest header value (in bytes, or in ASCII characters) cached under itself. A longer one
@@ -202,8 +196,8 @@ def cached_explanation(config: Config, cache: VerdictLRU, raw: str | bytes, coun
 
     Under a flood of new User-Agents the miss below is every request's path, and each Python call
     on it costs a server several times what it costs in a loop (its code and data are cold
-    between requests): for the usual value (a header's bytes, short) `cache_key`,
-    `decode_user_agent` and `VerdictLRU.store` are inline.
+    between requests): for the usual value (a header's bytes, short) `cache_key` and
+    `decode_user_agent` are inline, and the store with its eviction is inline for every value.
     """
     with _lock:
         found = cache.get(raw)
