@@ -13,14 +13,16 @@ The order of a decision:
    in their own category "probe".
 2. botguard's named rules (AI crawlers, HTTP libraries and tools: `rules/botguard.py`) decide
    for certain.
-3. Everything else is evidence, summed by a linear model: each word of the User-Agent (a run of
-   letters) weighs for a bot or for a person, through the word itself and its first four and
-   last three or four letters (so "…bot", "…spider", "craw…" carry weight in names never seen);
+3. Everything else is evidence, summed by a linear model: each distinct word of the User-Agent
+   (a run of letters; said twice, it counts once) weighs for a bot or for a person, through the
+   word itself and its first four and last three or four letters (so "…bot", "…spider", "craw…"
+   carry weight in names never seen);
    the first rule of the public lists that matches (crawler-user-agents, isbot, botguard's
    generic shapes) weighs as one more feature, by pattern and by list. The shape of the whole
    string weighs too (whether it starts as a browser's does, its length, how many tokens, a
-   URL or an e-mail address in it), and so does each word the training never saw, by where it
-   stands (first, last, inside) and whether the string is browser-shaped: an unknown token
+   URL or an e-mail address in it), and so do the words the training never saw, by where they
+   stand (first, last, inside: each place once) and whether the string is browser-shaped. No
+   piece of evidence counts twice, so a token repeated by a proxy cannot pile up. An unknown token
    appended to a browser's string is evidence of a tool, an unknown model name inside a phone's
    is not. A rule decides only when the sum, its own weight included, reaches the model's
    threshold: a weak rule inside a string that speaks for a person does not. Without a rule, the
@@ -52,7 +54,7 @@ from ._list_engine import holds_any
 from ._rulesets import Rule, literal_forms, top_level_branches
 
 __all__ = [
-    "Detector", "is_bare_token", "load_model", "shape_features", "text_features", "word_features", "words_of",
+    "Detector", "distinct", "is_bare_token", "load_model", "shape_features", "text_features", "word_features", "words_of",
     "MODEL_FILE",
 ]
 
@@ -69,6 +71,12 @@ def words_of(low: str) -> list[bytes]:
     One C pass each (encode, translate, split): about three times faster than a regex findall.
     """
     return low.encode("ascii", "replace").translate(_LETTERS).split()
+
+
+def distinct(words: list[bytes]) -> list[bytes]:
+    """Each word once, where it first stands: evidence counts once, so a token that a proxy or a
+    plug-in appends again and again (`OWASMIME/4.0500 OWASMIME/4.0500 …`) weighs what it weighs once."""
+    return words if len(set(words)) == len(words) else list(dict.fromkeys(words))
 
 
 def word_features(word: str) -> list[str]:
@@ -113,9 +121,12 @@ def shape_features(low: str, words: list[bytes], known: Container[bytes]) -> lis
         found.append("x:noslash")
     kind = "b" if browser else "o"
     last = len(words) - 1
-    for i, word in enumerate(words):
-        if len(word) >= 2 and word not in known:
-            found.append(f"o:{kind}{'first' if i == 0 else 'last' if i == last else 'inside'}")
+    places = {
+        "first" if i == 0 else "last" if i == last else "inside"
+        for i, word in enumerate(words)
+        if len(word) >= 2 and word not in known
+    }
+    found += (f"o:{kind}{place}" for place in ("first", "inside", "last") if place in places)
     return found
 
 
@@ -153,18 +164,22 @@ class _Shape:
             score += self._at
         if "/" not in low:
             score += self._noslash
-        if unknown:
+        if unknown:  # each place weighs once, however many unknown words stand there
             kind = "b" if browser else "o"
             last = len(words) - 1
-            for i in unknown:
-                score += self._unknown[kind, "first" if i == 0 else "last" if i == last else "inside"]
+            if unknown[0] == 0:
+                score += self._unknown[kind, "first"]
+            if unknown[-1] == last and last > 0:
+                score += self._unknown[kind, "last"]
+            if any(0 < i < last for i in unknown):
+                score += self._unknown[kind, "inside"]
         return score
 
 
 def text_features(low: str, rule: Rule | None, known: Container[bytes]) -> list[str]:
     """Every feature of a lower-cased User-Agent whose first public-list match is `rule`, when the
     words in `known` are the ones the model has weights for."""
-    words = words_of(low)
+    words = distinct(words_of(low))
     found = [feature for word in words for feature in word_features(word.decode("ascii"))]
     if rule is not None:
         found.append("r:" + rule.pattern)
@@ -311,8 +326,11 @@ class Detector:
         return weights.get("r:" + rule.pattern, 0.0) + weights.get("g:" + rule.source, 0.0)
 
     def _score(self, low: str, words: list[bytes]) -> float:
-        """The evidence of the words and of the shape (rules apart)."""
+        """The evidence of the words (each distinct word once) and of the shape (rules apart)."""
         values = list(map(self._known.get, words))
+        if len(set(words)) != len(words):  # rare: a word said twice counts once (`distinct`)
+            words = list(dict.fromkeys(words))
+            values = list(map(self._known.get, words))
         if None in values:
             unknown = [i for i, value in enumerate(values) if value is None]
             memo = self._unknown
@@ -381,6 +399,7 @@ class Detector:
     def _verdict(self, low: str, words: list[bytes], score: float) -> Rule:
         """A Rule that says why the evidence alone decided: what weighed most, and a category."""
         contributions: dict[str, float] = {}
+        words = distinct(words)
         for word in words:
             weight = self._word_score(word)
             if weight:

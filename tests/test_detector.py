@@ -18,7 +18,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from botguard import Config, Verdict, classify, explain
-from botguard._detector import MODEL_FILE, Detector, is_bare_token, load_model, shape_features, words_of
+from botguard._detector import (
+    MODEL_FILE, Detector, distinct, is_bare_token, load_model, shape_features, text_features, word_features, words_of,
+)
 from botguard._patterns import normalize_user_agent
 from botguard._rulesets import CATEGORIES, builtin_ruleset, default_detector
 from botguard.rules import botguard as own_rules
@@ -158,7 +160,7 @@ def test_an_unknown_token_appended_to_a_browser_string_weighs_for_a_tool() -> No
 def test_the_shape_is_explained_in_words() -> None:
     detect = builtin_ruleset("default")._search
     assert isinstance(detect, Detector)
-    found = detect("Zqxwvy Qpzmx/2.0 (Jvmrz; Xkcdq) Wbtrn")  # words never seen, in no browser's shape
+    found = detect("Zqxwvy/2.0 (Jvmrz; Xkcdq) Wbtrn")  # words never seen, in no browser's shape
     assert found is not None and found.source == "model"
     assert "(unknown first word)" in found.pattern and "(not browser-shaped)" in found.pattern
 
@@ -199,6 +201,46 @@ def test_the_fast_shape_sum_is_the_sum_of_the_named_features(user_agent: str) ->
     unknown = [i for i, word in enumerate(words) if len(word) >= 2 and word not in known]
     expected = 0.0 if is_bare_token(low) else named  # a bare token's shape weighs nothing
     assert detect._form.score(low, words, unknown) == pytest.approx(expected)
+
+
+@given(st.lists(st.sampled_from(_PIECES), max_size=12).map("".join))
+@settings(max_examples=300, deadline=None)
+def test_the_detector_weighs_what_the_trainer_names(user_agent: str) -> None:
+    # The trainer names features (`text_features`); the detector sums weights without naming them.
+    # The two agree, and no piece of evidence counts twice: a word said twice, or two unknown words
+    # in one place, weigh what one does (two words that share an affix each weigh theirs).
+    detect = builtin_ruleset("default")._search
+    assert isinstance(detect, Detector)
+    model = load_model()
+    text = normalize_user_agent(user_agent)
+    weighed = detect.weigh(text)
+    if weighed.certain:
+        return
+    low = text.lower()
+    known = {word.encode("ascii") for word in model["words"]}
+    rule = detect._search_gated(text)[0]
+    features = text_features(low, rule, known)
+    expected = 0.0 if rule is None else detect._rule_score(rule)
+    for word in distinct(words_of(low)):
+        name = word.decode("ascii")
+        if word in known:
+            expected += model["words"][name]
+        else:
+            expected += sum(model["affixes"].get(feature, 0.0) for feature in word_features(name)[1:])
+    if not is_bare_token(low):
+        expected += sum(model["shape"].get(f, 0.0) for f in features if f[:2] in ("x:", "o:"))
+    assert weighed.score == pytest.approx(expected)
+
+
+def test_a_token_said_again_and_again_weighs_what_it_weighs_once() -> None:
+    detect = builtin_ruleset("default")._search
+    assert isinstance(detect, Detector)
+    firefox = "Mozilla/5.0 (Windows NT 10.0; WOW64; rv:38.0) Gecko/20100101 Firefox/38.0"
+    once = detect.weigh(f"{firefox} Zqxwvy/4.0500").score
+    again = detect.weigh(f"{firefox}" + " Zqxwvy/4.0500" * 6).score
+    # Only the shape's length and token count may differ.
+    assert abs(again - once) < 1.0
+    assert detect(f"{firefox}" + " Zqxwvy/4.0500" * 6) is None
 
 
 _PROBE_PIECES = [
