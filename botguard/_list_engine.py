@@ -39,6 +39,17 @@ _NOTHING: frozenset[int] = frozenset()
 _PLAIN_END = re.compile(r"(?:(?:^|[^\\])([A-Za-z0-9;,:/ _-])|\\([().;/-]))\$$")
 
 
+# `regex` reads a hyphen after a class shorthand in a set as itself; `re` refuses it.
+_SHORTHAND_HYPHEN = re.compile(r"(?<!\\)(\\[dswDSW])-")
+
+
+def _for_re(pattern: str) -> str:
+    r"""`pattern` as `re` can compile it, where `regex` reads it the same: isbot's patterns are
+    written for JavaScript, which reads `[\w\d-.]` as `regex` does. (Outside a set, `\-` is a
+    hyphen too.)"""
+    return _SHORTHAND_HYPHEN.sub(r"\1\\-", pattern)
+
+
 def holds_any(text: str, literals: Sequence[str]) -> bool:
     for literal in literals:  # a plain loop: `any()` over a generator costs more than the search
         if literal in text:
@@ -129,15 +140,17 @@ class LiteralEngine:
         # anchored alternation: on a browser User-Agent it fails within a few characters.
         # The stdlib `re` runs this one-position alternation about twice as fast as `regex`; a
         # pattern `re` cannot compile runs on its own instead.
+        as_re: dict[int, str] = {}
         for index in list(anchored):
+            as_re[index] = _for_re(self._rules[index].pattern)
             try:
-                re.compile(self._rules[index].pattern)
+                re.compile(as_re[index])
             except re.error:
                 anchored.remove(index)
                 always.append(index)
         self._anchored = tuple(anchored)
         self._always_start = (
-            re.compile("|".join(f"(?:{self._rules[i].pattern})" for i in anchored), re.IGNORECASE) if anchored else None
+            re.compile("|".join(f"(?:{as_re[i]})" for i in anchored), re.IGNORECASE) if anchored else None
         )
         # The rest run when one of their (short) literals is in the text, checked with `in`.
         # A regex ending in a plain character and `$` ("...;$") can only match a text ending so

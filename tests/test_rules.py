@@ -146,10 +146,13 @@ def test_case_of_crawler_user_agents_patterns_is_kept() -> None:
 # -- the engine against a plain search ------------------------------------------------------------
 
 _PIECES = ["bot", "Bot", "crawl", "GoogleBot/", "spider", "curl/", "^", "wget", "Mozilla/5.0 ", "(", ")", ";", " ", "/1.0",
-           "x", "ABC", "fetch", "é", "sentry/", "YandexBot", "http://", "a", "1", "<", "::", "a::b/"]
+           "x", "ABC", "fetch", "é", "sentry/", "YandexBot", "http://", "a", "1", "<", "::", "a::b/", "-", ".",
+           "compatible;", "Mozilla/5.0 (", "msie 6.0", "2.1)"]
 _PATTERNS = [r"googlebot/", r"^curl/", r"[wW]get", r"(sistrix|SISTRIX) [cC]rawler", r"(?<! cu)bots?(?:\b|_)",
              r"spider$", r"^abc$", r"\bfetch\b", r"(^| )sentry\/", r"yandex(?:bot|images)", r"x{2,}1", r"^[^ ]{12,}$",
-             r"crawl", r"é", r"^[<\(;]", r";\s\w+;$", r"\bcurl/|^[a-z]+(?:::[a-z]+)+/"]
+             r"crawl", r"é", r"^[<\(;]", r";\s\w+;$", r"\bcurl/|^[a-z]+(?:::[a-z]+)+/",
+             # isbot's, written for JavaScript: `re` reads `[\w\d-.]` only once its hyphen is escaped.
+             r"^mozilla/\d\.\d\s\((?:compatible;)?(?:\s?[\w\d-.]+[\s/]\d+\.\d+)?\)$"]
 
 
 @given(st.lists(st.sampled_from(_PIECES), max_size=12).map("".join), st.permutations(_PATTERNS))
@@ -159,6 +162,17 @@ def test_engine_finds_the_same_first_rule_as_a_plain_search(text: str, patterns:
     engine = LiteralEngine(rules, ())
     expected = next((r for r in rules if regex.search(r.pattern, text.lower(), regex.IGNORECASE)), None)
     assert engine(text) == expected
+
+
+def test_a_javascript_set_runs_among_the_anchored_patterns() -> None:
+    # isbot's `[\w\d-.]` joins the one-pass alternation of anchored patterns, rewritten for `re`,
+    # and the engine still finds what `regex` finds.
+    rules = [Rule(pattern=p, index=i, source="t", category="other") for i, p in enumerate(_PATTERNS)]
+    engine = LiteralEngine(rules, ())
+    assert len(rules) - 1 in engine._anchored
+    for text in ("Mozilla/4.0 (compatible; MSIE 6.0)", "Mozilla/5.0 (x-y.z/2.1)", "Mozilla/5.0 (Windows NT 10.0)"):
+        expected = next((r for r in rules if regex.search(r.pattern, text.lower(), regex.IGNORECASE)), None)
+        assert engine(text) == expected
 
 
 @given(st.lists(st.sampled_from(_PIECES), max_size=12).map("".join), st.permutations(_PATTERNS))
