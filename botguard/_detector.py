@@ -76,7 +76,7 @@ def words_of(low: str) -> list[bytes]:
 def distinct(words: list[bytes]) -> list[bytes]:
     """Each word once, where it first stands: evidence counts once, so a token that a proxy or a
     plug-in appends again and again (`OWASMIME/4.0500 OWASMIME/4.0500 …`) weighs what it weighs once."""
-    return words if len(set(words)) == len(words) else list(dict.fromkeys(words))
+    return list(dict.fromkeys(words))
 
 
 def word_features(word: str) -> list[str]:
