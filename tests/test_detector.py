@@ -32,6 +32,13 @@ CHROME = (
 )
 
 
+def _shipped() -> Detector:
+    """The default rule set's detector, as `builtin_ruleset("default")` serves it."""
+    detect = builtin_ruleset("default")._search
+    assert isinstance(detect, Detector)
+    return detect
+
+
 @pytest.mark.parametrize(
     "user_agent",
     [
@@ -102,8 +109,7 @@ def test_people_pass(user_agent: str) -> None:
 def test_an_unknown_name_and_version_alone_is_not_enough_to_refuse() -> None:
     # A person's player or app often sends no more than this: its shape weighs nothing, and a word
     # never seen weighs what its affixes weigh.
-    detect = builtin_ruleset("default")._search
-    assert isinstance(detect, Detector)
+    detect = _shipped()
     assert explain("Zqxwvy/2.4.1").verdict is Verdict.NONE
     weighed = detect.weigh("Zqxwvy/2.4.1")
     assert not weighed.certain and not weighed.with_rule
@@ -149,8 +155,7 @@ def test_a_detector_can_be_built_from_another_model() -> None:
 
 def test_an_unknown_token_appended_to_a_browser_string_weighs_for_a_tool() -> None:
     # The same unseen word weighs more at the end of a browser's string than inside it.
-    detect = builtin_ruleset("default")._search
-    assert isinstance(detect, Detector)
+    detect = _shipped()
     appended = detect.weigh(CHROME + " Zqxwvy/2.4.1").score
     browser = detect.weigh(CHROME).score
     inside = detect.weigh(CHROME.replace("Win64", "Zqxwvy")).score
@@ -158,8 +163,7 @@ def test_an_unknown_token_appended_to_a_browser_string_weighs_for_a_tool() -> No
 
 
 def test_the_shape_is_explained_in_words() -> None:
-    detect = builtin_ruleset("default")._search
-    assert isinstance(detect, Detector)
+    detect = _shipped()
     found = detect("Zqxwvy/2.0 (Jvmrz; Xkcdq) Wbtrn")  # words never seen, in no browser's shape
     assert found is not None and found.source == "model"
     assert "(unknown first word)" in found.pattern and "(not browser-shaped)" in found.pattern
@@ -191,8 +195,7 @@ def test_explain_and_classify_agree(user_agent: str) -> None:
 @settings(max_examples=300, deadline=None)
 def test_the_fast_shape_sum_is_the_sum_of_the_named_features(user_agent: str) -> None:
     # The detector sums shape weights without naming the features; the trainer names them.
-    detect = builtin_ruleset("default")._search
-    assert isinstance(detect, Detector)
+    detect = _shipped()
     model = load_model()
     known = {word.encode("ascii") for word in model["words"]}
     low = normalize_user_agent(user_agent).lower()
@@ -209,8 +212,7 @@ def test_the_detector_weighs_what_the_trainer_names(user_agent: str) -> None:
     # The trainer names features (`text_features`); the detector sums weights without naming them.
     # The two agree, and no piece of evidence counts twice: a word said twice, or two unknown words
     # in one place, weigh what one does (two words that share an affix each weigh theirs).
-    detect = builtin_ruleset("default")._search
-    assert isinstance(detect, Detector)
+    detect = _shipped()
     model = load_model()
     text = normalize_user_agent(user_agent)
     weighed = detect.weigh(text)
@@ -233,8 +235,7 @@ def test_the_detector_weighs_what_the_trainer_names(user_agent: str) -> None:
 
 
 def test_a_token_said_again_and_again_weighs_what_it_weighs_once() -> None:
-    detect = builtin_ruleset("default")._search
-    assert isinstance(detect, Detector)
+    detect = _shipped()
     firefox = "Mozilla/5.0 (Windows NT 10.0; WOW64; rv:38.0) Gecko/20100101 Firefox/38.0"
     once = detect.weigh(f"{firefox} Zqxwvy/4.0500").score
     again = detect.weigh(f"{firefox}" + " Zqxwvy/4.0500" * 6).score
@@ -252,8 +253,7 @@ _PROBE_PIECES = [
 @given(st.one_of(st.lists(st.sampled_from(_PROBE_PIECES), max_size=8).map("".join), st.text(max_size=60)))
 @settings(max_examples=400, deadline=None)
 def test_probes_split_into_alternatives_find_what_the_whole_patterns_find(text: str) -> None:
-    detect = builtin_ruleset("default")._search
-    assert isinstance(detect, Detector)
+    detect = _shipped()
     low = text.lower()
     probes = [probe for _, probe in detect._probes]
     whole = next((probe for probe in probes if re.search(probe.pattern, low, re.IGNORECASE)), None)
@@ -263,8 +263,7 @@ def test_probes_split_into_alternatives_find_what_the_whole_patterns_find(text: 
 @given(st.one_of(st.lists(st.sampled_from(_PIECES + _PROBE_PIECES), max_size=10).map("".join), st.text(max_size=80)))
 @settings(max_examples=300, deadline=None)
 def test_the_evidence_weighed_for_benchmarks_gives_the_detectors_verdict(user_agent: str) -> None:
-    detect = builtin_ruleset("default")._search
-    assert isinstance(detect, Detector)
+    detect = _shipped()
     model = load_model()
     text = normalize_user_agent(user_agent)
     weighed = detect.weigh(text)
@@ -305,8 +304,7 @@ _MAJOR_BROWSERS = [
 
 @pytest.mark.parametrize("user_agent", _MAJOR_BROWSERS)
 def test_major_browsers_strings_are_passed_at_once(user_agent: str) -> None:
-    detect = builtin_ruleset("default")._search
-    assert isinstance(detect, Detector)
+    detect = _shipped()
     assert detect.well_formed(user_agent) is not None
     passes = Config()._passes
     assert passes is not None and passes(user_agent.encode()) is not None
@@ -325,8 +323,7 @@ def test_major_browsers_strings_are_passed_at_once(user_agent: str) -> None:
     ],
 )
 def test_anything_but_a_browsers_exact_string_goes_through_the_rules(user_agent: str) -> None:
-    detect = builtin_ruleset("default")._search
-    assert isinstance(detect, Detector)
+    detect = _shipped()
     assert detect.well_formed(user_agent.strip()) is None
     assert detect.well_formed_raw(user_agent.encode("utf-8", "surrogatepass")) is None
 
@@ -334,8 +331,7 @@ def test_anything_but_a_browsers_exact_string_goes_through_the_rules(user_agent:
 @given(st.one_of(st.from_regex(_BROWSER_FORMATS, fullmatch=True), st.lists(st.sampled_from(_PIECES), max_size=10).map("".join)))
 @settings(max_examples=300, deadline=None)
 def test_a_raw_header_value_passes_exactly_when_its_text_does(user_agent: str) -> None:
-    detect = builtin_ruleset("default")._search
-    assert isinstance(detect, Detector)
+    detect = _shipped()
     raw = user_agent.encode("utf-8", "surrogatepass")
     assert (detect.well_formed_raw(raw) is None) is (detect.well_formed(user_agent) is None)
 
@@ -344,8 +340,7 @@ def test_a_raw_header_value_passes_exactly_when_its_text_does(user_agent: str) -
 @settings(max_examples=400, deadline=None)
 def test_the_browsers_passed_at_once_are_people_by_the_full_evidence_too(user_agent: str) -> None:
     # The shortcut only spares work: the lists and the model, weighed in full, agree.
-    detect = builtin_ruleset("default")._search
-    assert isinstance(detect, Detector)
+    detect = _shipped()
     model = load_model()
     assert not detect.weigh(user_agent).blocks(model["threshold_rule"], model["threshold_words"])
     assert detect(user_agent) is None
