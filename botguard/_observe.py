@@ -247,7 +247,7 @@ def log_block(
         fields["reason"] = safe_text(reason)
         logger.log(
             level,
-            'botguard: %s verdict=%s path="%s" user_agent="%s" reason="%s"',
+            '%s verdict=%s path="%s" user_agent="%s" reason="%s"',
             what,
             fields["verdict"],
             fields["path"],
