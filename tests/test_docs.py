@@ -50,6 +50,11 @@ PYCON = [(path, line, body) for path in [README, *PAGES] for line, body in block
 PYTHON = [(path, line, body) for path in [README, *PAGES] for line, body in blocks(path, "python")]
 
 
+def test_the_readme_is_a_landing_page() -> None:
+    # The README lands a user in a screenful or a few; the docs site has the rest.
+    assert len(README.read_text().splitlines()) <= 250
+
+
 @pytest.mark.parametrize(("path", "line", "body"), PYCON, ids=_ids(PYCON))
 def test_pycon_blocks_show_real_output(path: Path, line: int, body: str) -> None:
     parser = doctest.DocTestParser()
