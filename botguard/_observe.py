@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from typing import Any, Final
 
 from . import _cache
@@ -24,7 +24,6 @@ __all__ = [
     "log_block",
     "possible_actions",
     "record_reload",
-    "request_path",
     "at_shutdown",
     "safe_text",
     "set_multiprocess_dir",
@@ -188,16 +187,6 @@ def _escape(char: str) -> str:
         return char
     code = ord(char)
     return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}"
-
-
-def request_path(request: Any) -> str | None:
-    """The path of an ASGI scope or a WSGI environ (None when it has none)."""
-    if not isinstance(request, Mapping):
-        return None
-    if "PATH_INFO" in request or "SCRIPT_NAME" in request:
-        return str(request.get("SCRIPT_NAME", "")) + str(request.get("PATH_INFO", ""))
-    path = request.get("path")
-    return None if path is None else str(path)
 
 
 def log_block(
