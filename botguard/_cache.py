@@ -312,7 +312,7 @@ def explain(
             they are checked against the browser the User-Agent claims, as the middleware does.
         origin: where the request was sent ("https://shop.example", "http://localhost:8000"):
             https, or http to a loopback host, is a secure origin (Fetch Metadata and client hints
-            are then expected); None means neither.
+            are then expected); ws:// or wss:// makes it a WebSocket handshake; None means neither.
     """
     if config is None:
         config = default_config()
@@ -322,7 +322,8 @@ def explain(
         return explanation
     pairs = headers.items() if isinstance(headers, Mapping) else headers
     named = {_raw(name).lower(): _raw(value) for name, value in pairs}
-    reason = forged_reason(claim, named, _origin_security(origin))
+    websocket = origin is not None and urlsplit(origin).scheme in ("ws", "wss")
+    reason = forged_reason(claim, named, _origin_security(origin), websocket)
     return explanation if reason is None else Explanation(Verdict.FORGED, "headers", None, browser=claim, reason=reason)
 
 

@@ -170,7 +170,7 @@ def chromium_brand_version(sec_ch_ua: str) -> int | None:
     return int(digits) if len(digits) <= 6 else None
 
 
-def forged_reason(claim: BrowserClaim, headers: Headers, security: int) -> str | None:
+def forged_reason(claim: BrowserClaim, headers: Headers, security: int, websocket: bool = False) -> str | None:
     """Why a request's headers contradict its User-Agent's claim, or None when they do not.
 
         forged_reason(claim, {b"accept": b"*/*"}, NOT_SECURE)
@@ -180,6 +180,8 @@ def forged_reason(claim: BrowserClaim, headers: Headers, security: int) -> str |
         claim: what the User-Agent claims (`browser_claim`).
         headers: the request's headers by lower-case name (`Headers`).
         security: how secure the browser saw the origin (`origin_security`).
+        websocket: the request is a WebSocket handshake by its protocol (an ASGI "websocket"
+            scope), which over HTTP/2 (RFC 8441) carries no `Upgrade` header.
     """
     # The path of a browser's request, a few dict lookups: every header it must send is there,
     # it is no WebSocket handshake, it names a language, and its Sec-CH-UA (if any) agrees.
@@ -187,6 +189,7 @@ def forged_reason(claim: BrowserClaim, headers: Headers, security: int) -> str |
     if (
         b"accept" in headers
         and b"upgrade" not in headers
+        and not websocket
         and (not expected_fetch or (b"sec-fetch-site" in headers and b"sec-fetch-mode" in headers))
         and (language := headers.get(b"accept-language")) is not None
         and language.strip() not in _NO_LANGUAGE
@@ -203,7 +206,7 @@ def forged_reason(claim: BrowserClaim, headers: Headers, security: int) -> str |
     # Something is missing or odd: find what, in the order a reader would check.
     header = headers.get
     upgrade = header(b"upgrade")
-    if upgrade is not None and upgrade.lower() in _WEBSOCKET:
+    if websocket or (upgrade is not None and upgrade.lower() in _WEBSOCKET):
         # A browser's WebSocket handshake always carries `Origin` (RFC 6455 section 4.1:
         # "if the request is coming from a browser client"; the Fetch spec's "obtain a WebSocket
         # connection" sets it). Chromium sends neither `Accept` nor Fetch Metadata nor client

@@ -296,11 +296,13 @@ def _forged(config: Config, claim: BrowserClaim, request: Request) -> Explanatio
         security = HTTPS  # the common case, without reading Host
     else:
         security = _security(scheme, headers, request.peer, config)
-    reason = forged_reason(claim, headers, security)
+    reason = forged_reason(claim, headers, security, scheme in _WEBSOCKET_SCHEMES)
     return None if reason is None else Explanation(Verdict.FORGED, "headers", None, browser=claim, reason=reason)
 
 
 _SECURE_SCHEMES: Final = ("https", "wss")
+# An ASGI WebSocket scope's schemes: a handshake, with or without an `Upgrade` header.
+_WEBSOCKET_SCHEMES: Final = ("ws", "wss")
 
 
 def _security(scheme: str, headers: Mapping[bytes, bytes], peer: str | None, config: Config) -> int:

@@ -194,10 +194,10 @@ def test_origin_security(arguments: tuple[Any, ...], expected: int) -> None:
 # -- the per-request check -----------------------------------------------------------------------
 
 
-def _reason(user_agent: str, headers: dict[str, str], security: int) -> str | None:
+def _reason(user_agent: str, headers: dict[str, str], security: int, websocket: bool = False) -> str | None:
     claim = browser_claim(user_agent)
     assert claim is not None
-    return forged_reason(claim, {k.encode(): v.encode() for k, v in headers.items()}, security)
+    return forged_reason(claim, {k.encode(): v.encode() for k, v in headers.items()}, security, websocket)
 
 
 def test_chrome_with_its_headers_passes_everywhere() -> None:
@@ -267,6 +267,22 @@ def test_websocket_handshakes() -> None:
     assert _reason(CHROME, no_origin, HTTPS) == "claims Chrome 131 but its WebSocket handshake sends no Origin"
     other_version = {**handshake, "sec-ch-ua": '"Chromium";v="120"'}
     assert _reason(CHROME, other_version, HTTPS) == "claims Chrome 131 but Sec-CH-UA says Chromium 120"
+
+
+def test_a_websocket_over_http2_is_a_handshake_without_upgrade() -> None:
+    # RFC 8441: over HTTP/2 a WebSocket opens with an extended CONNECT, which has no `Upgrade`
+    # header; the ASGI scope's type says what it is.
+    handshake = {"accept-language": "en-US,en;q=0.9", "origin": "https://shop.example"}
+    assert _reason(CHROME, handshake, HTTPS, websocket=True) is None
+    # A handshake however complete its other headers: a browser's always carries Origin.
+    no_origin = {"accept-language": "en", "accept": "*/*", "sec-fetch-site": "same-origin", "sec-fetch-mode": "websocket"}
+    assert _reason(CHROME, no_origin, HTTPS, websocket=True) == "claims Chrome 131 but its WebSocket handshake sends no Origin"
+    app = BotGuardMiddleware(ok_app, check_headers=True)
+    accepted = run(app, _scope(CHROME, handshake, kind="websocket", scheme="wss"))
+    assert accepted.app_called and accepted.scope["state"]["botguard"] is Verdict.NONE
+    config = Config(check_headers=True)
+    assert explain(CHROME, config, headers=handshake, origin="wss://shop.example").verdict is Verdict.NONE
+    assert explain(CHROME, config, headers=handshake, origin="https://shop.example").verdict is Verdict.FORGED
 
 
 # -- config ------------------------------------------------------------------------------------
