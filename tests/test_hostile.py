@@ -116,6 +116,23 @@ field_values: dict[str, Any] = {
     "retry_after": st.one_of(st.none(), st.integers(-3, 10**6), st.floats()),
     "whitelist": st.lists(st.text(max_size=10), max_size=3),
     "nonsense": st.integers(),
+    "allow_categories": st.one_of(st.lists(st.sampled_from(["monitor", "search", "probe", "nonsense"]), max_size=3), st.text(max_size=6)),
+    "match_budget": st.one_of(st.floats(allow_nan=True), st.integers(-2, 5), st.text(max_size=3)),
+    "empty_ua": st.one_of(st.sampled_from(["allow", "block"]), st.text(max_size=6)),
+    "long_ua": st.one_of(st.sampled_from(["judge", "block", "truncate"]), st.text(max_size=6)),
+    "block_content_type": st.one_of(st.text(max_size=20), st.integers()),
+    "verify": st.one_of(st.lists(st.sampled_from(["google", "bing", "applebot", "nobody"]), max_size=3), st.text(max_size=6)),
+    "verified_crawlers": st.one_of(st.none(), st.dictionaries(st.text(max_size=6), st.text(max_size=6), max_size=2)),
+    "crawler_ranges": st.one_of(st.none(), st.dictionaries(st.text(max_size=6), st.lists(st.text(max_size=18), max_size=2), max_size=2)),
+    "trusted_proxies": st.one_of(st.lists(st.sampled_from(["10.0.0.0/8", "::1", "nonsense", "300.1.1.1"]), max_size=3), st.text(max_size=6)),
+    "forwarded_header": st.one_of(st.sampled_from(["x-forwarded-for", "forwarded"]), st.text(max_size=8), st.integers()),
+    "verify_timeout": st.one_of(st.floats(allow_nan=True), st.integers(-2, 5), st.text(max_size=3)),
+    "verified_ttl": st.one_of(st.floats(allow_nan=True), st.integers(-2, 10**6)),
+    "refuted_ttl": st.one_of(st.floats(allow_nan=True), st.integers(-2, 10**6)),
+    "failed_ttl": st.one_of(st.floats(allow_nan=True), st.integers(-2, 10**6)),
+    "verify_cache_size": st.one_of(st.integers(-5, 100_000), st.booleans(), st.text(max_size=3)),
+    "verify_max_waiting": st.one_of(st.integers(-5, 100), st.booleans(), st.floats()),
+    "check_headers": st.one_of(st.booleans(), st.integers(0, 2), st.text(max_size=3)),
 }
 
 

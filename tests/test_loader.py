@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import gc
 import json
 import logging
@@ -19,6 +20,8 @@ from typing import Any
 
 import httpx
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from botguard import BotGuardMiddleware, Config, ConfigError, ConfigLoader, Verdict, cache_info, classify, stats
 
@@ -908,3 +911,81 @@ def test_a_big_file_is_rebuilt_off_the_request_path_while_requests_are_served(tm
     rebuilt_in = {thread for event, thread in events if event == "reloaded"}
     assert len([e for e in events if e[0] == "reloaded"]) == 2
     assert threading.current_thread().name not in rebuilt_in and rebuilt_in == {"botguard-config-refresh"}
+
+
+# -- random documents ------------------------------------------------------------------------
+
+# Keys a settings file may hold (the Config fields and Kong's two names), and some it may not.
+_KEYS = st.one_of(
+    st.sampled_from(sorted({f.name for f in dataclasses.fields(Config) if f.init} | {"whitelist", "blacklist"})),
+    st.text(max_size=8),
+)
+# What TOML and JSON can both say: scalars, arrays and tables, nested.
+_VALUES = st.recursive(
+    st.one_of(st.booleans(), st.integers(-(10**6), 10**6), st.floats(allow_nan=False, allow_infinity=False), st.text(max_size=12)),
+    lambda inner: st.one_of(st.lists(inner, max_size=3), st.dictionaries(st.text(max_size=6), inner, max_size=3)),
+    max_leaves=8,
+)
+_SETTINGS = st.dictionaries(_KEYS, _VALUES, max_size=5)
+
+
+def _toml_string(text: str) -> str:
+    """`text` as a TOML basic string: quotes, backslashes and control characters escaped."""
+    return '"' + "".join(
+        "\\" + char if char in '"\\' else f"\\u{ord(char):04x}" if ord(char) < 0x20 or ord(char) == 0x7F else char
+        for char in text
+    ) + '"'
+
+
+def _toml_value(value: Any) -> str:
+    """`value` as a TOML value, written inline."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return repr(value)
+    if isinstance(value, str):
+        return _toml_string(value)
+    if isinstance(value, list):
+        return "[" + ", ".join(map(_toml_value, value)) + "]"
+    return "{" + ", ".join(f"{_toml_string(k)} = {_toml_value(v)}" for k, v in value.items()) + "}"
+
+
+_DOCUMENTS = st.one_of(
+    _SETTINGS.map(lambda settings: ("json", json.dumps(settings))),
+    _SETTINGS.map(lambda settings: ("toml", "".join(f"{_toml_string(k)} = {_toml_value(v)}\n" for k, v in settings.items()))),
+    st.tuples(st.sampled_from(["json", "toml"]), st.text(max_size=80)),  # whatever text
+)
+
+
+@given(document=_DOCUMENTS)
+@settings(max_examples=300, deadline=None)
+def test_random_documents_give_a_config_or_a_config_error(tmp_path_factory: pytest.TempPathFactory, document: tuple[str, str]) -> None:
+    kind, text = document
+    path = tmp_path_factory.mktemp("random") / f"rules.{kind}"
+    path.write_text(text, encoding="utf-8")
+    try:
+        loader = ConfigLoader.from_file(path, ttl=None)
+    except ConfigError as exc:
+        assert str(exc).startswith(str(path))  # names the file, and says why
+    else:
+        assert classify("Mozilla/5.0 fuzz", loader.get()) in Verdict
+
+
+@given(document=_DOCUMENTS)
+@settings(max_examples=100, deadline=None)
+def test_a_random_document_as_a_reload_keeps_or_replaces_the_config(
+    tmp_path_factory: pytest.TempPathFactory, document: tuple[str, str]
+) -> None:
+    kind, text = document
+    path = tmp_path_factory.mktemp("reload") / f"rules.{kind}"
+    path.write_text('{"deny": ["(?i)scrapy"]}' if kind == "json" else 'deny = ["(?i)scrapy"]\n', encoding="utf-8")
+    loader = ConfigLoader.from_file(path, ttl=30)
+    good = loader.get()
+    write(path, text)
+    try:
+        expected: Config | None = ConfigLoader.from_file(path, ttl=None).get()
+    except ConfigError:
+        expected = None
+    after = loader.refresh()  # never raises: a bad file is a failed reload
+    assert after is good if expected is None else after.deny == expected.deny
+    loader.close()
