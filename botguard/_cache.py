@@ -211,9 +211,14 @@ def cached_explanation(config: Config, cache: VerdictLRU, raw: str | bytes, coun
         key: CacheKey = raw
         start = perf_counter()
         passes = config._passes
-        if passes is not None and passes(raw) is not None:
-            # A major browser's exact string, where only the built-in list speaks: what `judge`
-            # would answer, without decoding the value or calling the list.
+        if (
+            passes is not None
+            and (shape := passes(raw)) is not None
+            and (shape.lastindex is None or (*shape.group(1, 2), len(raw) >= 128) in config._passed)
+        ):
+            # A major browser's exact string, or a phone's whose model was decided a person's,
+            # where only the built-in list speaks: what `judge` would answer, without decoding
+            # the value or calling the list.
             found = NO_MATCH
         else:
             head = raw.strip(_ASCII_WHITESPACE_BYTES)

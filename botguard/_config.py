@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+import re
+from collections.abc import Callable, Container, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from typing import Any
 
@@ -218,10 +219,11 @@ class Config:
     _proxy_header: bytes = field(init=False, repr=False)
     # The built-in list's plain names, found anywhere in an over-long User-Agent.
     _names: RuleNames | None = field(init=False, repr=False)
-    # The built-in list's "a person's, for certain" for a raw header value (`RuleSet.passes`),
-    # where nothing of the user's could speak first: no allow, deny or verify list, no header
-    # check. Else None.
-    _passes: Callable[[bytes], object] | None = field(init=False, repr=False)
+    # The built-in list's "a person's, for certain" for a raw header value (`RuleSet.passes`,
+    # with the keys in `_passed`), where nothing of the user's could speak first: no allow, deny
+    # or verify list, no header check. Else None.
+    _passes: Callable[[bytes], re.Match[bytes] | None] | None = field(init=False, repr=False)
+    _passed: Container[tuple[bytes, bytes, bool]] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         set_ = object.__setattr__
@@ -292,6 +294,7 @@ class Config:
         set_(self, "_names", rule_names(self._builtin) if self._builtin is not None and self.long_ua == "judge" else None)
         alone = not (self.allow or self.deny or self.verify or self.check_headers)
         set_(self, "_passes", self._builtin.passes if self._builtin is not None and alone else None)
+        set_(self, "_passed", self._builtin.passed if self._builtin is not None else frozenset())
 
     def _check_verification(self) -> None:
         set_ = object.__setattr__

@@ -18,7 +18,7 @@ from __future__ import annotations
 import functools
 import json
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Container, Sequence
 from dataclasses import dataclass
 from importlib import resources
 from typing import TYPE_CHECKING, Any, Final
@@ -51,23 +51,27 @@ class Rule:
 class RuleSet:
     """An ordered list of rules behind one engine; the first rule (lowest index) that matches wins."""
 
-    __slots__ = ("name", "rules", "_search", "passes")
+    __slots__ = ("name", "rules", "_search", "passes", "passed")
 
     def __init__(
         self,
         name: str,
         rules: tuple[Rule, ...],
         search: Callable[[str], Rule | None],
-        passes: Callable[[bytes], object] | None = None,
+        passes: Callable[[bytes], re.Match[bytes] | None] | None = None,
+        passed: Container[tuple[bytes, bytes, bool]] = frozenset(),
     ) -> None:
-        """`passes`, when given, answers "a person's, for certain" (anything but None) at once for
-        some raw header values: `search` would find no rule in them. The verdict cache asks it
-        before decoding a value, when no rule of the user's could speak (the default list's
-        major browsers, `Detector.well_formed_raw`)."""
+        """`passes`, when given, matches some raw header values whole, before they are decoded: a
+        match without groups says "a person's, for certain" (`search` would find no rule: the
+        default list's major browsers), and a match with groups says so when its groups 1 and 2, and
+        whether the value is 128 bytes or more, are in `passed` (a phone's string whose model was
+        decided a person's before: `phone_key`). The verdict
+        cache asks it when no rule of the user's could speak (`Detector.formats_raw`)."""
         self.name = name
         self.rules = rules
         self._search = search
         self.passes = passes
+        self.passed = passed
 
     def __len__(self) -> int:
         return len(self.rules)
@@ -210,13 +214,14 @@ def default_detector(model: dict[str, Any] | None = None, rules: tuple[Rule, ...
         own.SELF_DECLARED,
         own.WORD_CATEGORIES,
         own.BROWSER_FORMATS,
+        own.PHONE_FORMAT,
     )
 
 
 def _default() -> RuleSet:
     rules = default_rules()
     detector = default_detector(rules=rules)
-    return RuleSet("default", rules, detector, passes=detector.well_formed_raw)
+    return RuleSet("default", rules, detector, passes=detector.formats_raw, passed=detector.phones_passed)
 
 
 _FACTORIES: dict[str, Callable[[], RuleSet]] = {"kong": _kong, "default": _default}

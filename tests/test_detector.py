@@ -19,7 +19,8 @@ from hypothesis import strategies as st
 
 from botguard import Config, Verdict, classify, explain
 from botguard._detector import (
-    MODEL_FILE, Detector, distinct, is_bare_token, load_model, shape_features, text_features, word_features, words_of,
+    MODEL_FILE, Detector, distinct, is_bare_token, load_model, phone_key, shape_features, text_features, word_features,
+    words_of,
 )
 from botguard._patterns import normalize_user_agent
 from botguard._rulesets import CATEGORIES, builtin_ruleset, default_detector
@@ -354,6 +355,101 @@ def test_no_labelled_bot_is_in_a_browsers_exact_format() -> None:
             next(rows)
             found += [ua for _, ua in rows if _BROWSER_FORMATS.fullmatch(ua)]
     assert found == []
+
+
+# -- phones' strings, decided once per model ----------------------------------------------------
+
+_PHONE_FORMAT = re.compile(own_rules.PHONE_FORMAT, re.ASCII)
+_VERSION = re.compile(r"\d+\.\d+\.\d+\.\d+")
+
+
+def _corpus_phones() -> list[str]:
+    found = []
+    for name in ("ua-humans.tsv.gz", "ua-humans-extra.tsv.gz", "ua-bots.tsv.gz", "ua-bots-extra.tsv.gz"):
+        with gzip.open(ROOT / "benchmarks" / "data" / name, "rt", encoding="utf-8") as handle:
+            rows = csv.reader(handle, delimiter="\t")
+            next(rows)
+            found += [ua for _, ua in rows if _PHONE_FORMAT.fullmatch(ua)]
+    return found
+
+
+_PHONES = _corpus_phones()
+# Model slots a maker or a bot could write: the corpus's, and names of bots, tools and probes.
+_MODELS = st.one_of(
+    st.sampled_from(sorted({ua[ua.index("; ", 20) + 2 : ua.index(")")] for ua in _PHONES})),
+    st.lists(
+        st.sampled_from(["Googlebot", "GPTBot", "bot", "spider", "crawler", "curl", "python-requests", "sqlmap",
+                         "HeadlessChrome", "SM-A536B", "Pixel 7", "VR BOT 552", "Build/QP1A", "x", "2"]),
+        min_size=1, max_size=3,
+    ).map(" ".join),
+)
+_VERSIONS = st.lists(st.integers(0, 10**10), min_size=4, max_size=4).map(lambda parts: ".".join(map(str, parts)))
+
+
+def _phone(model: str, version: str, tail: str = " Mobile Safari/537.36") -> str:
+    return f"Mozilla/5.0 (Linux; Android 13; {model}) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/{version}{tail}"
+
+
+def test_the_corpus_has_phones_in_that_format_and_no_bot_among_them() -> None:
+    assert len(_PHONES) > 20_000
+    assert not [ua for ua in _PHONES if classify(ua) is not Verdict.NONE]
+
+
+_TAILS = st.sampled_from([" Mobile Safari/537.36", " Safari/537.36 OPR/1.2.3.4", " Mobile Safari/537.36 EdgA/9.9.9.9"])
+
+
+@given(_MODELS, _VERSIONS, _VERSIONS, _TAILS)
+@settings(max_examples=1000, deadline=None)
+def test_a_phones_version_numbers_change_no_decision_within_a_length_class(model: str, first: str, second: str, tail: str) -> None:
+    # What lets the detector decide a phone's string once per model: in full, the two agree, as
+    # long as both are under 128 characters or neither is (the length weighs by class: version
+    # numbers ten digits long can tip a weak rule inside a "spider x" model either way).
+    one, other = _phone(model, first, tail), _phone(model, second, tail)
+    if _PHONE_FORMAT.fullmatch(one) is None or (len(one) >= 128) is not (len(other) >= 128):
+        return  # a model the format does not take is decided in full every time
+    detect = _shipped()
+    decided, again = detect._decide(one), detect._decide(other)
+    assert (decided is None) is (again is None)
+    if decided is not None and again is not None:
+        assert (decided.source, decided.index, decided.category) == (again.source, again.index, again.category)
+
+
+def test_a_phone_is_decided_once_per_model_and_its_next_version_passes_on_its_raw_bytes() -> None:
+    detect = default_detector()  # its own memory of phones
+    person, bot = _phone("Zqx-Phone 7", "120.0.0.1"), _phone("GPTBot", "120.0.0.1")
+    assert detect(person) is None and detect(person) is None
+    rule = detect(bot)
+    assert rule is not None and detect(_phone("GPTBot", "131.0.9.9")) is rule  # the same decision, remembered
+    raw = _phone("Zqx-Phone 7", "131.0.9.9").encode()
+    shape = detect.formats_raw(raw)
+    assert shape is not None and phone_key(*shape.group(1, 2), len(raw)) in detect.phones_passed
+    # Long version numbers put the string in the other length class: decided in full once more.
+    raw = _phone("Zqx-Phone 7", "131.0.999999999.9999999999").encode()
+    shape = detect.formats_raw(raw)
+    assert len(raw) >= 128 and shape is not None and phone_key(*shape.group(1, 2), len(raw)) not in detect.phones_passed
+    raw = _phone("GPTBot", "131.0.9.9").encode()
+    shape = detect.formats_raw(raw)
+    assert shape is not None and phone_key(*shape.group(1, 2), len(raw)) not in detect.phones_passed
+    # Through the default config's verdict cache, which answers the first from its raw bytes.
+    assert classify(_phone("Zqx-Phone 8", "120.0.0.1").encode()) is Verdict.NONE
+    assert classify(_phone("Zqx-Phone 8", "121.7.7.7").encode()) is Verdict.NONE
+    assert classify(_phone("GPTBot", "121.7.7.7").encode()) is Verdict.BOT
+
+
+def test_what_is_remembered_of_phones_is_bounded() -> None:
+    detect = default_detector()
+    for n in range(5000):
+        assert detect(_phone(f"Zqx-{n}", "120.0.0.1")) is None
+        assert len(detect._phones) <= 4096 and len(detect.phones_passed) <= 4096
+    assert detect(_phone("Zqx-4999", "120.0.0.2")) is None
+
+
+def test_a_raw_phone_value_is_not_passed_before_its_model_was_decided() -> None:
+    config = Config()
+    raw = _phone("Never-Seen-9", "120.0.0.1").encode()
+    shape = config._passes(raw) if config._passes is not None else None
+    assert shape is not None and shape.lastindex is not None
+    assert phone_key(*shape.group(1, 2), len(raw)) not in config._passed
 
 
 @pytest.mark.parametrize(

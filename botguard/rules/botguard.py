@@ -200,6 +200,20 @@ BROWSER_FORMATS = (
     rf"|{_IOS} Mobile/15E148"
     r")"
 )
+# A phone's or tablet's string in Chrome's format that names its model and build, as older Chrome,
+# Android's WebView, Samsung Internet, Edge and Opera for Android send it. The model is free text
+# (a maker may call a phone "VR BOT 552"), so these are not passed at once: the whole detector
+# decides each, and remembers its decision by everything but the browser's version numbers
+# (group 1, up to Chrome's version; group 2, after it, up to Edge's or Opera's), and by whether
+# the string is 128 characters or more (the length weighs by class, and long version numbers can
+# cross that line). A property test holds that the numbers change nothing else, for the corpus's
+# models and generated ones.
+PHONE_FORMAT = (
+    r"(Mozilla/5\.0 \(Linux; Android \d+(?:\.\d+){0,2}; [A-Za-z0-9][A-Za-z0-9 _.+-]{0,39}"
+    r"(?: Build/[A-Za-z0-9._-]{1,40})?(?:; wv)?\) "
+    rf"{_KHTML} (?:Version/4\.0 )?(?:SamsungBrowser/\d+\.\d+ )?Chrome/){_V4}"
+    rf"( (?:Mobile )?Safari/537\.36(?:( EdgA| OPR)/)?)(?(3){_V4})"
+)
 # isbot's patterns that are ordinary words of people's software: toolbars and add-ons write them
 # into browser User-Agents ("GWX:DOWNLOADED", "MSN Optimized", "AutoProxy", "FirePHP/0.7"), and
 # so do proxies, security suites and intranets ("… Safari/537.36 ICAPoHTTPS", "…; https://intranet…;").
