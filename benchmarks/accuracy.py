@@ -215,7 +215,7 @@ def main(argv: list[str] | None = None) -> int:
                 cells += [f"{100 * sum(verdicts[p][1][i] for i in members) / len(members):.2f}%" for p in peers]
                 cells.append(f"≤ {100 * target:.1f}% {'yes' if met else 'NO'}")
             if not met:
-                missed.append(source)
+                missed.append(f"{source} ({cells[1].split(' (')[0]})")
             lines.append(cells)
         _print_table(
             "Leave one collection out: botguard default rebuilt without the collection, measured on it "
