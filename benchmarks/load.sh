@@ -4,7 +4,9 @@
 # same machine noise. Three scenarios: (a) one browser User-Agent repeated (cache hits); (b) a new
 # User-Agent on every request (every request a miss: the cache-busting attack), in a major browser's
 # exact format with a version never seen; (c) the same attack with a phone's full string naming its
-# model, which the whole detector decides (unique_ua.lua with UA_FORM=device).
+# model, with a version never seen (unique_ua.lua with UA_FORM=device: the whole detector decides
+# the model once); (d) the same string naming a model never seen, which the whole detector decides
+# every time (UA_FORM=model).
 #
 #   benchmarks/load.sh [ROUNDS] [SECONDS]      # defaults: 5 rounds of 5 s per run
 #   STACK=plain benchmarks/load.sh ...         # uvicorn on asyncio and h11 instead of uvloop and
@@ -12,7 +14,7 @@
 #
 # Needs wrk (Debian: apt-get install wrk). Prints requests/s per run, the server's CPU time per
 # request (user and kernel, from /proc), and the median ratio guarded/bare per scenario.
-# Bounded: ROUNDS x 2 apps x 3 scenarios x SECONDS.
+# Bounded: ROUNDS x 2 apps x 4 scenarios x SECONDS.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROUNDS=${1:-5}
@@ -63,11 +65,12 @@ run() {  # port pid script -> requests/s, and the server's user and kernel CPU p
 
 ticks_per_second=$(getconf CLK_TCK)
 declare -A ratios
-for scenario in same_ua unique_ua unique_device; do
+for scenario in same_ua unique_ua unique_device unique_model; do
   ratios[$scenario]=""
   script=$scenario.lua
   export UA_FORM=browser
   if [ "$scenario" = unique_device ]; then script=unique_ua.lua; UA_FORM=device; fi
+  if [ "$scenario" = unique_model ]; then script=unique_ua.lua; UA_FORM=model; fi
   for round in $(seq "$ROUNDS"); do
     read -r bare bare_user bare_kernel <<<"$(run $port_bare "${pids[0]}" "$script")"
     read -r guarded guarded_user guarded_kernel <<<"$(run $port_guarded "${pids[1]}" "$script")"
@@ -80,7 +83,7 @@ for scenario in same_ua unique_ua unique_device; do
   done
 done
 grep -h "unexpected statuses" "$log" | sort | uniq -c
-for scenario in same_ua unique_ua unique_device; do
+for scenario in same_ua unique_ua unique_device unique_model; do
   median=$(tr ' ' '\n' <<<"${ratios[$scenario]}" | grep . | sort -n | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}')
   echo "median ratio guarded/bare, $scenario: $median"
 done

@@ -3,10 +3,13 @@
 --   UA_FORM=browser (the default): Chrome's exact string with a version never seen, which the
 --     default detector passes before its lists and model run;
 --   UA_FORM=device: a phone's full string naming its model, as older Android browsers and many
---     in-app browsers send, which the whole detector decides.
+--     in-app browsers send, with a version never seen: the whole detector decides the model once;
+--   UA_FORM=model: the same string naming a model never seen, which the whole detector decides
+--     every time (the attack's worst case).
 local forms = {
   browser = {"Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.", " Safari/537.36"},
   device = {"Mozilla/5.0 (Linux; Android 13; SM-A536B) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.", " Mobile Safari/537.36"},
+  model = {"Mozilla/5.0 (Linux; Android 13; SM-", ") AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.6099.144 Mobile Safari/537.36"},
 }
 local form = forms[os.getenv("UA_FORM") or "browser"]
 local counter = 0
