@@ -216,15 +216,21 @@ class _UrlSource:
         deadline = time.monotonic() + self._timeout
         watchdog = _Watchdog(self._timeout)
         _fetching.active = True
+        too_slow = f"{self.name}: no answer within {self._timeout:g}s (the whole fetch, body included)"
         try:
-            return self._fetch(deadline, watchdog)
+            found = self._fetch(deadline, watchdog)
         except self._httpx.HTTPError as exc:
             if watchdog.fired or isinstance(exc, self._httpx.TimeoutException):
-                raise ConfigError(f"{self.name}: no answer within {self._timeout:g}s (the whole fetch, body included)") from None
+                raise ConfigError(too_slow) from None
             raise ConfigError(f"{self.name}: {type(exc).__name__}: {_display_text(str(exc))}") from None
         finally:
             _fetching.active = False
             watchdog.cancel()
+        if watchdog.fired:
+            # The watchdog cut the connection: a body that ends with the connection (no
+            # Content-Length) looks whole to httpx, but the server never finished it.
+            raise ConfigError(too_slow)
+        return found
 
     def _fetch(self, deadline: float, watchdog: _Watchdog) -> tuple[bytes, object] | None:
         httpx = self._httpx

@@ -786,6 +786,24 @@ def test_a_slow_drip_source_fails_within_the_timeout_and_refresh_returns(
         assert loader.refresh().deny == ("(?i)curl",)
 
 
+def test_a_body_that_never_ends_is_refused_at_the_deadline_though_what_came_parses(server: ConfigServer) -> None:
+    # The whole settings at once, then a space every 1.5 s and no Content-Length: when the
+    # deadline cuts the connection, what came is valid JSON, but not an answer the server finished.
+    server.set_body(good_json("EVIL"))
+    server.trail = 1.5
+    with pytest.raises(ConfigError, match=r"no answer within 2s"):
+        in_thread(lambda: ConfigLoader.from_url(server.url, timeout=2))
+    server.trail = None
+    server.set_body(good_json("(?i)curl"))
+    with ConfigLoader.from_url(server.url, ttl=30, timeout=2) as loader:
+        good = loader.get()
+        server.set_body(good_json("EVIL"))
+        server.trail = 1.5
+        assert in_thread(loader.refresh) is good  # the last good config stays
+        server.trail = None
+        assert loader.refresh().deny == ("EVIL",)
+
+
 @pytest.mark.parametrize("declare_length", [True, False], ids=["content-length", "until-close"])
 def test_a_100_mb_answer_is_refused_at_max_bytes(
     server: ConfigServer, caplog: pytest.LogCaptureFixture, declare_length: bool

@@ -27,6 +27,9 @@ class ConfigServer:
         self.redirects: dict[str, str] = {}
         # Seconds between the body's bytes (headers first, at once): a slow-drip source.
         self.drip: float | None = None
+        # Seconds between spaces sent after the whole body, with no Content-Length: the body ends
+        # only when the connection does (a source that never finishes a whole answer).
+        self.trail: float | None = None
         # Bytes of filler sent instead of the body; `declare_length` says whether Content-Length does.
         self.flood: int | None = None
         self.declare_length = True
@@ -86,11 +89,18 @@ class ConfigServer:
                         status, extra, body = server._answer(headers)
                     server.answers[status] += 1
                     drip, flood, declare_length = server.drip, server.flood, server.declare_length
+                    trail = server.trail
                 self.send_response(status)
                 for name, value in extra.items():
                     self.send_header(name, value)
                 if flood is not None and status == 200:
                     self._flood(flood, declare_length)
+                    return
+                if trail is not None and status == 200:
+                    self.close_connection = True
+                    self.end_headers()
+                    self.wfile.write(body)
+                    self._drip(b" " * 1000, trail)
                     return
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
