@@ -222,8 +222,9 @@ def _view_mark(view: Any) -> Guard | str | None:
 def _request_of(request: HttpRequest) -> Request:
     """The `Request` of a Django request: from the ASGI scope under ASGI, else from the environ."""
     scope = getattr(request, "scope", None)
-    if isinstance(scope, Mapping) and "headers" in scope:
-        # The raw headers, so duplicates are seen (Django's META has joined them).
+    if isinstance(scope, dict) and type(scope.get("headers")) is list:
+        # The raw headers, so duplicates are seen (Django's META has joined them). Headers given
+        # as an iterator (ASGI allows it) were spent building META: META it is.
         return scope_request(scope)
     return environ_request(getattr(request, "environ", request.META))
 

@@ -47,7 +47,13 @@ class BotGuardMiddleware:
 
     async def process_request_async(self, req: Any, resp: Any) -> None:
         """ASGI: judge the request; a crawler claim's DNS is awaited off the event loop."""
-        request: Request = scope_request(req.scope)
+        scope = req.scope
+        if type(scope["headers"]) is not list:
+            # An iterator (Falcon's test client sends one), which Falcon has read already: its
+            # parsed headers instead, where repeated values are joined, as a WSGI server does.
+            headers = [(name.encode("latin-1"), value.encode("latin-1")) for name, value in req.headers.items()]
+            scope = {**scope, "headers": headers}
+        request: Request = scope_request(scope)
         decision = self.guard.decide(request)
         if decision.pending:
             decision = await self.guard.asettle(decision, request)

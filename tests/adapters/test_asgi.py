@@ -215,3 +215,16 @@ def test_a_dict_config_is_settings_not_a_loader() -> None:
     assert run(guarded, http_scope(ua_headers("Scrapy/2.11"))).status == 403
     with pytest.raises(ConfigError, match="unknown key"):
         BotGuardMiddleware(ok_app, config={"denny": []})  # type: ignore[arg-type]
+
+
+def test_headers_given_as_an_iterator_reach_the_app_and_are_judged() -> None:
+    # ASGI asks only for an iterable (Falcon's test client sends a one-shot iterator): botguard
+    # reads it once and hands the app a list.
+    app = BotGuardMiddleware(ok_app)
+    scope = http_scope()
+    scope["headers"] = iter([(b"host", b"example.com"), (b"user-agent", b"curl/8.4.0")])
+    assert run(app, scope).status == 403
+    scope = http_scope()
+    scope["headers"] = iter([(b"host", b"example.com"), (b"user-agent", CHROME.encode())])
+    passed = run(app, scope)
+    assert passed.app_called and passed.scope["headers"] == [(b"host", b"example.com"), (b"user-agent", CHROME.encode())]

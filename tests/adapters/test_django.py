@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import json
 import os
 import subprocess
 import sys
@@ -33,6 +34,7 @@ from botguard import Config, Verdict, cache_info  # noqa: E402
 from botguard._django_checks import check_settings, config_from_setting  # noqa: E402
 
 from tests.apps import django_host_views, django_views  # noqa: E402
+from tests.support.asgi_harness import run as run_asgi  # noqa: E402
 from tests.support.servers import ROOT, free_port, serve, serve_uvicorn  # noqa: E402
 from tests.support.wsgi_harness import raw_request, two_user_agents  # noqa: E402
 
@@ -525,3 +527,24 @@ def test_per_host_views_under_the_asgi_handler() -> None:
     assert exempt.status_code == 200 and exempt.json()["verdict"] == "BOT"
     assert root_exempt.status_code == 200 and root_exempt.json()["verdict"] == "BOT"
     assert nowhere.status_code == 403
+
+
+@TEST_URLS
+def test_headers_given_as_an_iterator_are_read_from_meta_under_the_asgi_handler() -> None:
+    # ASGI asks only for an iterable of headers: Django spends an iterator building META, and
+    # botguard then judges META's User-Agent.
+    from django.core.asgi import get_asgi_application
+
+    app = get_asgi_application()
+
+    def iterating(user_agent: str) -> dict[str, Any]:
+        headers = [(b"host", b"127.0.0.1"), (b"user-agent", user_agent.encode())]
+        return {
+            "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "GET", "scheme": "http",
+            "path": "/async", "raw_path": b"/async", "query_string": b"", "root_path": "",
+            "headers": iter(headers), "client": ("127.0.0.1", 50000), "server": ("127.0.0.1", 8000),
+        }
+
+    assert run_asgi(app, iterating(GOOGLEBOT)).status == 403
+    browser = run_asgi(app, iterating(CHROME))
+    assert browser.status == 200 and json.loads(browser.body)["verdict"] == "NONE"

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from typing import Any
 
 import httpx
 import pytest
 
 pytest.importorskip("falcon")
 
-from tests.apps.falcon_app import GOOGLE_IP, wsgi_app  # noqa: E402
+from tests.apps.falcon_app import GOOGLE_IP, AsyncHome, Home, wsgi_app  # noqa: E402
 from tests.support.servers import raw_request, serve_uvicorn  # noqa: E402
 from tests.support.wsgi_harness import serve_wsgiref  # noqa: E402
 
@@ -73,3 +74,21 @@ def test_two_user_agents_get_400_under_asgi() -> None:
     assert head.startswith(b"HTTP/1.1 400")
     assert b"x-botguard: rejected" in head.lower()
     assert json.loads(body) == {"message": "Only one User-Agent header allowed"}
+
+
+@pytest.mark.parametrize("kind", ["asgi", "wsgi"])
+def test_falcons_own_test_client(kind: str) -> None:
+    # Falcon's test client hands an ASGI app its headers as a one-shot iterator, which Falcon
+    # reads before any middleware: botguard judges Falcon's parsed headers then.
+    import falcon
+    import falcon.asgi
+    import falcon.testing
+
+    from botguard.falcon import BotGuardMiddleware
+
+    app: Any = (falcon.asgi.App if kind == "asgi" else falcon.App)(middleware=[BotGuardMiddleware(deny=[r"(?i)scrapy"])])
+    app.add_route("/", AsyncHome() if kind == "asgi" else Home())
+    client = falcon.testing.TestClient(app)
+    assert client.simulate_get("/", headers={"User-Agent": CHROME}).text == "NONE"
+    assert client.simulate_get("/", headers={"User-Agent": GOOGLEBOT}).status_code == 403
+    assert client.simulate_get("/", headers={"User-Agent": "Scrapy/2.11"}).status_code == 403
