@@ -31,7 +31,7 @@ from ._observe import safe_text
 from ._patterns import decode_user_agent
 from ._report import render_html
 from ._rulesets import BUILTIN_NAMES
-from ._scan import FORMATS, LogInput, Progress, ScanTotals, parse_lines, rule_id
+from ._scan import FORMATS, TIME_FIELDS, UA_FIELDS, LogInput, Progress, ScanTotals, parse_lines, rule_id
 from ._verdict import Verdict
 
 __all__ = ["main", "load_config_file", "user_agents_of_log"]
@@ -290,10 +290,10 @@ def _parser() -> argparse.ArgumentParser:
         "auto (default): each line as whichever it is",
     )
     scan.add_argument(
-        "--ua-field", metavar="NAME", help="the JSON field of the User-Agent, dotted for nesting (default: user_agent, "
-        "http_user_agent, userAgent, ua, agent)"
+        "--ua-field", metavar="NAME", help="the JSON field of the User-Agent, dotted for nesting (default: the first of "
+        f"{', '.join(UA_FIELDS)})"
     )
-    scan.add_argument("--time-field", metavar="NAME", help="the JSON field of the time (default: time, timestamp, @timestamp, ts)")
+    scan.add_argument("--time-field", metavar="NAME", help=f"the JSON field of the time (default: the first of {', '.join(TIME_FIELDS)})")
     scan.add_argument(
         "--max-agents",
         type=_positive,

@@ -40,6 +40,8 @@ __all__ = [
     "LogInput",
     "parse_lines",
     "rule_id",
+    "TIME_FIELDS",
+    "UA_FIELDS",
 ]
 
 # The formats `--format` names; "auto" reads each line as whichever it is.
