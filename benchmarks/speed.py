@@ -31,8 +31,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks._peers import DEFAULT_DATA, isbot_dir, isbot_version, load_corpus  # noqa: E402
 from botguard import Config  # noqa: E402
+from botguard._detector import Detector  # noqa: E402
 from botguard._judge import judge  # noqa: E402
 from botguard._patterns import normalize_user_agent  # noqa: E402
+from botguard._rulesets import builtin_ruleset  # noqa: E402
 
 Timed = Callable[[str], object]
 
@@ -163,8 +165,9 @@ def main(argv: list[str] | None = None) -> int:
             print("  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(row, widths))))
     # Most of a live site's traffic is a major browser's own string, which the corpus's variety of
     # devices under-represents: those are decided before the lists and the model run.
-    passes = Config()._passes
-    exact = [ua for ua in samples["browsers"] if passes is not None and passes(normalize_user_agent(ua).encode())]
+    detector = builtin_ruleset("default")._search
+    assert isinstance(detector, Detector)
+    exact = [ua for ua in samples["browsers"] if detector.well_formed(normalize_user_agent(ua))]
     if exact and "botguard default" in results:
         median, p99 = time_python(peers["botguard default"], exact, args.runs)  # type: ignore[arg-type]
         print(f"botguard default, the {len(exact)} browsers above in a major browser's exact format: "

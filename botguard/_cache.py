@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import bisect
 import hashlib
+import re
 import threading
 import weakref
 from collections import OrderedDict
@@ -35,6 +36,7 @@ __all__ = [
     "cache_info",
     "ENTRY_BYTES",
     "KEY_LIMIT",
+    "PHONES_LIMIT",
     "cache_key",
     "cached_explanation",
     "classify",
@@ -42,6 +44,7 @@ __all__ = [
     "decision_timing",
     "default_config",
     "explain",
+    "phone_key",
     "recount_request",
     "verdict_cache",
 ]
@@ -77,6 +80,8 @@ class VerdictLRU(OrderedDict[CacheKey, Explanation]):
 # bookkeeping (`tests/test_cache_memory.py` measures it under a real server).
 KEY_LIMIT: Final = MAX_UA_CHARS
 ENTRY_BYTES: Final = 1536
+# The phones' keys (`phone_key`) kept as found a person's; past this many, forgotten at once.
+PHONES_LIMIT: Final = 4096
 
 # One lock for every cache and the counters: a `VerdictLRU` changed by two threads at once loses its
 # order, and the critical sections are a dict lookup long, so one lock costs less than the
@@ -211,14 +216,14 @@ def cached_explanation(config: Config, cache: VerdictLRU, raw: str | bytes, coun
         key: CacheKey = raw
         start = perf_counter()
         passes = config._passes
-        if (
-            passes is not None
-            and (shape := passes(raw)) is not None
-            and (shape.lastindex is None or (*shape.group(1, 2), len(raw) >= 128) in config._passed)
+        shape = None if passes is None else passes(raw)
+        phone = None
+        if shape is not None and (
+            shape.lastindex is None or (phone := (shape.group(1), shape.group(2), len(raw) >= 128)) in config._passed
         ):
-            # A major browser's exact string, or a phone's whose model was decided a person's,
-            # where only the built-in list speaks: what `judge` would answer, without decoding
-            # the value or calling the list.
+            # A major browser's exact string, or a phone's whose other versions were found a
+            # person's (`phone_key`, inline), where only the built-in list speaks: what `judge`
+            # would answer, without decoding the value or calling the list.
             found = NO_MATCH
         else:
             head = raw.strip(_ASCII_WHITESPACE_BYTES)
@@ -227,6 +232,11 @@ def cached_explanation(config: Config, cache: VerdictLRU, raw: str | bytes, coun
             except UnicodeDecodeError:
                 text = head.decode("latin-1")
             found = judge(config, text)
+            if phone is not None and found is NO_MATCH:  # as `phone_key` says
+                passed = config._passed
+                if len(passed) >= PHONES_LIMIT:
+                    passed.clear()  # a flood of new models: start again, bounded
+                passed.add(phone)
     else:  # text, or a long value: cached under a digest, where it may be
         key = cache_key(raw)
         if key is not raw:
@@ -252,6 +262,15 @@ def cached_explanation(config: Config, cache: VerdictLRU, raw: str | bytes, coun
         if counts is not None:
             counts[found.verdict] += 1
     return found
+
+
+def phone_key(shape: re.Match[bytes]) -> tuple[bytes, bytes, bool]:
+    """What a phone's raw string (`shape`, its match of `RuleSet.passes`) is remembered by: the
+    groups 1 and 2 of `PHONE_FORMAT` (all but the browser's version numbers), and whether it is
+    128 characters or more (the detector weighs lengths by class, and version numbers can move a
+    string across that line). `cached_explanation` builds the same key inline."""
+    head, tail = shape.group(1, 2)
+    return head, tail, shape.end() >= 128
 
 
 def cache_key(raw: str | bytes) -> CacheKey:

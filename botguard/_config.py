@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Container, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from typing import Any
 
@@ -223,7 +223,7 @@ class Config:
     # with the keys in `_passed`), where nothing of the user's could speak first: no allow, deny
     # or verify list, no header check. Else None.
     _passes: Callable[[bytes], re.Match[bytes] | None] | None = field(init=False, repr=False)
-    _passed: Container[tuple[bytes, bytes, bool]] = field(init=False, repr=False)
+    _passed: set[tuple[bytes, bytes, bool]] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         set_ = object.__setattr__
@@ -294,7 +294,7 @@ class Config:
         set_(self, "_names", rule_names(self._builtin) if self._builtin is not None and self.long_ua == "judge" else None)
         alone = not (self.allow or self.deny or self.verify or self.check_headers)
         set_(self, "_passes", self._builtin.passes if self._builtin is not None and alone else None)
-        set_(self, "_passed", self._builtin.passed if self._builtin is not None else frozenset())
+        set_(self, "_passed", self._builtin.passed if self._builtin is not None else set())
 
     def _check_verification(self) -> None:
         set_ = object.__setattr__

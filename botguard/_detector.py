@@ -9,9 +9,9 @@ The order of a decision:
    free: `rules/botguard.py`, `BROWSER_FORMATS`) is a person's, at once. Nothing below would say
    otherwise (a property test weighs the full evidence of strings made from those patterns), so
    this only spares the work; `weigh()` still weighs everything. A phone's string in Chrome's
-   format that names its model (`PHONE_FORMAT`) is decided by the steps below once, and that
-   decision stands for the same string with other version numbers in the same length class
-   (remembered up to `_PHONES_LIMIT` models; a property test holds that the numbers change nothing).
+   format that names its model (`PHONE_FORMAT`) goes through the steps below, and its version
+   numbers change nothing there within a length class (a property test holds it): the verdict
+   cache answers the same string with other numbers as it was answered (`_cache.phone_key`).
 1. Attack probes (injection, traversal and command syntax; scanner names) decide for certain,
    in their own category "probe".
 2. botguard's named rules (AI crawlers, HTTP libraries and tools: `rules/botguard.py`) decide
@@ -57,8 +57,7 @@ from ._list_engine import holds_any
 from ._rulesets import Rule, literal_forms, top_level_branches
 
 __all__ = [
-    "Detector", "distinct", "is_bare_token", "load_model", "phone_key", "shape_features", "text_features", "word_features",
-    "words_of",
+    "Detector", "distinct", "is_bare_token", "load_model", "shape_features", "text_features", "word_features", "words_of",
     "MODEL_FILE",
 ]
 
@@ -67,9 +66,6 @@ MODEL_FILE: Final = "detector_model.json"
 _LETTERS: Final = bytes(c if 97 <= c <= 122 else 32 for c in range(256))
 # Unseen words are scored from their prefix and suffix tables and remembered, up to this many.
 _MEMO_LIMIT = 20_000
-# Phones' strings decided (`PHONE_FORMAT`), remembered up to this many; then forgotten at once.
-_PHONES_LIMIT = 4096
-_UNSEEN: Final = object()
 
 
 def words_of(low: str) -> list[bytes]:
@@ -216,13 +212,6 @@ SHAPE_LABELS: Final = {
 }
 
 
-def phone_key(head: bytes, tail: bytes, size: int) -> tuple[bytes, bytes, bool]:
-    """What a phone's string is remembered by (`PHONE_FORMAT`'s groups 1 and 2, and whether it is
-    128 characters or more: the shape weighs lengths by class, and the browser's version numbers
-    can move a string across that line)."""
-    return head, tail, size >= 128
-
-
 class _Unknown(dict[bytes, float]):
     """Unseen word -> the score of its affixes, remembered up to `_MEMO_LIMIT` words."""
 
@@ -296,7 +285,7 @@ class Detector:
     __slots__ = (
         "_search_gated", "_certain", "_probes", "_known", "_unknown", "_shape", "_form", "_rules",
         "_t_rule", "_t_words", "_person", "_self_declared", "_word_category", "well_formed",
-        "well_formed_raw", "_formats", "formats_raw", "_phones", "phones_passed",
+        "well_formed_raw", "formats_raw",
     )
 
     def __init__(
@@ -313,9 +302,9 @@ class Detector:
     ) -> None:
         """`engine` finds the first rule of the list; rules with an index below `certain` decide
         alone; `probes` decide alone too, tried only on a text where the engine saw its gate; a
-        text that `browser_formats` matches whole is a person's without more; one that
-        `phone_format` matches whole is decided once for all that differ only where its groups
-        1 and 2 leave off (the browser's version numbers)."""
+        text that `browser_formats` matches whole is a person's without more; `phone_format`
+        names the phones' strings whose decision stands for the same string with other version
+        numbers (where its groups 1 and 2 leave off), in the same length class (`phone_key`)."""
         self._search_gated = engine.search_gated
         self._certain = certain
         self._probes = tuple((_probe_branches(rule.pattern), rule) for rule in probes)
@@ -336,15 +325,10 @@ class Detector:
         formats = browser_formats or r"(?!)"
         self.well_formed = re.compile(formats, re.ASCII).fullmatch
         self.well_formed_raw = re.compile(formats.encode("ascii"), re.ASCII).fullmatch
-        # Both in one pass: a match without groups is a major browser's string, one with groups a
-        # phone's, decided by the key of its groups 1 and 2.
+        # For a raw header value, both in one pass: a match without groups is a major browser's
+        # string, one with groups a phone's (`_cache.phone_key`).
         both = f"{formats}|{phone_format or '(?!)()()()'}"
-        self._formats = re.compile(both, re.ASCII).fullmatch
         self.formats_raw = re.compile(both.encode("ascii"), re.ASCII).fullmatch
-        self._phones: dict[tuple[str, str, bool], Rule | None] = {}
-        # The raw keys of the phones' strings decided a person's, for the verdict cache's miss
-        # path (`RuleSet.passes`): it answers those without decoding the value.
-        self.phones_passed: set[tuple[bytes, bytes, bool]] = set()
 
     # The rule's own weight: by pattern, else by list (a rule the training never saw).
     def _rule_score(self, rule: Rule) -> float:
@@ -367,28 +351,8 @@ class Detector:
         return score + self._form.score(low, once, unknown)
 
     def __call__(self, text: str) -> Rule | None:
-        shape = self._formats(text)
-        if shape is None:
-            return self._decide(text)
-        if shape.lastindex is None:
+        if self.well_formed(text) is not None:
             return None  # a major browser's own string: step 0
-        # A phone's string: decided once for its model, whatever the browser's version numbers,
-        # but for how they make the text's length weigh (`phone_key`).
-        head, tail = shape.group(1, 2)
-        key = (head, tail, len(text) >= 128)
-        found = self._phones.get(key, _UNSEEN)
-        if found is _UNSEEN:
-            found = self._decide(text)
-            if len(self._phones) >= _PHONES_LIMIT:
-                self._phones.clear()
-                self.phones_passed.clear()
-            self._phones[key] = found
-            if found is None:
-                self.phones_passed.add(phone_key(head.encode("ascii"), tail.encode("ascii"), len(text)))
-        return found  # type: ignore[return-value]  # a Rule or None: what `_decide` gave
-
-    def _decide(self, text: str) -> Rule | None:
-        """Steps 1 to 4 (module docstring): the probes, the named rules, the evidence weighed."""
         low = text.lower()
         rule, gated = self._search_gated(text)
         if gated:  # a probe wins over any rule of the list

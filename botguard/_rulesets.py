@@ -18,7 +18,7 @@ from __future__ import annotations
 import functools
 import json
 import re
-from collections.abc import Callable, Container, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from importlib import resources
 from typing import TYPE_CHECKING, Any, Final
@@ -59,19 +59,18 @@ class RuleSet:
         rules: tuple[Rule, ...],
         search: Callable[[str], Rule | None],
         passes: Callable[[bytes], re.Match[bytes] | None] | None = None,
-        passed: Container[tuple[bytes, bytes, bool]] = frozenset(),
     ) -> None:
         """`passes`, when given, matches some raw header values whole, before they are decoded: a
         match without groups says "a person's, for certain" (`search` would find no rule: the
-        default list's major browsers), and a match with groups says so when its groups 1 and 2, and
-        whether the value is 128 bytes or more, are in `passed` (a phone's string whose model was
-        decided a person's before: `phone_key`). The verdict
-        cache asks it when no rule of the user's could speak (`Detector.formats_raw`)."""
+        default list's major browsers), and a match with groups says so when its key
+        (`_cache.phone_key`) is in `passed`, which the verdict cache fills with the keys of the
+        phones' strings it found a person's (shared by every config of this rule set). The verdict cache asks it when no rule of the user's could speak
+        (`Detector.formats_raw`)."""
         self.name = name
         self.rules = rules
         self._search = search
         self.passes = passes
-        self.passed = passed
+        self.passed: set[tuple[bytes, bytes, bool]] = set()
 
     def __len__(self) -> int:
         return len(self.rules)
@@ -221,7 +220,7 @@ def default_detector(model: dict[str, Any] | None = None, rules: tuple[Rule, ...
 def _default() -> RuleSet:
     rules = default_rules()
     detector = default_detector(rules=rules)
-    return RuleSet("default", rules, detector, passes=detector.formats_raw, passed=detector.phones_passed)
+    return RuleSet("default", rules, detector, passes=detector.formats_raw)
 
 
 _FACTORIES: dict[str, Callable[[], RuleSet]] = {"kong": _kong, "default": _default}

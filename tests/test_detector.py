@@ -19,9 +19,10 @@ from hypothesis import strategies as st
 
 from botguard import Config, Verdict, classify, explain
 from botguard._detector import (
-    MODEL_FILE, Detector, distinct, is_bare_token, load_model, phone_key, shape_features, text_features, word_features,
-    words_of,
+    MODEL_FILE, Detector, distinct, is_bare_token, load_model, shape_features, text_features, word_features, words_of,
 )
+from botguard._cache import PHONES_LIMIT, cached_explanation, phone_key, verdict_cache
+from botguard._judge import NO_MATCH
 from botguard._patterns import normalize_user_agent
 from botguard._rulesets import CATEGORIES, builtin_ruleset, default_detector
 from botguard.rules import botguard as own_rules
@@ -379,9 +380,11 @@ _MODELS = st.one_of(
     st.sampled_from(sorted({ua[ua.index("; ", 20) + 2 : ua.index(")")] for ua in _PHONES})),
     st.lists(
         st.sampled_from(["Googlebot", "GPTBot", "bot", "spider", "crawler", "curl", "python-requests", "sqlmap",
-                         "HeadlessChrome", "SM-A536B", "Pixel 7", "VR BOT 552", "Build/QP1A", "x", "2"]),
+                         "HeadlessChrome", "SM-A536B", "Pixel 7", "VR BOT 552", "Build/QP1A", "x", "2",
+                         "' OR 1=1 --", "../../etc/passwd", "<script>", "$(nslookup x)", "a@b.com", "http://x.y/"]),
         min_size=1, max_size=3,
     ).map(" ".join),
+    st.from_regex(r"[ -'*-:<-~]{1,30}", fullmatch=True),  # whatever the slot takes
 )
 _VERSIONS = st.lists(st.integers(0, 10**10), min_size=4, max_size=4).map(lambda parts: ".".join(map(str, parts)))
 
@@ -390,9 +393,18 @@ def _phone(model: str, version: str, tail: str = " Mobile Safari/537.36") -> str
     return f"Mozilla/5.0 (Linux; Android 13; {model}) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/{version}{tail}"
 
 
-def test_the_corpus_has_phones_in_that_format_and_no_bot_among_them() -> None:
+def test_the_corpus_phones_get_the_same_verdicts_through_the_remembered_keys() -> None:
+    # Every phone's string of the corpus, with a version numbers' digit changed, through the
+    # default config's miss path (which remembers the keys of the people's), against the full
+    # decision of its text.
     assert len(_PHONES) > 20_000
-    assert not [ua for ua in _PHONES if classify(ua) is not Verdict.NONE]
+    config = Config()
+    cache = verdict_cache(config)
+    chrome = re.compile(r"(Chrome/\d+\.\d+\.\d+\.\d*)(\d)")
+    for user_agent in _PHONES:
+        for version in (user_agent, chrome.sub(lambda m: m[1] + str((int(m[2]) + 1) % 10), user_agent, count=1)):
+            decided = cached_explanation(config, cache, version.encode())
+            assert decided.verdict is explain(version).verdict, version
 
 
 _TAILS = st.sampled_from([" Mobile Safari/537.36", " Safari/537.36 OPR/1.2.3.4", " Mobile Safari/537.36 EdgA/9.9.9.9"])
@@ -408,48 +420,49 @@ def test_a_phones_version_numbers_change_no_decision_within_a_length_class(model
     if _PHONE_FORMAT.fullmatch(one) is None or (len(one) >= 128) is not (len(other) >= 128):
         return  # a model the format does not take is decided in full every time
     detect = _shipped()
-    decided, again = detect._decide(one), detect._decide(other)
+    decided, again = detect(one), detect(other)
     assert (decided is None) is (again is None)
     if decided is not None and again is not None:
         assert (decided.source, decided.index, decided.category) == (again.source, again.index, again.category)
 
 
-def test_a_phone_is_decided_once_per_model_and_its_next_version_passes_on_its_raw_bytes() -> None:
-    detect = default_detector()  # its own memory of phones
-    person, bot = _phone("Zqx-Phone 7", "120.0.0.1"), _phone("GPTBot", "120.0.0.1")
-    assert detect(person) is None and detect(person) is None
-    rule = detect(bot)
-    assert rule is not None and detect(_phone("GPTBot", "131.0.9.9")) is rule  # the same decision, remembered
-    raw = _phone("Zqx-Phone 7", "131.0.9.9").encode()
-    shape = detect.formats_raw(raw)
-    assert shape is not None and phone_key(*shape.group(1, 2), len(raw)) in detect.phones_passed
+def test_a_phones_other_versions_are_answered_from_the_raw_bytes_once_one_was_found_a_persons() -> None:
+    config = Config()
+    cache = verdict_cache(config)
+    assert config._passes is not None and config._passed is builtin_ruleset("default").passed
+    first, later = _phone("Zqx-Phone 7", "120.0.0.1").encode(), _phone("Zqx-Phone 7", "131.0.9.9").encode()
+    shape = config._passes(later)
+    assert shape is not None and shape.lastindex is not None
+    assert phone_key(shape) not in config._passed  # not before one was decided
+    assert cached_explanation(config, cache, first).verdict is Verdict.NONE
+    assert phone_key(shape) in config._passed
+    assert cached_explanation(config, cache, later) is NO_MATCH
     # Long version numbers put the string in the other length class: decided in full once more.
-    raw = _phone("Zqx-Phone 7", "131.0.999999999.9999999999").encode()
-    shape = detect.formats_raw(raw)
-    assert len(raw) >= 128 and shape is not None and phone_key(*shape.group(1, 2), len(raw)) not in detect.phones_passed
-    raw = _phone("GPTBot", "131.0.9.9").encode()
-    shape = detect.formats_raw(raw)
-    assert shape is not None and phone_key(*shape.group(1, 2), len(raw)) not in detect.phones_passed
-    # Through the default config's verdict cache, which answers the first from its raw bytes.
-    assert classify(_phone("Zqx-Phone 8", "120.0.0.1").encode()) is Verdict.NONE
-    assert classify(_phone("Zqx-Phone 8", "121.7.7.7").encode()) is Verdict.NONE
-    assert classify(_phone("GPTBot", "121.7.7.7").encode()) is Verdict.BOT
+    longer = _phone("Zqx-Phone 7", "131.0.999999999.9999999999").encode()
+    longer_shape = config._passes(longer)
+    assert len(longer) >= 128 and longer_shape is not None and phone_key(longer_shape) not in config._passed
+    # A bot's model is never remembered: each of its strings is judged, and refused.
+    bot = _phone("GPTBot", "120.0.0.1").encode()
+    assert cached_explanation(config, cache, bot).verdict is Verdict.BOT
+    bot_shape = config._passes(_phone("GPTBot", "131.0.9.9").encode())
+    assert bot_shape is not None and phone_key(bot_shape) not in config._passed
+    assert classify(_phone("GPTBot", "131.0.9.9").encode()) is Verdict.BOT
 
 
 def test_what_is_remembered_of_phones_is_bounded() -> None:
-    detect = default_detector()
-    for n in range(5000):
-        assert detect(_phone(f"Zqx-{n}", "120.0.0.1")) is None
-        assert len(detect._phones) <= 4096 and len(detect.phones_passed) <= 4096
-    assert detect(_phone("Zqx-4999", "120.0.0.2")) is None
-
-
-def test_a_raw_phone_value_is_not_passed_before_its_model_was_decided() -> None:
     config = Config()
-    raw = _phone("Never-Seen-9", "120.0.0.1").encode()
-    shape = config._passes(raw) if config._passes is not None else None
-    assert shape is not None and shape.lastindex is not None
-    assert phone_key(*shape.group(1, 2), len(raw)) not in config._passed
+    cache = verdict_cache(config)
+    for n in range(PHONES_LIMIT + 100):
+        assert cached_explanation(config, cache, _phone(f"Zqx-{n}", "120.0.0.1").encode()).verdict is Verdict.NONE
+        assert len(config._passed) <= PHONES_LIMIT
+
+
+def test_only_the_default_configs_miss_path_remembers_phones() -> None:
+    # With a list of the user's, every value is judged, as the user's rules may read its digits.
+    config = Config(deny=[r"Chrome/131\."])
+    assert config._passes is None
+    assert classify(_phone("Zqx-Phone 9", "120.0.0.1").encode(), config) is Verdict.NONE
+    assert classify(_phone("Zqx-Phone 9", "131.0.0.1").encode(), config) is Verdict.DENY
 
 
 @pytest.mark.parametrize(

@@ -200,17 +200,18 @@ BROWSER_FORMATS = (
     rf"|{_IOS} Mobile/15E148"
     r")"
 )
-# A phone's or tablet's string in Chrome's format that names its model and build, as older Chrome,
-# Android's WebView, Samsung Internet, Edge and Opera for Android send it. The model is free text
-# (a maker may call a phone "VR BOT 552"), so these are not passed at once: the whole detector
-# decides each, and remembers its decision by everything but the browser's version numbers
-# (group 1, up to Chrome's version; group 2, after it, up to Edge's or Opera's), and by whether
-# the string is 128 characters or more (the length weighs by class, and long version numbers can
-# cross that line). A property test holds that the numbers change nothing else, for the corpus's
-# models and generated ones.
+# A phone's or tablet's string in Chrome's format that names its model (and build), as older
+# Chrome, Android's WebView, Samsung Internet, Edge and Opera for Android send it. The model is
+# free text (a maker may call a phone "VR BOT 552"; any printable ASCII but parentheses and ";"
+# here), so these strings are not passed at once: the whole detector decides each. Its version
+# numbers change nothing there, as long as the string stays under 128 characters or over (the
+# length weighs by class): a property test holds it, for the corpus's models and generated ones.
+# So the verdict cache answers the same string with other version numbers as it was answered
+# (`_cache.phone_key`: group 1, up to Chrome's version; group 2, after it, up to Edge's or Opera's).
+# The model's repeat is possessive: a string that fails late (an app's token after Safari's) does
+# not backtrack through it.
 PHONE_FORMAT = (
-    r"(Mozilla/5\.0 \(Linux; Android \d+(?:\.\d+){0,2}; [A-Za-z0-9][A-Za-z0-9 _.+-]{0,39}"
-    r"(?: Build/[A-Za-z0-9._-]{1,40})?(?:; wv)?\) "
+    r"(Mozilla/5\.0 \(Linux; Android \d+(?:\.\d+){0,2}; [ -'*-:<-~]++(?:; wv)?\) "
     rf"{_KHTML} (?:Version/4\.0 )?(?:SamsungBrowser/\d+\.\d+ )?Chrome/){_V4}"
     rf"( (?:Mobile )?Safari/537\.36(?:( EdgA| OPR)/)?)(?(3){_V4})"
 )
