@@ -216,10 +216,10 @@ def cached_explanation(config: Config, cache: VerdictLRU, raw: str | bytes, coun
         key: CacheKey = raw
         start = perf_counter()
         passes = config._passes
-        shape = None if passes is None else passes(raw)
-        phone = None
-        if shape is not None and (
-            shape.lastindex is None or (phone := (shape.group(1), shape.group(2), len(raw) >= 128)) in config._passed
+        if (
+            passes is not None
+            and (shape := passes(raw)) is not None
+            and (shape.lastindex is None or (shape.group(1), shape.group(2), len(raw) >= 128) in config._passed)
         ):
             # A major browser's exact string, or a phone's whose other versions were found a
             # person's (`phone_key`, inline), where only the built-in list speaks: what `judge`
@@ -232,11 +232,12 @@ def cached_explanation(config: Config, cache: VerdictLRU, raw: str | bytes, coun
             except UnicodeDecodeError:
                 text = head.decode("latin-1")
             found = judge(config, text)
-            if phone is not None and found is NO_MATCH:  # as `phone_key` says
+            # A phone's string found a person's (`shape` is bound when `passes` is): remembered.
+            if found is NO_MATCH and passes is not None and shape is not None:
                 passed = config._passed
                 if len(passed) >= PHONES_LIMIT:
                     passed.clear()  # a flood of new models: start again, bounded
-                passed.add(phone)
+                passed.add(phone_key(shape))
     else:  # text, or a long value: cached under a digest, where it may be
         key = cache_key(raw)
         if key is not raw:
