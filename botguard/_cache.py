@@ -22,7 +22,7 @@ from urllib.parse import urlsplit
 
 from ._config import Config, Explanation
 from ._judge import NO_MATCH, judge
-from ._forged import HTTPS, LOOPBACK, NOT_SECURE, forged_reason, is_loopback_host
+from ._forged import HTTPS, LOOPBACK, NOT_SECURE, WEBSOCKET_SCHEMES, forged_reason, is_loopback_host
 from ._patterns import _ASCII_WHITESPACE_BYTES, MAX_UA_CHARS, decode_user_agent
 from ._verdict import Verdict
 
@@ -219,7 +219,10 @@ def cached_explanation(config: Config, cache: VerdictLRU, raw: str | bytes, coun
         if (
             passes is not None
             and (shape := passes(raw)) is not None
-            and (shape.lastindex is None or (shape.group(1), shape.group(2), len(raw) >= 128) in config._passed)
+            and (
+                shape.lastindex is None
+                or (phone := (shape.group(1), shape.group(2), len(raw) >= 128)) in config._passed
+            )
         ):
             # A major browser's exact string, or a phone's whose other versions were found a
             # person's (`phone_key`, inline), where only the built-in list speaks: what `judge`
@@ -232,12 +235,13 @@ def cached_explanation(config: Config, cache: VerdictLRU, raw: str | bytes, coun
             except UnicodeDecodeError:
                 text = head.decode("latin-1")
             found = judge(config, text)
-            # A phone's string found a person's (`shape` is bound when `passes` is): remembered.
+            # A phone's string found a person's: its key (bound when `passes` matched with groups)
+            # is remembered.
             if found is NO_MATCH and passes is not None and shape is not None:
                 passed = config._passed
                 if len(passed) >= PHONES_LIMIT:
                     passed.clear()  # a flood of new models: start again, bounded
-                passed.add(phone_key(shape))
+                passed.add(phone)
     else:  # text, or a long value: cached under a digest, where it may be
         key = cache_key(raw)
         if key is not raw:
@@ -347,7 +351,7 @@ def explain(
         return explanation
     pairs = headers.items() if isinstance(headers, Mapping) else headers
     named = {_raw(name).lower(): _raw(value) for name, value in pairs}
-    websocket = origin is not None and urlsplit(origin).scheme in ("ws", "wss")
+    websocket = origin is not None and urlsplit(origin).scheme in WEBSOCKET_SCHEMES
     reason = forged_reason(claim, named, _origin_security(origin), websocket)
     return explanation if reason is None else Explanation(Verdict.FORGED, "headers", None, browser=claim, reason=reason)
 
