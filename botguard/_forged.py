@@ -25,6 +25,7 @@ __all__ = [
     "HTTPS",
     "LOOPBACK",
     "NOT_SECURE",
+    "WEBSOCKET_SCHEMES",
     "browser_claim",
     "chromium_brand_version",
     "forged_reason",
@@ -168,6 +169,11 @@ def chromium_brand_version(sec_ch_ua: str) -> int | None:
     digits = found.group(1)
     # A version is a few digits; a longer run is not a browser's, and int() of it would be slow.
     return int(digits) if len(digits) <= 6 else None
+
+
+# The schemes of a WebSocket handshake (an ASGI "websocket" scope's, an origin's), with or without
+# an `Upgrade` header.
+WEBSOCKET_SCHEMES: Final = ("ws", "wss")
 
 
 def forged_reason(claim: BrowserClaim, headers: Headers, security: int, websocket: bool = False) -> str | None:

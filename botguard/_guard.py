@@ -25,7 +25,7 @@ from ._cache import (
 from ._config import Config, Explanation
 from ._judge import judge
 from ._errors import ConfigError, unknown_names
-from ._forged import HTTPS, BrowserClaim, forged_reason, forwarded_proto_host, origin_security
+from ._forged import HTTPS, WEBSOCKET_SCHEMES, BrowserClaim, forged_reason, forwarded_proto_host, origin_security
 from ._observe import log_block, safe_text, verdict_label
 from ._override import OVERRIDES, forced
 from ._request import Request
@@ -296,13 +296,11 @@ def _forged(config: Config, claim: BrowserClaim, request: Request) -> Explanatio
         security = HTTPS  # the common case, without reading Host
     else:
         security = _security(scheme, headers, request.peer, config)
-    reason = forged_reason(claim, headers, security, scheme in _WEBSOCKET_SCHEMES)
+    reason = forged_reason(claim, headers, security, scheme in WEBSOCKET_SCHEMES)
     return None if reason is None else Explanation(Verdict.FORGED, "headers", None, browser=claim, reason=reason)
 
 
 _SECURE_SCHEMES: Final = ("https", "wss")
-# An ASGI WebSocket scope's schemes: a handshake, with or without an `Upgrade` header.
-_WEBSOCKET_SCHEMES: Final = ("ws", "wss")
 
 
 def _security(scheme: str, headers: Mapping[bytes, bytes], peer: str | None, config: Config) -> int:
