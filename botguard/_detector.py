@@ -285,7 +285,7 @@ class Detector:
     __slots__ = (
         "_search_gated", "_certain", "_probes", "_known", "_unknown", "_shape", "_form", "_rules",
         "_t_rule", "_t_words", "_person", "_self_declared", "_word_category", "well_formed",
-        "well_formed_raw", "formats_raw",
+        "formats_raw",
     )
 
     def __init__(
@@ -304,7 +304,7 @@ class Detector:
         alone; `probes` decide alone too, tried only on a text where the engine saw its gate; a
         text that `browser_formats` matches whole is a person's without more; `phone_format`
         names the phones' strings whose decision stands for the same string with other version
-        numbers (where its groups 1 and 2 leave off), in the same length class (`phone_key`)."""
+        numbers (where its groups 1 and 2 leave off), in the same length class (`_cache.phone_key`)."""
         self._search_gated = engine.search_gated
         self._certain = certain
         self._probes = tuple((_probe_branches(rule.pattern), rule) for rule in probes)
@@ -320,13 +320,12 @@ class Detector:
         self._t_rule = float(model["threshold_rule"])
         self._t_words = float(model["threshold_words"])
         self._word_category = {word.encode("ascii"): category for word, category in word_categories.items()}
-        # A match when the whole text is a major browser's string (ASCII: `\d` is 0-9 only), and
-        # the same for a raw header value, before it is decoded and stripped.
+        # A match when the whole text is a major browser's string (ASCII: `\d` is 0-9 only).
         formats = browser_formats or r"(?!)"
         self.well_formed = re.compile(formats, re.ASCII).fullmatch
-        self.well_formed_raw = re.compile(formats.encode("ascii"), re.ASCII).fullmatch
-        # For a raw header value, both in one pass: a match without groups is a major browser's
-        # string, one with groups a phone's (`_cache.phone_key`).
+        # For a raw header value, before it is decoded, both in one pass: a match without groups
+        # is a major browser's string (what `well_formed` matches), one with groups a phone's
+        # (`_cache.phone_key`).
         both = f"{formats}|{phone_format or '(?!)()()()'}"
         self.formats_raw = re.compile(both.encode("ascii"), re.ASCII).fullmatch
 
