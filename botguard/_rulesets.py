@@ -64,8 +64,8 @@ class RuleSet:
         match without groups says "a person's, for certain" (`search` would find no rule: the
         default list's major browsers), and a match with groups says so when its key
         (`_cache.phone_key`) is in `passed`, which the verdict cache fills with the keys of the
-        phones' strings it found a person's (shared by every config of this rule set). The verdict cache asks it when no rule of the user's could speak
-        (`Detector.formats_raw`)."""
+        phones' strings it found a person's (shared by every config of this rule set). The
+        verdict cache asks it when no rule of the user's could speak (`Detector.formats_raw`)."""
         self.name = name
         self.rules = rules
         self._search = search

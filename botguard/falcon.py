@@ -6,8 +6,8 @@
     app = falcon.App(middleware=[BotGuardMiddleware(deny=[r"(?i)scrapy"])])        # WSGI
     app = falcon.asgi.App(middleware=[BotGuardMiddleware()])                       # ASGI
 
-Importing this module needs nothing from Falcon: it only reads `req.scope` / `req.env` and
-writes Falcon's response object.
+Importing this module needs nothing from Falcon: it only reads `req.scope` / `req.env` (and
+`req.headers` where Falcon has spent the scope's headers) and writes Falcon's response object.
 """
 
 from __future__ import annotations
