@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+import sys
 from collections.abc import Iterator
 from typing import Any
 
@@ -12,8 +14,8 @@ import pytest
 pytest.importorskip("falcon")
 
 from tests.apps.falcon_app import GOOGLE_IP, AsyncHome, Home, wsgi_app  # noqa: E402
-from tests.support.servers import raw_request, serve_uvicorn  # noqa: E402
-from tests.support.wsgi_harness import serve_wsgiref  # noqa: E402
+from tests.support.servers import free_port, raw_request, serve, serve_uvicorn  # noqa: E402
+from tests.support.wsgi_harness import serve_wsgiref, two_user_agents  # noqa: E402
 
 from tests.support.agents import CHROME, GOOGLEBOT_COMPATIBLE as GOOGLEBOT
 
@@ -92,3 +94,38 @@ def test_falcons_own_test_client(kind: str) -> None:
     assert client.simulate_get("/", headers={"User-Agent": CHROME}).text == "NONE"
     assert client.simulate_get("/", headers={"User-Agent": GOOGLEBOT}).status_code == 403
     assert client.simulate_get("/", headers={"User-Agent": "Scrapy/2.11"}).status_code == 403
+
+
+@contextlib.contextmanager
+def _example(server: str) -> Iterator[str]:
+    port = free_port()
+    if server == "uvicorn":
+        argv = [sys.executable, "-m", "uvicorn", "examples.falcon_app:asgi_app", "--port", str(port), "--log-level", "warning"]
+    elif server == "gunicorn":
+        argv = [sys.executable, "-m", "gunicorn", "examples.falcon_app:app", "-b", f"127.0.0.1:{port}", "--threads", "4"]
+    else:  # the script, as its docstring runs it
+        argv = [sys.executable, "examples/falcon_app.py", "127.0.0.1", str(port)]
+    with serve(argv, port) as url:
+        yield url
+
+
+@pytest.mark.parametrize("server", ["uvicorn", "gunicorn", "script"])
+def test_the_falcon_example_under_a_real_server(server: str) -> None:
+    with _example(server) as base:
+        browser = httpx.get(base + "/", headers={"user-agent": CHROME})
+        assert browser.status_code == 200 and browser.json() == {"hello": "human", "verdict": "NONE"}
+        bot = httpx.get(base + "/", headers={"user-agent": GOOGLEBOT})
+        assert bot.status_code == 403 and bot.json() == {"message": "Forbidden"}
+        assert bot.headers["cache-control"] == "no-store"
+        # Each path has its own rules: the site refuses scripts, /api admits them but not crawlers.
+        assert httpx.get(base + "/", headers={"user-agent": "curl/8.4.0"}).status_code == 403
+        for path in ("/api", "/api/status"):
+            api = httpx.get(base + path, headers={"user-agent": "curl/8.4.0"})
+            assert api.status_code == 200 and api.json() == {"status": "ok", "verdict": "ALLOW"}
+            assert httpx.get(base + path, headers={"user-agent": GOOGLEBOT}).status_code == 403
+        # `/apiary` is the site's, not the API's.
+        assert httpx.get(base + "/apiary", headers={"user-agent": "curl/8.4.0"}).status_code == 403
+        two = raw_request(base, two_user_agents("/", CHROME, GOOGLEBOT))
+        # uvicorn hands both headers over (400); a WSGI server joins them, and the crawler's name
+        # is found in the joined value.
+        assert two.split(b"\r\n", 1)[0].split(b" ")[1] == (b"400" if server == "uvicorn" else b"403")
