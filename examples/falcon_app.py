@@ -84,15 +84,9 @@ asgi_app.add_route("/", AsyncHome())
 
 
 def main(host: str = "127.0.0.1", port: int = 8000) -> None:
-    from socketserver import ThreadingMixIn
-    from wsgiref.simple_server import WSGIServer, make_server
+    from examples.wsgi_app import serve_threaded
 
-    class ThreadingWSGIServer(ThreadingMixIn, WSGIServer):
-        daemon_threads = True
-
-    with make_server(host, port, app, server_class=ThreadingWSGIServer) as server:
-        print(f"botguard Falcon example on http://{host}:{port}/", flush=True)
-        server.serve_forever()
+    serve_threaded(app, host, port, "Falcon")
 
 
 if __name__ == "__main__":

@@ -51,16 +51,21 @@ def app(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable
     return guarded_site(environ, start_response)
 
 
-def main(host: str = "127.0.0.1", port: int = 8000) -> None:
+def serve_threaded(wsgi_app: Callable[..., Any], host: str, port: int, name: str) -> None:
+    """Serve `wsgi_app` with the standard library's server, a thread per request, until stopped."""
     from socketserver import ThreadingMixIn
     from wsgiref.simple_server import WSGIServer, make_server
 
     class ThreadingWSGIServer(ThreadingMixIn, WSGIServer):
         daemon_threads = True
 
-    with make_server(host, port, app, server_class=ThreadingWSGIServer) as server:
-        print(f"botguard WSGI example on http://{host}:{port}/", flush=True)
+    with make_server(host, port, wsgi_app, server_class=ThreadingWSGIServer) as server:
+        print(f"botguard {name} example on http://{host}:{port}/", flush=True)
         server.serve_forever()
+
+
+def main(host: str = "127.0.0.1", port: int = 8000) -> None:
+    serve_threaded(app, host, port, "WSGI")
 
 
 if __name__ == "__main__":
