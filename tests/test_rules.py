@@ -122,6 +122,34 @@ def test_default_names_bots_and_their_categories(user_agent: str, category: str)
         "com.google.GoogleMobile/290.0 iPhone/17.1 hw/iPhone14_2",
         # A browser add-on writing an ordinary word isbot lists ("download") stays a person.
         "Mozilla/4.0 (compatible; MSIE 7.0; Windows NT 6.1; Trident/7.0; GWX:DOWNLOADED)",
+        # Much of a site's audience outside the browsers' exact formats: in-app browsers of social
+        # and messaging apps, desktop apps built on Electron, TVs and consoles, players and radios.
+        "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148 "
+        "[FBAN/FBIOS;FBAV/470.0.0.43.108;FBBV/613836476;FBDV/iPhone14,5;FBMD/iPhone;FBSN/iOS;FBSV/17.5;FBSS/3;FBCR/;"
+        "FBID/phone;FBLC/en_US;FBOP/80]",
+        "Mozilla/5.0 (iPhone; CPU iPhone OS 17_4_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148 "
+        "Instagram 330.0.2.29.110 (iPhone15,3; iOS 17_4_1; en_US; en; scale=3.00; 1290x2796; 597455123)",
+        "Mozilla/5.0 (iPhone; CPU iPhone OS 16_6 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148 "
+        "Snapchat/12.90.0.46 (like Safari/8615.3.12.10.2, panda)",
+        "Mozilla/5.0 (iPhone; CPU iPhone OS 17_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148 "
+        "MicroMessenger/8.0.44(0x18002c2d) NetType/WIFI Language/zh_CN",
+        "Mozilla/5.0 (iPhone; CPU iPhone OS 16_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148 "
+        "KAKAOTALK 10.2.5",
+        "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) discord/1.0.9147 "
+        "Chrome/120.0.6099.291 Electron/28.2.10 Safari/537.36",
+        "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) Code/1.90.0 "
+        "Chrome/122.0.6261.156 Electron/29.4.0 Safari/537.36",
+        "Mozilla/5.0 (SMART-TV; Linux; Tizen 6.0) AppleWebKit/537.36 (KHTML, like Gecko) SamsungBrowser/4.0 "
+        "Chrome/76.0.3809.146 TV Safari/537.36",
+        "Mozilla/5.0 (PlayStation; PlayStation 5/6.50) AppleWebKit/605.1.15 (KHTML, like Gecko)",
+        "Mozilla/5.0 (Linux; Android 9; KFTRWI) AppleWebKit/537.36 (KHTML, like Gecko) Silk/124.2.4 like "
+        "Chrome/124.0.6367.179 Safari/537.36",
+        "Roku/DVP-12.5 (12.5.0.4178-46)",
+        "AppleCoreMedia/1.0.0.21F79 (iPhone; U; CPU OS 17_5 like Mac OS X; en_us)",
+        "Podcasts/1575.1.1 CFNetwork/1496.0.7 Darwin/23.5.0",
+        "Spotify/8.9.42 iOS/17.5 (iPhone15,2)",
+        "VLC/3.0.20 LibVLC/3.0.20",
+        "TuneIn Radio/30.3; iPhone15,2; iOS/17.5",
     ],
 )
 def test_default_lets_people_through(user_agent: str) -> None:
