@@ -1,7 +1,7 @@
 """Recall on bots and false positives on people, per collection, for botguard and its peers in one
 run; then the leave-one-collection-out figures of botguard's default detector.
 
-    python benchmarks/accuracy.py [DATA_DIR] [--markdown] [--misses NAME] [--no-loco] [--thresholds]
+    python benchmarks/accuracy.py [DATA_DIR] [--markdown] [--misses NAME] [--no-loco] [--thresholds] [--loco-misses]
 
 Arguments:
     DATA_DIR: the labelled corpus (`ua-*.tsv` or `ua-*.tsv.gz`); default `benchmarks/data/`, the
@@ -12,6 +12,8 @@ Arguments:
         a few minutes).
     --thresholds: also print the leave-one-collection-out shares for a grid of thresholds around
         the shipped pair, from the same folds: how the pair in the model was chosen.
+    --loco-misses: also print what the default detector gets wrong leaving each collection out
+        (each fold's bots missed and people flagged), the errors the figures to quote count.
 
 A row's `source` lists every collection that labels the string, so a string counts in each of
 them. In the first two tables, botguard's default detector is the shipped one, trained on every
@@ -23,7 +25,9 @@ rebuilt, weights and known words, from every row that the collection does not li
 on the rows it does; a public list written from the collection's strings (isbot's patterns for
 isbot's fixtures, crawler-user-agents' for its instances) is left out of that fold too. Those are
 the figures to quote. Attack probes (`yauaa/UserAgents#hacker`) are reported apart from the other
-bots. isbot and crawlerdetect are measured on the same rows.
+bots. isbot and crawlerdetect are measured on the same rows. Under the table, the errors of those
+folds by the shape of the string (each string once): a bare token (`Name/version`, one word), a
+browser's string (`Mozilla/…`) with something added or changed, or anything else.
 """
 
 from __future__ import annotations
@@ -38,7 +42,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "scripts"))
 
 from benchmarks._peers import DEFAULT_DATA, all_detectors, load_corpus  # noqa: E402
-from botguard._detector import load_model  # noqa: E402
+from botguard._detector import is_bare_token, load_model  # noqa: E402
 
 USED_TO_WRITE = ("isbot/", "monperrus/")
 # The public lists written from a collection's strings: left out of the folds that leave it out.
@@ -138,6 +142,32 @@ def _print_thresholds(weighed: dict[tuple[str, int], list[Any]], shipped: tuple[
     _print_table("Leave one collection out, for other thresholds (share flagged):", head, lines, markdown)
 
 
+ERROR_SHAPES = ("bare tokens", "browser strings", "others")
+
+
+def _error_shape(user_agent: str) -> str:
+    low = user_agent.strip().lower()
+    if is_bare_token(low):
+        return "bare tokens"
+    return "browser strings" if low.startswith("mozilla/") else "others"
+
+
+def _loco_errors(
+    loco: dict[tuple[str, int], list[bool]], bots: list[tuple[list[str], str]], humans: list[tuple[list[str], str]]
+) -> dict[str, set[str]]:
+    """The distinct strings the folds got wrong, by kind: "bots" missed (probes apart), "probes"
+    missed, "people" flagged."""
+    errors: dict[str, set[str]] = {"bots": set(), "probes": set(), "people": set()}
+    for (source, label), hits in loco.items():
+        rows = [ua for sources, ua in (bots if label else humans) if source in sources]
+        kind = ("probes" if source == PROBES else "bots") if label else "people"
+        errors[kind].update(ua for ua, hit in zip(rows, hits) if hit != bool(label))
+    return errors
+
+
+ERROR_LABELS = {"bots": "bots missed", "probes": "attack probes missed", "people": "people flagged"}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("data", nargs="?", type=Path, default=DEFAULT_DATA)
@@ -145,6 +175,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--misses", metavar="NAME")
     parser.add_argument("--no-loco", action="store_true")
     parser.add_argument("--thresholds", action="store_true")
+    parser.add_argument("--loco-misses", action="store_true")
     args = parser.parse_args(argv)
     bots, humans = load_corpus(args.data)
     detectors, missing = all_detectors()
@@ -226,6 +257,19 @@ def main(argv: list[str] | None = None) -> int:
         )
         print("\nLoose labels: " + "; ".join(f"{source}: {why}" for source, why in LOOSE.items()) + ".")
         print(f"Targets missed: {', '.join(missed) if missed else 'none'}.")
+        title = "Leaving each collection out, the errors by the shape of the string (each string once):"
+        print(f"\n{title}\n" if args.markdown else title)  # a Markdown list needs blank lines around it
+        for kind, found in _loco_errors(loco, bots, humans).items():
+            shapes = Counter(map(_error_shape, found))
+            each = ", ".join(f"{shapes[shape]} {shape}" for shape in ERROR_SHAPES if shapes[shape])
+            print(f"{'-' if args.markdown else ' '} {ERROR_LABELS[kind]} ({len(found)} strings): {each or 'none'}.")
+        if args.loco_misses:
+            for (source, label), hits in loco.items():
+                rows = [ua for sources, ua in (bots if label else humans) if source in sources]
+                wrong = [ua for ua, hit in zip(rows, hits) if hit != bool(label)]
+                print(f"\n{source}, leaving it out: {'bots missed' if label else 'people flagged'} ({len(wrong)})")
+                for ua in wrong:
+                    print(f"  {ua}")
         if args.thresholds:
             _print_thresholds(weighed, shipped_pair, args.markdown)
 
