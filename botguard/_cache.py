@@ -13,6 +13,7 @@ import hashlib
 import re
 import threading
 import weakref
+from array import array
 from collections import OrderedDict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -82,6 +83,15 @@ KEY_LIMIT: Final = MAX_UA_CHARS
 ENTRY_BYTES: Final = 1536
 # The phones' keys (`phone_key`) kept as found a person's; past this many, forgotten at once.
 PHONES_LIMIT: Final = 4096
+# A value answered from its raw bytes (a major browser's exact string, a phone already found a
+# person's) is stored on its second sighting, not its first: answering it again is one match of
+# its bytes, while storing it costs an insert, an eviction and a key kept alive, and a flood of
+# strings sent once (the cache-busting attack) would otherwise spend that on every request and push
+# out the entries that real traffic repeats. `_SEEN` holds the hash of the last such value sent in
+# each slot (a doorkeeper, as cache admission policies call it); a race or a collision only costs
+# another sighting.
+SEEN_SLOTS: Final = 16384
+_SEEN: Final = array("q", bytes(8 * SEEN_SLOTS))
 
 # One lock for every cache and the counters: a `VerdictLRU` changed by two threads at once loses its
 # order, and the critical sections are a dict lookup long, so one lock costs less than the
@@ -197,7 +207,9 @@ def cached_explanation(config: Config, cache: VerdictLRU, raw: str | bytes, coun
 
     Explanations are cached rather than bare verdicts, so a block can be logged with its rule at
     no extra cost; they are small, shared and immutable. A decision is stored unless it is
-    uncertain (see `SearchBudget`), and timed for `decision_timing`.
+    uncertain (see `SearchBudget`), and timed for `decision_timing`; a value answered from its
+    raw bytes alone (a major browser's exact string, a phone already found a person's) is stored
+    from its second sighting on (`_SEEN`) and not timed.
 
     Under a flood of new User-Agents the miss below is every request's path, and each Python call
     on it costs a server several times what it costs in a loop (its code and data are cold
@@ -214,7 +226,6 @@ def cached_explanation(config: Config, cache: VerdictLRU, raw: str | bytes, coun
             return found
     if type(raw) is bytes and len(raw) <= KEY_LIMIT:
         key: CacheKey = raw
-        start = perf_counter()
         passes = config._passes
         if (
             passes is not None
@@ -226,22 +237,36 @@ def cached_explanation(config: Config, cache: VerdictLRU, raw: str | bytes, coun
         ):
             # A major browser's exact string, or a phone's whose other versions were found a
             # person's (`phone_key`, inline), where only the built-in list speaks: what `judge`
-            # would answer, without decoding the value or calling the list.
-            found = NO_MATCH
-        else:
-            head = raw.strip(_ASCII_WHITESPACE_BYTES)
-            try:
-                text = head.decode("utf-8")
-            except UnicodeDecodeError:
-                text = head.decode("latin-1")
-            found = judge(config, text)
-            # A phone's string found a person's: its key (bound when `passes` matched with groups)
-            # is remembered.
-            if found is NO_MATCH and passes is not None and shape is not None:
-                passed = config._passed
-                if len(passed) >= PHONES_LIMIT:
-                    passed.clear()  # a flood of new models: start again, bounded
-                passed.add(phone)
+            # would answer, without decoding the value or calling the list. Answered from its
+            # bytes, it is stored from its second sighting on (`_SEEN`) and not timed.
+            seen = hash(raw)
+            slot = seen & (SEEN_SLOTS - 1)
+            again = _SEEN[slot] == seen
+            if not again:
+                _SEEN[slot] = seen
+            with _lock:
+                _counts[1] += 1
+                if again:
+                    cache[raw] = NO_MATCH
+                    if len(cache) > cache.maxsize:
+                        cache.popitem(last=False)
+                if counts is not None:
+                    counts[NO_MATCH.verdict] += 1
+            return NO_MATCH
+        start = perf_counter()
+        head = raw.strip(_ASCII_WHITESPACE_BYTES)
+        try:
+            text = head.decode("utf-8")
+        except UnicodeDecodeError:
+            text = head.decode("latin-1")
+        found = judge(config, text)
+        # A phone's string found a person's: its key (bound when `passes` matched with groups)
+        # is remembered.
+        if found is NO_MATCH and passes is not None and shape is not None:
+            passed = config._passed
+            if len(passed) >= PHONES_LIMIT:
+                passed.clear()  # a flood of new models: start again, bounded
+            passed.add(phone)
     else:  # text, or a long value: cached under a digest, where it may be
         key = cache_key(raw)
         if key is not raw:

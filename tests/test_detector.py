@@ -21,7 +21,7 @@ from botguard import Config, Verdict, classify, explain
 from botguard._detector import (
     MODEL_FILE, Detector, distinct, is_bare_token, load_model, shape_features, text_features, word_features, words_of,
 )
-from botguard._cache import PHONES_LIMIT, cached_explanation, phone_key, verdict_cache
+from botguard._cache import PHONES_LIMIT, cache_info, cached_explanation, decision_timing, phone_key, verdict_cache
 from botguard._judge import NO_MATCH
 from botguard._patterns import normalize_user_agent
 from botguard._rulesets import CATEGORIES, builtin_ruleset, default_detector
@@ -453,6 +453,38 @@ def test_a_phones_other_versions_are_answered_from_the_raw_bytes_once_one_was_fo
     bot_shape = config._passes(_phone("GPTBot", "131.0.9.9").encode())
     assert bot_shape is not None and phone_key(bot_shape) not in config._passed
     assert classify(_phone("GPTBot", "131.0.9.9").encode()) is Verdict.BOT
+
+
+def _chrome(version: str) -> bytes:
+    return f"Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/{version} Safari/537.36".encode()
+
+
+def test_a_browsers_exact_string_is_stored_from_its_second_sighting_on() -> None:
+    config = Config()
+    cache = verdict_cache(config)
+    browser = _chrome("120.0.6099.4242")
+    before, timed = cache_info(), sum(decision_timing().counts)
+    assert cached_explanation(config, cache, browser) is NO_MATCH
+    assert browser not in cache  # seen once: answered, counted as a miss, not stored
+    assert cached_explanation(config, cache, browser) is NO_MATCH
+    assert browser in cache  # seen again: stored
+    assert cached_explanation(config, cache, browser) is NO_MATCH
+    after = cache_info()
+    assert (after.misses - before.misses, after.hits - before.hits) == (2, 1)
+    assert sum(decision_timing().counts) == timed  # one match of its bytes: not timed
+
+
+def test_a_flood_of_browser_strings_sent_once_leaves_the_cache_to_what_repeats() -> None:
+    config = Config(cache_size=8)
+    cache = verdict_cache(config)
+    bot, phone = b"Scrapy/2.11 (+https://scrapy.org)", _phone("Zqx-Phone 8", "120.0.0.1").encode()
+    assert cached_explanation(config, cache, bot).verdict is Verdict.BOT  # judged: stored at once
+    assert cached_explanation(config, cache, phone).verdict is Verdict.NONE
+    for n in range(1000):  # the cache-busting attack, in the format that is answered from its bytes
+        assert cached_explanation(config, cache, _chrome(f"120.0.{n}.7")) is NO_MATCH
+        # A phone already found a person's, with a version never seen: answered from its bytes too.
+        assert cached_explanation(config, cache, _phone("Zqx-Phone 8", f"121.0.{n}.7").encode()) is NO_MATCH
+    assert list(cache) == [bot, phone]
 
 
 def test_what_is_remembered_of_phones_is_bounded() -> None:
