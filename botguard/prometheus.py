@@ -47,7 +47,10 @@ _REQUESTS_HELP: Final = (
 _HITS_HELP: Final = "User-Agent verdicts found in a verdict cache."
 _MISSES_HELP: Final = "User-Agent verdicts decided by the rules (not in a verdict cache)."
 _RELOADS_HELP: Final = "Config reloads by result (changed, unchanged, failed)."
-_DECISION_HELP: Final = "Time to decide a User-Agent that was not in the verdict cache (the miss path)."
+_DECISION_HELP: Final = (
+    "Time to decide a User-Agent that was not in the verdict cache (the miss path), "
+    "but for one answered from its raw bytes alone (a major browser's exact string)."
+)
 
 
 class BotguardCollector(Collector):
@@ -57,8 +60,9 @@ class BotguardCollector(Collector):
 
     Metrics: `botguard_requests_total{verdict,action}`, `botguard_cache_hits_total`,
     `botguard_cache_misses_total`, `botguard_config_reloads_total{result}`, and the histogram
-    `botguard_decision_seconds` (time to decide a User-Agent that was not in the cache). The
-    numbers are this process's; for several workers see `register()`.
+    `botguard_decision_seconds` (time to decide a User-Agent that was not in the cache, but for one
+    answered from its raw bytes alone). The numbers are this process's; for several workers see
+    `register()`.
     """
 
     def register(self, registry: CollectorRegistry = REGISTRY) -> BotguardCollector:
