@@ -481,9 +481,9 @@ def test_a_flood_of_browser_strings_sent_once_leaves_the_cache_to_what_repeats()
     assert cached_explanation(config, cache, bot).verdict is Verdict.BOT  # judged: stored at once
     assert cached_explanation(config, cache, phone).verdict is Verdict.NONE
     for n in range(1000):  # the cache-busting attack, in the format that is answered from its bytes
-        assert cached_explanation(config, cache, _chrome(f"120.0.{n}.7")) is NO_MATCH
+        assert cached_explanation(config, cache, _chrome(f"120.0.{n}.77977")) is NO_MATCH
         # A phone already found a person's, with a version never seen: answered from its bytes too.
-        assert cached_explanation(config, cache, _phone("Zqx-Phone 8", f"121.0.{n}.7").encode()) is NO_MATCH
+        assert cached_explanation(config, cache, _phone("Zqx-Phone 8", f"121.0.{n}.77977").encode()) is NO_MATCH
     assert list(cache) == [bot, phone]
 
 
