@@ -14,7 +14,7 @@ import pytest
 pytest.importorskip("falcon")
 
 from tests.apps.falcon_app import GOOGLE_IP, AsyncHome, Home, wsgi_app  # noqa: E402
-from tests.support.servers import free_port, raw_request, serve, serve_uvicorn  # noqa: E402
+from tests.support.servers import free_port, raw_request, serve, serve_gunicorn, serve_uvicorn  # noqa: E402
 from tests.support.wsgi_harness import serve_wsgiref, two_user_agents  # noqa: E402
 
 from tests.support.agents import CHROME, GOOGLEBOT_COMPATIBLE as GOOGLEBOT
@@ -96,17 +96,13 @@ def test_falcons_own_test_client(kind: str) -> None:
     assert client.simulate_get("/", headers={"User-Agent": "Scrapy/2.11"}).status_code == 403
 
 
-@contextlib.contextmanager
-def _example(server: str) -> Iterator[str]:
-    port = free_port()
+def _example(server: str) -> contextlib.AbstractContextManager[str]:
     if server == "uvicorn":
-        argv = [sys.executable, "-m", "uvicorn", "examples.falcon_app:asgi_app", "--port", str(port), "--log-level", "warning"]
-    elif server == "gunicorn":
-        argv = [sys.executable, "-m", "gunicorn", "examples.falcon_app:app", "-b", f"127.0.0.1:{port}", "--threads", "4"]
-    else:  # the script, as its docstring runs it
-        argv = [sys.executable, "examples/falcon_app.py", "127.0.0.1", str(port)]
-    with serve(argv, port) as url:
-        yield url
+        return serve_uvicorn("examples.falcon_app:asgi_app")
+    if server == "gunicorn":
+        return serve_gunicorn("examples.falcon_app:app")
+    port = free_port()  # the script, as its docstring runs it
+    return serve([sys.executable, "examples/falcon_app.py", "127.0.0.1", str(port)], port)
 
 
 @pytest.mark.parametrize("server", ["uvicorn", "gunicorn", "script"])

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import random
-import sys
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -18,7 +17,7 @@ from botguard import BotGuardMiddleware, BotGuardWSGIMiddleware, Config, ConfigE
 from tests.support.asgi_harness import http_scope, ua_headers
 from tests.support.asgi_harness import ok_app as asgi_ok_app
 from tests.support.asgi_harness import run as run_asgi
-from tests.support.servers import free_port, serve
+from tests.support.servers import serve_gunicorn
 from tests.support.wsgi_harness import (
     call,
     environ_for,
@@ -213,9 +212,7 @@ def _served(server: str, app_path: str) -> Any:
     if server == "werkzeug":
         module, attr = app_path.split(":")
         return serve_werkzeug(getattr(__import__(module, fromlist=[attr]), attr))
-    port = free_port()
-    argv = [sys.executable, "-m", "gunicorn", app_path, "-b", f"127.0.0.1:{port}", "--threads", "4", "--log-level", "warning"]
-    return serve(argv, port)
+    return serve_gunicorn(app_path)
 
 
 @pytest.mark.parametrize("server", MERGING_SERVERS)

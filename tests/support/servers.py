@@ -93,6 +93,15 @@ def serve_uvicorn(app: str, *extra: str, env: dict[str, str] | None = None, host
         yield base
 
 
+@contextlib.contextmanager
+def serve_gunicorn(app: str, *extra: str) -> Iterator[str]:
+    """Serve the WSGI app `module:attr` with a real gunicorn on 127.0.0.1: one worker, four threads."""
+    port = free_port()
+    argv = [sys.executable, "-m", "gunicorn", app, "-b", f"127.0.0.1:{port}", "--threads", "4", "--log-level", "warning", *extra]
+    with serve(argv, port) as base:
+        yield base
+
+
 def stop(proc: subprocess.Popen[Any]) -> None:
     """End a server or browser process: politely, then for good after 10 s; close its output."""
     proc.terminate()
