@@ -35,6 +35,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections import Counter, defaultdict
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -152,16 +153,21 @@ def _error_shape(user_agent: str) -> str:
     return "browser strings" if low.startswith("mozilla/") else "others"
 
 
-def _loco_errors(
+def _fold_errors(
     loco: dict[tuple[str, int], list[bool]], bots: list[tuple[list[str], str]], humans: list[tuple[list[str], str]]
-) -> dict[str, set[str]]:
+) -> Iterator[tuple[str, int, list[str]]]:
+    """Each fold's collection, label, and the strings it got wrong (bots missed or people flagged)."""
+    for (source, label), hits in loco.items():
+        rows = [ua for sources, ua in (bots if label else humans) if source in sources]
+        yield source, label, [ua for ua, hit in zip(rows, hits) if hit != bool(label)]
+
+
+def _loco_errors(folds: Iterable[tuple[str, int, list[str]]]) -> dict[str, set[str]]:
     """The distinct strings the folds got wrong, by kind: "bots" missed (probes apart), "probes"
     missed, "people" flagged."""
     errors: dict[str, set[str]] = {"bots": set(), "probes": set(), "people": set()}
-    for (source, label), hits in loco.items():
-        rows = [ua for sources, ua in (bots if label else humans) if source in sources]
-        kind = ("probes" if source == PROBES else "bots") if label else "people"
-        errors[kind].update(ua for ua, hit in zip(rows, hits) if hit != bool(label))
+    for source, label, wrong in folds:
+        errors[("probes" if source == PROBES else "bots") if label else "people"].update(wrong)
     return errors
 
 
@@ -259,14 +265,13 @@ def main(argv: list[str] | None = None) -> int:
         print(f"Targets missed: {', '.join(missed) if missed else 'none'}.")
         title = "Leaving each collection out, the errors by the shape of the string (each string once):"
         print(f"\n{title}\n" if args.markdown else title)  # a Markdown list needs blank lines around it
-        for kind, found in _loco_errors(loco, bots, humans).items():
+        folds = list(_fold_errors(loco, bots, humans))
+        for kind, found in _loco_errors(folds).items():
             shapes = Counter(map(_error_shape, found))
             each = ", ".join(f"{shapes[shape]} {shape}" for shape in ERROR_SHAPES if shapes[shape])
             print(f"{'-' if args.markdown else ' '} {ERROR_LABELS[kind]} ({len(found)} strings): {each or 'none'}.")
         if args.loco_misses:
-            for (source, label), hits in loco.items():
-                rows = [ua for sources, ua in (bots if label else humans) if source in sources]
-                wrong = [ua for ua, hit in zip(rows, hits) if hit != bool(label)]
+            for source, label, wrong in folds:
                 print(f"\n{source}, leaving it out: {'bots missed' if label else 'people flagged'} ({len(wrong)})")
                 for ua in wrong:
                     print(f"  {ua}")

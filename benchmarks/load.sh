@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Throughput of a bare Starlette app vs the same app behind botguard, under a real uvicorn on
 # 127.0.0.1, driven by wrk in alternation (bare, guarded, bare, guarded, ...) so that both see the
-# same machine noise. Three scenarios: (a) one browser User-Agent repeated (cache hits); (b) a new
+# same machine noise. Four scenarios: (a) one browser User-Agent repeated (cache hits); (b) a new
 # User-Agent on every request (every request a miss: the cache-busting attack), in a major browser's
 # exact format with a version never seen; (c) the same attack with a phone's full string naming its
 # model, with a version never seen (unique_ua.lua with UA_FORM=device: the whole detector decides
