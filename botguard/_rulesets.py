@@ -129,8 +129,9 @@ def _load_json(name: str) -> dict[str, Any]:
 
 def default_rules() -> tuple[Rule, ...]:
     """The default list in priority order: the scanner names and botguard's named rules (which
-    decide alone), crawler-user-agents, isbot, botguard's generic rules (which the detector weighs),
-    then the attack-probe patterns (which decide alone, run apart behind their own gate)."""
+    decide alone), crawler-user-agents, isbot, botguard's generic rules, Crawler-Detect's patterns
+    (which the detector weighs), then the attack-probe patterns (which decide alone, run apart
+    behind their own gate)."""
     from .rules import botguard as own
     from .rules import probes
 
@@ -152,6 +153,10 @@ def default_rules() -> tuple[Rule, ...]:
             add(pattern, "isbot", own.ISBOT_CATEGORIES.get(pattern, "other"))
     for pattern, category in own.GENERIC:
         add(pattern, own.SOURCE, category)
+    # Last of the lists: the detector asks more of its matches (`rules.botguard.LIST_MARGINS`).
+    for pattern in _load_json("crawlerdetect.json")["patterns"]:
+        if pattern not in own.DROPPED:
+            add(pattern, "crawlerdetect", own.category_of_pattern(pattern))
     for pattern in probes.PROBES:
         add(pattern, own.SOURCE, "probe")
     return tuple(rules)

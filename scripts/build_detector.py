@@ -19,10 +19,11 @@ extra); the package does not.
 
 The two thresholds are constants on the model's log-odds, not fitted: with a rule, the sum must
 reach `THRESHOLD_RULE` (the rule's own weight counts, so a rule decides unless the words speak
-against it); words alone must reach `THRESHOLD_WORDS`. A threshold fitted to the training rows
-would be worthless: the model separates the rows it was fitted on almost perfectly, so the
-people's scores there say nothing about people it has not seen. The constants were chosen once,
-looking at the leave-one-collection-out results of a few candidate pairs (`benchmarks/accuracy.py`).
+against it), plus its list's margin in `RULE_MARGINS`; words alone must reach `THRESHOLD_WORDS`.
+A threshold fitted to the training rows would be worthless: the model separates the rows it was
+fitted on almost perfectly, so the people's scores there say nothing about people it has not
+seen. The constants were chosen once, looking at the leave-one-collection-out results of a few
+candidates (`benchmarks/accuracy.py`).
 """
 
 from __future__ import annotations
@@ -51,6 +52,9 @@ MIN_COUNT = 2  # features in fewer training rows are left out
 DIGITS = 3  # weights are rounded to this many decimals; smaller ones are dropped
 THRESHOLD_RULE = 1.0
 THRESHOLD_WORDS = 3.5
+# What a list's rule must reach above THRESHOLD_RULE. Crawler-Detect writes its patterns to run
+# after its exclusions have deleted a browser's own tokens; botguard runs them on the whole string.
+RULE_MARGINS = {"crawlerdetect": 1.0}
 
 Features = list[list[str]]
 
@@ -130,6 +134,7 @@ def fit(features: Features, labels: Sequence[int], known: set[bytes]) -> dict[st
         "(its own weight and its affixes'), the weights of affixes (for words never seen), of rules and of the "
         "string's shape (unknown words by place included), and the two thresholds",
         "threshold_rule": THRESHOLD_RULE,
+        "rule_margins": RULE_MARGINS,
         "threshold_words": THRESHOLD_WORDS,
         # Every known word, its score even when it is 0: a word missing here counts as unknown.
         "words": {

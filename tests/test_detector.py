@@ -161,6 +161,20 @@ def test_a_detector_can_be_built_from_another_model() -> None:
     assert found is not None and found.source == "model" and found.pattern.endswith(": zqxwvy +5.00")
 
 
+def test_a_crawler_detect_pattern_must_clear_the_rule_threshold_by_its_lists_margin() -> None:
+    # "AngleSharp" (a .NET HTML parser) is named by Crawler-Detect's list only; with no weights
+    # but the list's, the sum is that weight, and the list's margin decides.
+    text = "AngleSharp/1.1"
+    rule = default_detector().weigh(text)
+    assert rule.with_rule and rule.margin == load_model()["rule_margins"]["crawlerdetect"] > 0
+    base = {"words": {}, "affixes": {}, "rules": {"g:crawlerdetect": 1.5}, "threshold_rule": 1.0, "threshold_words": 9.0}
+    found = default_detector(base)(text)
+    assert found is not None and found.source == "crawlerdetect"
+    assert default_detector({**base, "rule_margins": {"crawlerdetect": 1.0}})(text) is None
+    weighed = default_detector({**base, "rule_margins": {"crawlerdetect": 1.0}}).weigh(text)
+    assert (weighed.score, weighed.margin) == (1.5, 1.0) and not weighed.blocks(1.0, 9.0) and weighed.blocks(0.5, 9.0)
+
+
 def test_an_unknown_token_appended_to_a_browser_string_weighs_for_a_tool() -> None:
     # The same unseen word weighs more at the end of a browser's string than inside it.
     detect = _shipped()

@@ -55,13 +55,13 @@ def test_kong_rules_are_case_sensitive_like_pcre() -> None:
 
 
 def test_default_list_records_its_sources() -> None:
-    for name in ("crawler_user_agents.json", "isbot.json"):
+    for name in ("crawler_user_agents.json", "isbot.json", "crawlerdetect.json"):
         data = json.loads(resources.files("botguard.rules").joinpath(name).read_text("utf-8"))
         assert data["version"] and data["license"] in ("MIT", "Unlicense") and data["source"].startswith("https://")
-    for name in ("LICENSE-crawler-user-agents.txt", "LICENSE-isbot.txt"):
+    for name in ("LICENSE-crawler-user-agents.txt", "LICENSE-isbot.txt", "LICENSE-crawlerdetect.txt"):
         assert resources.files("botguard.rules").joinpath(name).read_text("utf-8").strip()
     rules = builtin_ruleset("default").rules
-    assert {r.source for r in rules} == {"botguard", "crawler-user-agents", "isbot"}
+    assert {r.source for r in rules} == {"botguard", "crawler-user-agents", "isbot", "crawlerdetect"}
     assert [r.index for r in rules] == list(range(len(rules)))
     assert all(r.category in CATEGORIES for r in rules)
 

@@ -2,13 +2,15 @@
 that keep people's browsers out of them, and the category of each source's patterns.
 
 All patterns are matched case-insensitively against the User-Agent, first match wins, in this
-order: `NAMED`, crawler-user-agents, isbot, `GENERIC`. Named rules come first so that the rule
-that decides, and so its category, is the most specific one known.
+order: `NAMED`, crawler-user-agents, isbot, `GENERIC`, Crawler-Detect. Named rules come first so
+that the rule that decides, and so its category, is the most specific one known.
 
 Licence: MIT, like botguard.
 """
 
 from __future__ import annotations
+
+import re
 
 SOURCE = "botguard"
 
@@ -43,6 +45,20 @@ CUA_CATEGORIES: dict[str, str] = {
 def category_of_entry(pattern: str, tags: list[str]) -> str:
     """The botguard category of a crawler-user-agents entry: `CUA_CATEGORIES`, else from its tags."""
     return CUA_CATEGORIES.get(pattern) or category_of_tags(tags)
+
+
+def category_of_pattern(pattern: str) -> str:
+    """The botguard category of a pattern without tags (Crawler-Detect's): that of its first word in
+    `WORD_CATEGORIES` (lookarounds, which name what the pattern must not match, left out), else
+    "other". Never "search" or "ai": a site admitting those admits all they hold, so they name
+    only what botguard's own rules and crawler-user-agents' tags say is a search engine or an AI
+    crawler ("Google Search Console" is a tool, "Accoona-AI-Agent" a 2006 search engine)."""
+    plain = re.sub(r"\(\?<?[!=][^)]*\)", " ", pattern.lower())
+    for word in re.findall(r"[a-z]+", plain):
+        found = WORD_CATEGORIES.get(word)
+        if found is not None and found not in ("search", "ai"):
+            return found
+    return "other"
 
 
 def category_of_tags(tags: list[str]) -> str:
@@ -241,6 +257,19 @@ DROPPED: dict[str, str] = {
     r"^\w+/\d\.\d\s\([\w@]+\)$": "a bare Name/version is no evidence",
     r"\b\w+/1\.0;": "the Name/1.0; of feature phones (SAMSUNG-GT-S8530/1.0;)",
     r"^[^ ]{50,}$": "TVs and set-top boxes write long strings without spaces",
+    # Crawler-Detect: a bot word anywhere inside any word, meant to run after its exclusions have
+    # deleted a browser's own tokens. Without them it takes "cron" in Chrome's network stack
+    # (Cronet) and "reader" in Kobo eReader for a bot; the model weighs words and their affixes.
+    r"[a-z0-9\-_]*(bot|crawl|headless|archiver|transcoder|spider|uptime|validator|fetcher|cron|checker|reader"
+    r"|extractor|monitoring|analyzer|scraper)": "bot words inside any word, without the exclusions it needs",
+    # Crawler-Detect: mail clients and office apps. They fetch a message's images, or a link a
+    # person opened in a document, for the person reading it (`PERSON_WORDS` has mail clients);
+    # refused, the person's click fails.
+    **dict.fromkeys(
+        (r"^Mail\/", "Airmail", "Canary%20Mail", r"MacOutlook\/", "Microsoft Outlook", "Outlook-Express",
+         "Outlook-iOS", r"Polymail\/", "Microsoft Office", r"Excel\/", r"PowerPoint\/", "Apache OpenOffice"),
+        "a mail client or an office app, fetching for the person reading",
+    ),
 }
 
 # Categories for isbot's patterns (isbot has none); unlisted ones are "other".
