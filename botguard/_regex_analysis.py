@@ -134,6 +134,24 @@ def _required(items: list[tuple[Any, Any]]) -> tuple[str, ...] | None:
     return best
 
 
+# A pattern that is one ASCII literal: characters that are not regex syntax, escaped punctuation,
+# and at most a `^` before and a `$` after. Nine in ten of the built-in list's patterns are.
+_PLAIN = regex.compile(r"(\^?)((?:[^\\.^$*+?{}\[\]|()\x80-\U0010ffff]|\\[^A-Za-z0-9\x80-\U0010ffff])+)(\$?)")
+_ESCAPE = regex.compile(r"\\(.)")
+_KINDS = {(False, False): "any", (True, False): "prefix", (False, True): "suffix", (True, True): "exact"}
+
+
+def plain_form(pattern: str) -> LiteralForm | None:
+    """The form of a pattern that is one ASCII literal (`_PLAIN`), read without parsing; None for
+    any other. `literal_forms` gives the same answer the long way (a test holds it)."""
+    found = _PLAIN.fullmatch(pattern)
+    if found is None:
+        return None
+    begins, body, ends = found.groups()
+    literal = _ESCAPE.sub(r"\1", body) if "\\" in body else body
+    return LiteralForm(_KINDS[bool(begins), bool(ends)], (literal.lower(),))
+
+
 # Remembered: the built-in list's engine and its long-value scan both read every rule's form.
 @functools.lru_cache(maxsize=4096)
 def literal_forms(pattern: str) -> LiteralForm:
@@ -143,6 +161,14 @@ def literal_forms(pattern: str) -> LiteralForm:
         literal_forms(r"^curl")         # LiteralForm(kind='prefix', literals=('curl',))
         literal_forms(r"(?<! cu)bots?")  # LiteralForm(kind='regex', literals=('bot',))
     """
+    # Most patterns are plain literals: reading them off the text spares the parser (about 30 ms
+    # of the default list's cold start).
+    plain = plain_form(pattern)
+    return plain if plain is not None else parsed_forms(pattern)
+
+
+def parsed_forms(pattern: str) -> LiteralForm:
+    """`literal_forms` read off `re`'s parse tree, for any pattern."""
     if _sre_parse is None:  # pragma: no cover
         return LiteralForm("regex", ())
     try:
