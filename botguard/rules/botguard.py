@@ -267,7 +267,8 @@ DROPPED: dict[str, str] = {
     # refused, the person's click fails.
     **dict.fromkeys(
         (r"^Mail\/", "Airmail", "Canary%20Mail", r"MacOutlook\/", "Microsoft Outlook", "Outlook-Express",
-         "Outlook-iOS", r"Polymail\/", "Microsoft Office", r"Excel\/", r"PowerPoint\/", "Apache OpenOffice"),
+         "Outlook-iOS", r"Polymail\/", "Microsoft Office", r"Excel\/", r"PowerPoint\/", r"Word\/",
+         "Apache OpenOffice"),
         "a mail client or an office app, fetching for the person reading",
     ),
 }
