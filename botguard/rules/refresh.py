@@ -4,6 +4,7 @@
     pip install -U crawlerdetect                # the PyPI port of JayBizzle/Crawler-Detect's lists
     (cd "$(mktemp -d)" && npm pack isbot && tar xzf isbot-*.tgz && echo "$PWD/package")
     python -m botguard.rules.refresh --isbot DIR_PRINTED_ABOVE
+    python scripts/build_detector.py            # the model weighs the lists' rules: rebuild it
     python benchmarks/accuracy.py               # then measure before committing the new lists
 
 Arguments:
