@@ -21,17 +21,17 @@ The order of a decision:
    word itself and its first four and last three or four letters (so "…bot", "…spider", "craw…"
    carry weight in names never seen);
    the first rule of the public lists that matches (crawler-user-agents, isbot, botguard's
-   generic shapes, Crawler-Detect) weighs as one more feature, by pattern and by list. The shape of the whole
-   string weighs too (whether it starts as a browser's does, its length, how many tokens, a
-   URL or an e-mail address in it), and so do the words the training never saw, by where they
-   stand (first, last, inside: each place once) and whether the string is browser-shaped. No
-   piece of evidence counts twice, so a token repeated by a proxy cannot pile up. An unknown token
-   appended to a browser's string is evidence of a tool, an unknown model name inside a phone's
-   is not. A rule decides only when the sum, its own weight included, reaches the model's
-   threshold: a weak rule inside a string that speaks for a person does not. Crawler-Detect's
-   patterns, written to run after its exclusions have deleted a browser's own tokens, must clear
-   it by a margin (`rule_margins`). Without a rule, the
-   evidence must reach a higher threshold. A bare token (`Name/version`, a single word) gets no
+   generic shapes, Crawler-Detect) weighs as one more feature, by pattern and by list. The shape
+   of the whole string weighs too (whether it starts as a browser's does, its length, how many
+   tokens, a URL or an e-mail address in it), and so do the words the training never saw, by
+   where they stand (first, last, inside: each place once) and whether the string is
+   browser-shaped. No piece of evidence counts twice, so a token repeated by a proxy cannot pile
+   up. An unknown token appended to a browser's string is evidence of a tool, an unknown model
+   name inside a phone's is not. A rule decides only when the sum, its own weight included,
+   reaches the model's threshold: a weak rule inside a string that speaks for a person does not.
+   Crawler-Detect's patterns, written to run after its exclusions have deleted a browser's own
+   tokens, must clear it by a margin (`rule_margins`). Without a rule, the evidence must reach a
+   higher threshold. A bare token (`Name/version`, a single word) gets no
    weight from its shape (the model learns the shape's weights on every string, so its words are
    not blamed for the shape, but a person's player or a test client sends just that): only its
    word decides, and an unknown name weighs what its affixes weigh.
