@@ -8,6 +8,7 @@ import json
 import logging
 import re
 from importlib import resources
+from pathlib import Path
 
 import pytest
 import regex
@@ -65,6 +66,21 @@ def test_default_list_records_its_sources() -> None:
     assert {r.source for r in rules} == {"botguard", "crawler-user-agents", "isbot", "crawlerdetect"}
     assert [r.index for r in rules] == list(range(len(rules)))
     assert all(r.category in CATEGORIES for r in rules)
+
+
+def test_refresh_writes_crawler_detects_patterns_with_both_licences(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    pytest.importorskip("crawlerdetect", reason="the dev extra installs crawlerdetect")
+    from botguard.rules import refresh
+
+    monkeypatch.setattr(refresh, "HERE", tmp_path)
+    refresh.main(["--skip-crawler-user-agents", "--skip-crawlerdetect"])
+    assert list(tmp_path.iterdir()) == []  # both skipped, isbot not asked for: nothing written
+    refresh.refresh_crawlerdetect()
+    data = json.loads((tmp_path / "crawlerdetect.json").read_text("utf-8"))
+    assert data["license"] == "MIT" and data["source"].startswith("https://github.com/JayBizzle/Crawler-Detect")
+    assert len(data["patterns"]) > 1000 and all(isinstance(p, str) and p for p in data["patterns"])
+    licence = (tmp_path / "LICENSE-crawlerdetect.txt").read_text("utf-8")
+    assert "Mark Beech" in licence and licence.count("MIT License") == 2
 
 
 def test_every_default_rule_compiles() -> None:
