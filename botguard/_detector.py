@@ -289,7 +289,7 @@ class Detector:
 
     __slots__ = (
         "_search_gated", "_certain", "_probes", "_known", "_unknown", "_shape", "_form", "_rules",
-        "_t_rule", "_t_words", "_t_lists", "_person", "_self_declared", "_word_category", "well_formed",
+        "_t_rule", "_t_words", "_margins", "_person", "_self_declared", "_word_category", "well_formed",
         "formats_raw",
     )
 
@@ -324,7 +324,7 @@ class Detector:
         self._form = _Shape(self._shape)
         self._t_rule = float(model["threshold_rule"])
         # A list whose patterns are weaker evidence: its rule must clear the threshold by a margin.
-        self._t_lists = {source: self._t_rule + float(margin) for source, margin in model["rule_margins"].items()}
+        self._margins = {source: float(margin) for source, margin in model["rule_margins"].items()}
         self._t_words = float(model["threshold_words"])
         self._word_category = {word.encode("ascii"): category for word, category in word_categories.items()}
         # A match when the whole text is a major browser's string (ASCII: `\d` is 0-9 only).
@@ -370,7 +370,7 @@ class Detector:
         words = words_of(low)
         score = self._score(low, words)
         if rule is not None:
-            threshold = self._t_lists.get(rule.source, self._t_rule)
+            threshold = self._t_rule + self._margins.get(rule.source, 0.0)
             if score + self._rule_score(rule) >= threshold and not self._spoken_for(low, words):
                 return rule
             return None
@@ -407,7 +407,7 @@ class Detector:
         score = self._score(low, words)
         if rule is None:
             return Weighed(False, False, score, self._spoken_for(low, words))
-        margin = self._t_lists.get(rule.source, self._t_rule) - self._t_rule
+        margin = self._margins.get(rule.source, 0.0)
         return Weighed(False, True, score + self._rule_score(rule), self._spoken_for(low, words), margin)
 
     def _word_score(self, word: bytes) -> float:

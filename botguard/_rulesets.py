@@ -153,7 +153,7 @@ def default_rules() -> tuple[Rule, ...]:
             add(pattern, "isbot", own.ISBOT_CATEGORIES.get(pattern, "other"))
     for pattern, category in own.GENERIC:
         add(pattern, own.SOURCE, category)
-    # Last of the lists: the detector asks more of its matches (`rules.botguard.LIST_MARGINS`).
+    # Last of the lists: the detector asks more of its matches (the model's `rule_margins`).
     for pattern in _load_json("crawlerdetect.json")["patterns"]:
         if pattern not in own.DROPPED:
             add(pattern, "crawlerdetect", own.category_of_pattern(pattern))
