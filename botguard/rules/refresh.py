@@ -45,10 +45,15 @@ def refresh_crawler_user_agents() -> None:
             "patterns": [{"pattern": entry["pattern"], "tags": entry.get("tags", [])} for entry in data],
         },
     )
-    dist = metadata.distribution("crawler-user-agents")
-    licence = next((f for f in dist.files or () if f.name == "LICENSE"), None)
+    licence = _package_licence("crawler-user-agents")
     if licence is not None:
-        (HERE / "LICENSE-crawler-user-agents.txt").write_text(licence.read_text("utf-8"), encoding="utf-8")
+        (HERE / "LICENSE-crawler-user-agents.txt").write_text(licence, encoding="utf-8")
+
+
+def _package_licence(name: str) -> str | None:
+    """The text of the installed package `name`'s LICENSE file, or None when it ships none."""
+    found = next((f for f in metadata.distribution(name).files or () if f.name == "LICENSE"), None)
+    return None if found is None else found.read_text("utf-8")
 
 
 def refresh_crawlerdetect() -> None:
@@ -66,9 +71,7 @@ def refresh_crawlerdetect() -> None:
             "patterns": list(data),
         },
     )
-    dist = metadata.distribution("crawlerdetect")
-    licence = next((f for f in dist.files or () if f.name == "LICENSE"), None)
-    port = licence.read_text("utf-8").strip() if licence is not None else ""
+    port = (_package_licence("crawlerdetect") or "").strip()
     (HERE / "LICENSE-crawlerdetect.txt").write_text(
         "The patterns are Crawler-Detect's (https://github.com/JayBizzle/Crawler-Detect), as the\n"
         "crawlerdetect package carries them. Crawler-Detect's licence:\n\n"
