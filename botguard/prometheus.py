@@ -49,7 +49,8 @@ _MISSES_HELP: Final = "User-Agent verdicts decided by the rules (not in a verdic
 _RELOADS_HELP: Final = "Config reloads by result (changed, unchanged, failed)."
 _DECISION_HELP: Final = (
     "Time to decide a User-Agent that was not in the verdict cache (the miss path), "
-    "but for one answered from its raw bytes alone (a major browser's exact string)."
+    "but for one answered from its raw bytes alone (a major browser's exact string, or a phone's "
+    "whose other versions were found a person's)."
 )
 
 
