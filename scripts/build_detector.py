@@ -132,7 +132,8 @@ def fit(features: Features, labels: Sequence[int], known: set[bytes]) -> dict[st
     return {
         "about": "botguard's default detector, built by scripts/build_detector.py: the score of each known word "
         "(its own weight and its affixes'), the weights of affixes (for words never seen), of rules and of the "
-        "string's shape (unknown words by place included), and the two thresholds",
+        "string's shape (unknown words by place included), the two thresholds, and the margin by which a list's rules "
+        "must clear the rule threshold (rule_margins)",
         "threshold_rule": THRESHOLD_RULE,
         "rule_margins": RULE_MARGINS,
         "threshold_words": THRESHOLD_WORDS,
