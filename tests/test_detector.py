@@ -129,6 +129,23 @@ def test_a_self_declared_crawler_with_media_words_is_still_a_bot() -> None:
     assert found.verdict is Verdict.BOT, found
 
 
+@pytest.mark.parametrize(
+    "ua",
+    [
+        "Breaker/v315 (subscribers=9999; feed-id=123456; url=https://www.breaker.audio/url-slug-to-podcast)",
+        "Castro 2022.1 (Podcast Sync; 12 subscribers)",
+    ],
+)
+def test_a_fetcher_that_counts_its_subscribers_is_a_feed_fetcher_whatever_media_words_it_holds(ua: str) -> None:
+    found = explain(ua)
+    assert found.verdict is Verdict.BOT and found.category == "feed", found
+    assert found.rule is not None and found.rule.source == "botguard"
+    # A feed or podcast site admits it with the other feed fetchers.
+    assert explain(ua, Config(allow_categories=["feed"])).verdict is Verdict.NONE
+    # Without the count, the same words are a person's podcast app.
+    assert explain("Castro 2022.1 (Podcast app; iPhone)").verdict is Verdict.NONE
+
+
 def test_a_scored_verdict_says_why_and_has_a_category() -> None:
     ua = "gitlab-runner 17.8.3 (17-8-stable; go1.23.2; linux/amd64)"
     found = explain(ua)

@@ -114,6 +114,10 @@ NAMED: tuple[tuple[str, str], ...] = (
     (r"^prometheus/|^grafana/|^nagios\b|^zabbix\b|^check_http/|^blackbox exporter/", "monitor"),
     # Browser automation that names itself
     (r"\bpuppeteer\b", "other"),
+    # Feed and podcast fetchers that count their subscribers ("123 subscribers", "subscribers=9999"):
+    # a server fetching a feed once for everyone who follows it, which no person's player or reader
+    # does; in "feed" whatever else the string says, so that a feed or podcast site admits them
+    (r"\d subscribers?\b|\bsubscribers?\s*[=:]\s*\d", "feed"),
 )
 
 # Generic shapes, last: tokens that name a robot, and the bare "name/version" of scripts.
