@@ -146,6 +146,21 @@ def test_a_fetcher_that_counts_its_subscribers_is_a_feed_fetcher_whatever_media_
     assert explain("Castro 2022.1 (Podcast app; iPhone)").verdict is Verdict.NONE
 
 
+def test_a_name_written_inside_khtml_like_gecko_is_a_tool() -> None:
+    # A browser closes the parenthesis after "like Gecko"; a tool copying its string adds itself there.
+    found = explain(
+        "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko; compatible; Zqxwvy/1.0) "
+        "Chrome/139.0.7258.127 Safari/537.36"
+    )
+    assert found.verdict is Verdict.BOT and found.rule is not None, found
+    assert found.rule.pattern == r"\(KHTML, like Gecko;" and found.rule.source == "botguard"
+    # Old Safari went on with ", Safari/…" inside it: a person's browser.
+    old_safari = (
+        "Mozilla/5.0 (Macintosh; U; Intel Mac OS X; en) AppleWebKit/419 (KHTML, like Gecko, Safari/419.3) Cheshire/1.0.ALPHA"
+    )
+    assert explain(old_safari).verdict is Verdict.NONE
+
+
 def test_a_scored_verdict_says_why_and_has_a_category() -> None:
     ua = "gitlab-runner 17.8.3 (17-8-stable; go1.23.2; linux/amd64)"
     found = explain(ua)
@@ -213,7 +228,7 @@ _PIECES = [
     "AppleWebKit/537.36 ", "(KHTML, like Gecko) ", "Chrome/120.0 ", "Safari/537.36", "bot", "Bot/1.0", "crawler",
     "spider", "curl/8.4.0", "python-requests/2.31", "VLC/3.0", "radio", "podcast", "+http://example.org", "'",
     " OR 1=1", "../", "$(", "sdk", "go1.21", "http", "client", "feed", "monitor", "x", "/", ";", " ", "1.0",
-    "Googlebot/2.1", "WhatsApp/2.23", "Dalvik/2.1.0",
+    "Googlebot/2.1", "WhatsApp/2.23", "Dalvik/2.1.0", "(KHTML, like Gecko; compatible; Tool/1.0) ",
 ]
 
 

@@ -152,6 +152,10 @@ GENERIC: tuple[tuple[str, str], ...] = (
         "preview",
     ),
     (r"\blinks? ?(?:checker|valet|sleuth|resolver|expander|validator)|\bpage ?valet|unshorten", "other"),
+    # Words written inside a browser's "(KHTML, like Gecko)": a WebKit or Blink browser closes the
+    # parenthesis there (old Safari went on with ", Safari/…"), while crawlers, previewers and
+    # monitors that copy a browser's string add their name to it ("; compatible; pageburst")
+    (r"\(KHTML, like Gecko;", "other"),
 )
 
 # Tokens of people's browsers and devices that the rules above would take for bots. Each is blanked
