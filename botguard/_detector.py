@@ -44,13 +44,16 @@ The weights are data (`rules/detector_model.json`), built by `scripts/build_dete
 the labelled corpus shipped in `benchmarks/data/`; scoring is plain Python dictionary lookups.
 A verdict of the model is a `Rule` whose source is "model", whose pattern lists the features
 that weighed most, and whose category is the deciding rule's or, without one, the category the
-weightiest bot words point to.
+weightiest bot words point to. A weighed rule of the catch-all category "other" is put in "feed"
+where the words of podcast or feed software stand (a podcast app's fetcher that only its contact
+URL names).
 """
 
 from __future__ import annotations
 
 import json
 import re
+from dataclasses import replace
 from collections.abc import Container, Iterable, Mapping, Sequence, Sized
 from importlib import resources
 from typing import Any, Final, NamedTuple, Protocol
@@ -289,7 +292,7 @@ class Detector:
 
     __slots__ = (
         "_search_gated", "_certain", "_probes", "_known", "_unknown", "_shape", "_form", "_rules",
-        "_t_rule", "_t_words", "_margins", "_person", "_self_declared", "_word_category", "well_formed",
+        "_t_rule", "_t_words", "_margins", "_person", "_self_declared", "_word_category", "_feed", "well_formed",
         "formats_raw",
     )
 
@@ -327,6 +330,7 @@ class Detector:
         self._margins = {source: float(margin) for source, margin in model["rule_margins"].items()}
         self._t_words = float(model["threshold_words"])
         self._word_category = {word.encode("ascii"): category for word, category in word_categories.items()}
+        self._feed = frozenset(word for word, category in self._word_category.items() if category == "feed")
         # A match when the whole text is a major browser's string (ASCII: `\d` is 0-9 only).
         formats = browser_formats or r"(?!)"
         self.well_formed = re.compile(formats, re.ASCII).fullmatch
@@ -372,6 +376,10 @@ class Detector:
         if rule is not None:
             threshold = self._t_rule + self._margins.get(rule.source, 0.0)
             if score + self._rule_score(rule) >= threshold and not self._spoken_for(low, words):
+                if rule.category == "other" and not self._feed.isdisjoint(words):
+                    # A podcast app's or a feed reader's fetcher, named by a catch-all rule
+                    # (isbot's "http" of a contact URL): a feed or podcast site admits "feed".
+                    return replace(rule, category="feed")
                 return rule
             return None
         if score >= self._t_words and not self._spoken_for(low, words):

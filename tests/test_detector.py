@@ -146,6 +146,22 @@ def test_a_fetcher_that_counts_its_subscribers_is_a_feed_fetcher_whatever_media_
     assert explain("Castro 2022.1 (Podcast app; iPhone)").verdict is Verdict.NONE
 
 
+@pytest.mark.parametrize(
+    "ua",
+    [
+        "PodcastAddict/v5 (+https://podcastaddict.com/; Android podcast app)",
+        "gPodder/3.11.1 (+https://gpodder.github.io/) Linux",
+    ],
+)
+def test_a_podcast_apps_fetcher_named_by_a_catch_all_rule_is_a_feed_fetcher(ua: str) -> None:
+    # Its contact URL declares a robot (isbot's "http" names it, in "other"); its words say what kind.
+    found = explain(ua)
+    assert found.verdict is Verdict.BOT and found.category == "feed", found
+    assert explain(ua, Config(allow_categories=["feed"])).verdict is Verdict.NONE
+    # The same rule over a string with no feed or podcast word keeps its catch-all category.
+    assert explain("Zqxwvy/1.0 (+http://example.org)").category == "other"
+
+
 def test_a_name_written_inside_khtml_like_gecko_is_a_tool() -> None:
     # A browser closes the parenthesis after "like Gecko"; a tool copying its string adds itself there.
     found = explain(

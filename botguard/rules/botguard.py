@@ -396,6 +396,13 @@ WORD_CATEGORIES: dict[str, str] = {
     ),
     **dict.fromkeys(("preview", "thumbnail", "screenshot", "embed", "unfurl", "snippet", "linkpreview"), "preview"),
     **dict.fromkeys(("rss", "feed", "feeds", "reader", "atom", "aggregator", "syndication"), "feed"),
+    # Podcast apps, among PERSON_WORDS: one that declares itself a robot (its fetcher, with a
+    # contact URL) is a feed fetcher, and the detector gives a rule's catch-all "other" this name
+    **dict.fromkeys(
+        ("podcast", "podcasts", "podcatcher", "podcastaddict", "pocketcasts", "antennapod", "gpodder", "castbox",
+         "podbean", "podkicker", "overcast", "downcast", "stitcher"),
+        "feed",
+    ),
     **dict.fromkeys(("search", "searchbot", "index", "indexer"), "search"),
     **dict.fromkeys(("seo", "backlink", "backlinks", "audit"), "seo"),
     **dict.fromkeys(("scan", "scanner", "security", "vulnerability", "pentest"), "scanner"),
