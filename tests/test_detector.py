@@ -132,33 +132,26 @@ def test_a_self_declared_crawler_with_media_words_is_still_a_bot() -> None:
 @pytest.mark.parametrize(
     "ua",
     [
+        # Counts its subscribers: botguard's named rule, whatever media words the string holds.
         "Breaker/v315 (subscribers=9999; feed-id=123456; url=https://www.breaker.audio/url-slug-to-podcast)",
         "Castro 2022.1 (Podcast Sync; 12 subscribers)",
-    ],
-)
-def test_a_fetcher_that_counts_its_subscribers_is_a_feed_fetcher_whatever_media_words_it_holds(ua: str) -> None:
-    found = explain(ua)
-    assert found.verdict is Verdict.BOT and found.category == "feed", found
-    assert found.rule is not None and found.rule.source == "botguard"
-    # A feed or podcast site admits it with the other feed fetchers.
-    assert explain(ua, Config(allow_categories=["feed"])).verdict is Verdict.NONE
-    # Without the count, the same words are a person's podcast app.
-    assert explain("Castro 2022.1 (Podcast app; iPhone)").verdict is Verdict.NONE
-
-
-@pytest.mark.parametrize(
-    "ua",
-    [
+        # A podcast app's fetcher that only isbot's "http" (its contact URL) names, in "other".
         "PodcastAddict/v5 (+https://podcastaddict.com/; Android podcast app)",
         "gPodder/3.11.1 (+https://gpodder.github.io/) Linux",
     ],
 )
-def test_a_podcast_apps_fetcher_named_by_a_catch_all_rule_is_a_feed_fetcher(ua: str) -> None:
-    # Its contact URL declares a robot (isbot's "http" names it, in "other"); its words say what kind.
+def test_feed_and_podcast_fetchers_are_in_feed_and_a_feed_site_admits_them(ua: str) -> None:
     found = explain(ua)
     assert found.verdict is Verdict.BOT and found.category == "feed", found
     assert explain(ua, Config(allow_categories=["feed"])).verdict is Verdict.NONE
-    # The same rule over a string with no feed or podcast word keeps its catch-all category.
+
+
+def test_what_puts_a_fetcher_in_feed() -> None:
+    counted = explain("Castro 2022.1 (Podcast Sync; 12 subscribers)")
+    assert counted.rule is not None and counted.rule.source == "botguard"
+    # Without the count, the same words are a person's podcast app.
+    assert explain("Castro 2022.1 (Podcast app; iPhone)").verdict is Verdict.NONE
+    # The catch-all rule over a string with no feed or podcast word keeps its category.
     assert explain("Zqxwvy/1.0 (+http://example.org)").category == "other"
 
 
