@@ -53,8 +53,8 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import replace
 from collections.abc import Container, Iterable, Mapping, Sequence, Sized
+from dataclasses import replace
 from importlib import resources
 from typing import Any, Final, NamedTuple, Protocol
 
