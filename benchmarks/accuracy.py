@@ -26,9 +26,10 @@ rebuilt, weights and known words, from every row that the collection does not li
 on the rows it does; a public list written from the collection's strings (isbot's patterns for
 isbot's fixtures, Crawler-Detect's for its, crawler-user-agents' for its instances) is left out of
 that fold too. Those are the figures to quote. Attack probes (`yauaa/UserAgents#hacker`) are
-reported apart from the other bots. isbot and crawlerdetect are measured on the same rows. Under the table, the errors of those
-folds by the shape of the string (each string once): a bare token (`Name/version`, one word), a
-browser's string (`Mozilla/…`) with something added or changed, or anything else.
+reported apart from the other bots. isbot and crawlerdetect are measured on the same rows. Under
+the table, the errors of those folds by the shape of the string (each string once): a bare token
+(`Name/version`, one word), a browser's string (`Mozilla/…`) with something added or changed, or
+anything else.
 """
 
 from __future__ import annotations
