@@ -31,14 +31,17 @@ The order of a decision:
    reaches the model's threshold: a weak rule inside a string that speaks for a person does not.
    Crawler-Detect's patterns, written to run after its exclusions have deleted a browser's own
    tokens, must clear it by a margin (`rule_margins`). Without a rule, the evidence must reach a
-   higher threshold. A bare token (`Name/version`, a single word) gets no
+   higher threshold. A bare token that names a version (`Name/version`) gets no
    weight from its shape (the model learns the shape's weights on every string, so its words are
    not blamed for the shape, but a person's player or a test client sends just that): only its
-   word decides, and an unknown name weighs what its affixes weigh.
+   word decides, and an unknown name weighs what its affixes weigh. A bare name with no version
+   and no slash (`Anthill`, `Scamadviser-Frontend`) is weighed whole, shape included: people's
+   software names its version, a script's default or a service's name often does not.
 4. People's media software (players, radio and podcast apps, smart speakers, the media stacks of
    operating systems) often sends a bare `Name/version`. The words of media software speak for a
    person (`rules/botguard.py`, `PERSON_WORDS`) whatever the model says, unless a rule of step 1
-   or 2 names a bot or the string declares itself a robot.
+   or 2 names a bot or the string declares itself a robot. So does the name Starlette's test
+   client sends (`testclient`), so that an app's tests keep passing.
 
 The weights are data (`rules/detector_model.json`), built by `scripts/build_detector.py` from
 the labelled corpus shipped in `benchmarks/data/`; scoring is plain Python dictionary lookups.
@@ -62,8 +65,8 @@ from ._list_engine import holds_any
 from ._rulesets import Rule, literal_forms, top_level_branches
 
 __all__ = [
-    "Detector", "distinct", "is_bare_token", "load_model", "shape_features", "text_features", "word_features", "words_of",
-    "MODEL_FILE",
+    "Detector", "distinct", "is_bare_token", "is_shapeless", "load_model", "shape_features", "text_features",
+    "word_features", "words_of", "MODEL_FILE",
 ]
 
 MODEL_FILE: Final = "detector_model.json"
@@ -102,9 +105,20 @@ def word_features(word: str) -> list[str]:
 
 def is_bare_token(low: str) -> bool:
     """One token, such as `Name/version` or a single word: the whole of what many people's media
-    players and apps send, of test clients, and of many scripts. The detector gives its shape no
-    weight, either way: its word decides."""
+    players and apps send, of test clients, and of many scripts."""
     return " " not in low and "(" not in low
+
+
+_NAMES_A_VERSION: Final = re.compile(r"[/0-9]").search
+
+
+def is_shapeless(low: str) -> bool:
+    """A bare token that names a version or a path (`Name/version`, `Name2`): what a person's player
+    or app sends as often as a script does, so the detector gives its shape no weight, either way,
+    and its word decides. A bare name with neither (`Anthill`) is weighed whole: in the corpus,
+    bots send 352 of them and people 72, nearly all of those fragments of longer strings ("like",
+    "en-US)") or a vendor's name alone in a parser's tests."""
+    return " " not in low and "(" not in low and _NAMES_A_VERSION(low) is not None
 
 
 def _size(low: str) -> str:
@@ -116,7 +130,7 @@ def shape_features(low: str, words: list[bytes], known: Container[bytes]) -> lis
     """The features of the whole string's shape, and one for each word (of two letters or more)
     that is not in `known`, by its place: first, last or inside, in a browser-shaped string or not.
     The trainer sees them on every string; `Detector` sums the same weights without building these
-    names, and not on a bare token (`is_bare_token`)."""
+    names, and not on a bare token that names a version (`is_shapeless`)."""
     browser = low.startswith("mozilla/")
     found = ["x:browser" if browser else "x:other", "x:len" + _size(low), f"x:tokens{min(low.count(' ') + 1, 6)}"]
     if "(" in low:
@@ -160,8 +174,8 @@ class _Shape:
 
     def score(self, low: str, words: Sized, unknown: list[int]) -> float:
         """The shape's weight; `unknown` holds the places in `words` of the words the model does not know."""
-        if " " not in low and "(" not in low:
-            return 0.0  # a bare token: `is_bare_token`
+        if " " not in low and "(" not in low and _NAMES_A_VERSION(low) is not None:
+            return 0.0  # `is_shapeless`
         browser = low.startswith("mozilla/")
         score = self._base[browser][min(len(low), 128)] + self._tokens[min(low.count(" ") + 1, 6)]
         if "(" in low:

@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 
 from botguard import Config, Verdict, classify, explain
 from botguard._detector import (
-    MODEL_FILE, Detector, distinct, is_bare_token, load_model, shape_features, text_features, word_features, words_of,
+    MODEL_FILE, Detector, distinct, is_shapeless, load_model, shape_features, text_features, word_features, words_of,
 )
 from botguard._cache import PHONES_LIMIT, cache_info, cached_explanation, decision_timing, phone_key, verdict_cache
 from botguard._judge import NO_MATCH
@@ -122,6 +122,23 @@ def test_an_unknown_name_and_version_alone_is_not_enough_to_refuse() -> None:
     weighed = detect.weigh("Zqxwvy/2.4.1")
     assert not weighed.certain and not weighed.with_rule
     assert weighed.score == pytest.approx(detect._unknown[b"zqxwvy"])
+
+
+@pytest.mark.parametrize("name", ["Zqxwvy", "Zqxwvy-Frontend", "zqxwvy.example"])
+def test_a_bare_name_without_a_version_is_weighed_whole(name: str) -> None:
+    # People's players and apps name their version; a name alone, without one, is a script's
+    # default or a service's: its shape weighs, as on any string that is not a bare token.
+    detect = _shipped()
+    low = name.lower()
+    words = words_of(low)
+    known = {word.encode("ascii") for word in load_model()["words"]}
+    shape = sum(load_model()["shape"].get(feature, 0.0) for feature in shape_features(low, words, known))
+    assert shape > 0  # the shape of a lone name speaks for a bot
+    words_only = sum(detect._word_score(word) for word in distinct(words))
+    assert detect.weigh(name).score == pytest.approx(words_only + shape)
+    assert detect.weigh(name + "/2.4.1").score == pytest.approx(
+        sum(detect._word_score(word) for word in distinct(words_of(low + "/2.4.1")))
+    )
 
 
 def test_a_self_declared_crawler_with_media_words_is_still_a_bot() -> None:
@@ -265,7 +282,7 @@ def test_the_fast_shape_sum_is_the_sum_of_the_named_features(user_agent: str) ->
     words = words_of(low)
     named = sum(model["shape"].get(feature, 0.0) for feature in shape_features(low, words, known))
     unknown = [i for i, word in enumerate(words) if len(word) >= 2 and word not in known]
-    expected = 0.0 if is_bare_token(low) else named  # a bare token's shape weighs nothing
+    expected = 0.0 if is_shapeless(low) else named  # a bare Name/version: its shape weighs nothing
     assert detect._form.score(low, words, unknown) == pytest.approx(expected)
 
 
@@ -292,7 +309,7 @@ def test_the_detector_weighs_what_the_trainer_names(user_agent: str) -> None:
             expected += model["words"][name]
         else:
             expected += sum(model["affixes"].get(feature, 0.0) for feature in word_features(name)[1:])
-    if not is_bare_token(low):
+    if not is_shapeless(low):
         expected += sum(model["shape"].get(f, 0.0) for f in features if f[:2] in ("x:", "o:"))
     assert weighed.score == pytest.approx(expected)
 

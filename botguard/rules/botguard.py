@@ -351,7 +351,8 @@ ISBOT_CATEGORIES: dict[str, str] = {
 }
 
 # Words of people's media software: desktop and mobile players, the media stacks of operating
-# systems, internet-radio and podcast apps, mail clients, smart speakers and streaming boxes. They
+# systems, internet-radio and podcast apps, mail clients, smart speakers and streaming boxes (and
+# the name of a framework's test client, last). They
 # fetch streams, feeds and images with a bare "Name/version" and little else, and the labelled
 # collections hold few of them (or call them bots), so no model learns them; a User-Agent holding one of these words (a run of letters,
 # lower-cased) is a person's unless a named rule, a probe, or a self-declared crawler word says
@@ -376,6 +377,10 @@ PERSON_WORDS: frozenset[str] = frozenset({
     "outlook", "thunderbird", "msoffice",
     # smart speakers and streaming boxes
     "alexa", "sonos", "crkey", "chromecast", "bose", "heos", "roku", "appletv", "airplay",
+    # The name Starlette's and FastAPI's TestClient sends, so that an app's tests keep passing
+    # (docs/testing.md). A name with no version is weighed whole, and this one, never seen, would
+    # reach the model's threshold; anyone can send it, and it gets no more than a person's verdict.
+    "testclient",
 })
 
 # A User-Agent that declares itself a robot keeps its verdict whatever media words it holds.
