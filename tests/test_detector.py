@@ -128,11 +128,11 @@ def test_an_unknown_name_and_version_alone_is_not_enough_to_refuse() -> None:
 def test_a_bare_name_without_a_version_is_weighed_whole(name: str) -> None:
     # People's players and apps name their version; a name alone, without one, is a script's
     # default or a service's: its shape weighs, as on any string that is not a bare token.
-    detect = _shipped()
+    detect, model = _shipped(), load_model()
     low = name.lower()
     words = words_of(low)
-    known = {word.encode("ascii") for word in load_model()["words"]}
-    shape = sum(load_model()["shape"].get(feature, 0.0) for feature in shape_features(low, words, known))
+    known = {word.encode("ascii") for word in model["words"]}
+    shape = sum(model["shape"].get(feature, 0.0) for feature in shape_features(low, words, known))
     assert shape > 0  # the shape of a lone name speaks for a bot
     words_only = sum(detect._word_score(word) for word in distinct(words))
     assert detect.weigh(name).score == pytest.approx(words_only + shape)
