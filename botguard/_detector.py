@@ -436,21 +436,30 @@ class Detector:
         found = self._known.get(word)
         return self._unknown[word] if found is None else found
 
-    def _verdict(self, low: str, words: list[bytes], score: float) -> Rule:
-        """A Rule that says why the evidence alone decided: what weighed most, and a category."""
-        contributions: dict[str, float] = {}
+    def contributions(self, low: str, words: list[bytes]) -> dict[str, float]:
+        """What each word and each feature of the shape adds to the score of `low` (rules apart),
+        by label: they sum to what the detector weighs. A bare `Name/version`'s shape adds nothing
+        (`is_shapeless`), so it is not listed."""
+        found: dict[str, float] = {}
         words = distinct(words)
         for word in words:
             weight = self._word_score(word)
             if weight:
                 label = word.decode("ascii")
-                contributions[label] = contributions.get(label, 0.0) + weight
+                found[label] = found.get(label, 0.0) + weight
+        if is_shapeless(low):
+            return found
         for feature in shape_features(low, words, self._known):
             weight = self._shape.get(feature, 0.0)
             if weight:
                 label = f"({SHAPE_LABELS.get(feature, feature[2:])})"
-                contributions[label] = contributions.get(label, 0.0) + weight
-        top = sorted(contributions.items(), key=lambda item: -abs(item[1]))[:4]
+                found[label] = found.get(label, 0.0) + weight
+        return found
+
+    def _verdict(self, low: str, words: list[bytes], score: float) -> Rule:
+        """A Rule that says why the evidence alone decided: what weighed most, and a category."""
+        words = distinct(words)
+        top = sorted(self.contributions(low, words).items(), key=lambda item: -abs(item[1]))[:4]
         why = ", ".join(f"{label} {weight:+.2f}" for label, weight in top)
         category = "other"
         for word in sorted(set(words), key=lambda w: -self._word_score(w)):

@@ -314,6 +314,21 @@ def test_the_detector_weighs_what_the_trainer_names(user_agent: str) -> None:
     assert weighed.score == pytest.approx(expected)
 
 
+@given(
+    st.one_of(
+        st.lists(st.sampled_from(_PIECES), max_size=12).map("".join), st.sampled_from(["Go-CF-client/1.1", "Zqxwvy"])
+    )
+)
+@settings(max_examples=300, deadline=None)
+def test_what_an_explanation_lists_is_what_was_weighed(user_agent: str) -> None:
+    # A model verdict names the evidence that weighed most; every piece it can name counts in the
+    # score, and nothing else does (a bare Name/version's shape, which weighs nothing, is not named).
+    detect = _shipped()
+    low = normalize_user_agent(user_agent).lower()
+    words = words_of(low)
+    assert sum(detect.contributions(low, words).values()) == pytest.approx(detect._score(low, words))
+
+
 def test_a_token_said_again_and_again_weighs_what_it_weighs_once() -> None:
     detect = _shipped()
     firefox = "Mozilla/5.0 (Windows NT 10.0; WOW64; rv:38.0) Gecko/20100101 Firefox/38.0"
