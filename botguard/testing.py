@@ -16,7 +16,6 @@ is built on them.
 
 from __future__ import annotations
 
-import asyncio
 import functools
 import inspect
 import random

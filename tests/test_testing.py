@@ -29,7 +29,7 @@ from starlette.testclient import TestClient
 
 from botguard import BotGuardMiddleware, Config, Verdict, classify
 from botguard._guard import Guard
-from botguard._request import Request, environ_request
+from botguard._request import Request as CoreRequest, environ_request
 from botguard._override import OVERRIDES
 from botguard._rulesets import builtin_ruleset
 from botguard.testing import (
@@ -151,9 +151,9 @@ def test_a_middleware_on_a_config_loader_is_overridden_too() -> None:
 def test_any_adapter_built_on_guard_obeys_overrides() -> None:
     # A WSGI-shaped adapter: what every adapter does is ask Guard.decide.
     guard = Guard(BLOCK_GPTBOT)
-    assert guard.decide(Request((GPTBOT.encode(),))).response is not None
+    assert guard.decide(CoreRequest((GPTBOT.encode(),))).response is not None
     with disabled():
-        decision = guard.decide(Request((GPTBOT.encode(),)))
+        decision = guard.decide(CoreRequest((GPTBOT.encode(),)))
         assert decision.response is None and decision.verdict is Verdict.NONE
     with override(BLOCK_LIBRARIES):
         assert guard.current()[0] is BLOCK_LIBRARIES

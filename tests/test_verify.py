@@ -7,7 +7,7 @@ import ipaddress
 import json
 import logging
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +28,7 @@ from tests.support.asgi_harness import Result, http_scope, ok_app, run, ua_heade
 from tests.support.servers import ipv6_loopback_works, serve_uvicorn
 
 from tests.support.agents import GOOGLEBOT_COMPATIBLE as GOOGLEBOT, BINGBOT, CHROME
-from tests.support.dns import BING_IP, BING_NAME, GOOGLE_IP, GOOGLE_NAME, NoDNS, StubResolver
+from tests.support.dns import BING_IP, GOOGLE_IP, GOOGLE_NAME, NoDNS, StubResolver
 
 
 def request(app: Any, ua: str | bytes, ip: str | None = "127.0.0.1", headers: Sequence[tuple[bytes, bytes]] = ()) -> Result:

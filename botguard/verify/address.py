@@ -9,7 +9,7 @@ from __future__ import annotations
 import functools
 import ipaddress
 import logging
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any, Final
 
 from .._errors import ConfigError
