@@ -226,7 +226,8 @@ SHAPE_LABELS: Final = {
     "o:oinside": "unknown word",
     **{f"x:len{size}": f"under {size} characters" for size in ("16", "32", "64", "128")},
     "x:lenlong": "128 characters or more",
-    **{f"x:tokens{n}": f"{n} tokens" for n in range(1, 6)},
+    "x:tokens1": "1 token",
+    **{f"x:tokens{n}": f"{n} tokens" for n in range(2, 6)},
     "x:tokens6": "6 tokens or more",
 }
 
