@@ -54,7 +54,7 @@ THRESHOLD_RULE = 1.0
 THRESHOLD_WORDS = 3.5
 # What a list's rule must reach above THRESHOLD_RULE. Crawler-Detect writes its patterns to run
 # after its exclusions have deleted a browser's own tokens; botguard runs them on the whole string.
-RULE_MARGINS = {"crawlerdetect": 1.0}
+RULE_MARGINS = {"crawlerdetect": 0.75}
 
 Features = list[list[str]]
 
