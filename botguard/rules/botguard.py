@@ -353,6 +353,14 @@ ISBOT_CATEGORIES: dict[str, str] = {
     "(?<! channel/|google/)google(?!(?:wv|app|/google| pixel))": "other",
 }
 
+# The words of podcast apps and podcatchers. People's software (`PERSON_WORDS`); a fetcher of
+# theirs that declares itself a robot is in "feed" (`WORD_CATEGORIES`). Castro's and Breaker's
+# fetchers count their subscribers, which a named rule puts in "feed".
+PODCAST_APPS: tuple[str, ...] = (
+    "podcast", "podcasts", "podcatcher", "podcastaddict", "pocketcasts", "antennapod", "gpodder", "castbox",
+    "podbean", "podkicker", "overcast", "downcast", "stitcher",
+)
+
 # Words of people's media software: desktop and mobile players, the media stacks of operating
 # systems, internet-radio and podcast apps, mail clients, smart speakers and streaming boxes (and
 # the name of a framework's test client, last). They
@@ -373,9 +381,7 @@ PERSON_WORDS: frozenset[str] = frozenset({
     "tunein", "radio", "radiodroid", "replaio", "radioplayer", "streema", "iheartradio", "audials",
     "radiotime", "mytuner", "radionet", "radioline", "shoutcast", "nativeaudio",
     # podcasts and music services
-    "podcast", "podcasts", "overcast", "pocketcasts", "castbox", "castro", "podbean", "podkicker", "antennapod",
-    "podcastaddict", "stitcher", "spotify", "deezer", "pandora", "soundcloud", "audible", "downcast",
-    "podcatcher", "gpodder", "breaker",
+    *PODCAST_APPS, "castro", "breaker", "spotify", "deezer", "pandora", "soundcloud", "audible",
     # mail clients, which fetch a message's images and links for the person reading it
     "outlook", "thunderbird", "msoffice",
     # smart speakers and streaming boxes
@@ -406,11 +412,7 @@ WORD_CATEGORIES: dict[str, str] = {
     **dict.fromkeys(("rss", "feed", "feeds", "reader", "atom", "aggregator", "syndication"), "feed"),
     # Podcast apps, among PERSON_WORDS: one that declares itself a robot (its fetcher, with a
     # contact URL) is a feed fetcher, and the detector gives a rule's catch-all "other" this name
-    **dict.fromkeys(
-        ("podcast", "podcasts", "podcatcher", "podcastaddict", "pocketcasts", "antennapod", "gpodder", "castbox",
-         "podbean", "podkicker", "overcast", "downcast", "stitcher"),
-        "feed",
-    ),
+    **dict.fromkeys(PODCAST_APPS, "feed"),
     **dict.fromkeys(("search", "searchbot", "index", "indexer"), "search"),
     **dict.fromkeys(("seo", "backlink", "backlinks", "audit"), "seo"),
     **dict.fromkeys(("scan", "scanner", "security", "vulnerability", "pentest"), "scanner"),
