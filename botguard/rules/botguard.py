@@ -103,6 +103,9 @@ NAMED: tuple[tuple[str, str], ...] = (
     (r"^hackney/|^mint/\d|^finch\b|^httpoison\b", "library"),
     (r"^jersey/|^apache-cxf/|^reactornetty/|^ahc/\d|^asynchttpclient\b|^vert\.x-web-client/", "library"),
     (r"^google-http-java-client/|^restsharp/|^grpc-(?:go|java|node|c|python|dotnet|ruby|php)\b", "library"),
+    # Load generators and API clients that send a name of their own: rakyll's hey (whose version
+    # never changed), oha, xh, and Bruno's runtime
+    (r"^hey/0\.0\.1$|^oha/\d|^xh/\d|^bruno-runtime/", "library"),
     # Server runtimes' own fetch, cloud SDKs and their command-line tools
     (r"^deno/\d|^bun/\d|^boto3/|^botocore/|^aws-cli/|^aws-sdk-|^azsdk-|^azure-cli/", "library"),
     (r"^google-api-(?:python|go|java|nodejs|php|ruby|dotnet)-client/|^google-cloud-sdk\b|^gcloud/|^terraform/", "library"),
@@ -371,12 +374,13 @@ PODCAST_APPS: tuple[str, ...] = (
 # is built on it.
 PERSON_WORDS: frozenset[str] = frozenset({
     # players
-    "vlc", "libvlc", "mplayer", "mpv", "smplayer", "winamp", "foobar", "itunes", "quicktime", "realplayer",
+    "vlc", "libvlc", "mplayer", "mpv", "libmpv", "smplayer", "winamp", "foobar", "itunes", "quicktime", "realplayer",
     "realmedia", "kodi", "xbmc", "plex", "plexamp", "infuse", "nplayer", "mxplayer", "potplayer", "kmplayer",
     "audacious", "rhythmbox", "clementine", "amarok", "strawberry", "banshee", "aimp", "musicbee", "xine",
     "totem", "bsplayer", "jellyfin", "emby", "mediamonkey", "nsplayer", "wmplayer", "wmfsdk",
     # operating systems' media stacks and player frameworks of apps
     "applecoremedia", "coremedia", "stagefright", "exoplayer", "exoplayerlib", "avfoundation", "mediaplayer",
+    "gstreamer",
     # internet radio
     "tunein", "radio", "radiodroid", "replaio", "radioplayer", "streema", "iheartradio", "audials",
     "radiotime", "mytuner", "radionet", "radioline", "shoutcast", "nativeaudio",

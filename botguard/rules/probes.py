@@ -55,5 +55,5 @@ PROBES: tuple[str, ...] = (
 SCANNERS: str = (
     r"sqlmap|nikto|nessus|\bnmap\b|masscan|zgrab|wpscan|dirbuster|gobuster|\bnuclei\b|\bw3af\b|arachni|openvas"
     r"|acunetix|netsparker|appscan|webinspect|havij|skipfish|\bwfuzz\b|\bffuf\b|commix|xsstrike|burpcollaborator"
-    r"|burp ?suite|\bbxss\.me\b|oastify|interact\.sh|\bdnslog\b|\bqualys|\bzmeu\b|morfeus|\bjorgee\b"
+    r"|burp ?suite|\bbxss\.me\b|oastify|interact\.sh|\bdnslog\b|\bqualys|\bzmeu\b|morfeus|\bjorgee\b|feroxbuster"
 )
