@@ -40,8 +40,9 @@ The order of a decision:
 4. People's media software (players, radio and podcast apps, smart speakers, the media stacks of
    operating systems) often sends a bare `Name/version`. The words of media software speak for a
    person (`rules/botguard.py`, `PERSON_WORDS`) whatever the model says, unless a rule of step 1
-   or 2 names a bot or the string declares itself a robot. So does the name Starlette's test
-   client sends (`testclient`), so that an app's tests keep passing.
+   or 2 names a bot or the string declares itself a robot (`SELF_DECLARED`; a contact URL alone
+   does not beside a podcast app's word: the apps write one in their listeners' requests). So
+   does the name Starlette's test client sends (`testclient`), so that an app's tests keep passing.
 
 The weights are data (`rules/detector_model.json`), built by `scripts/build_detector.py` from
 the labelled corpus shipped in `benchmarks/data/`; scoring is plain Python dictionary lookups.
@@ -307,8 +308,8 @@ class Detector:
 
     __slots__ = (
         "_search_gated", "_certain", "_probes", "_known", "_unknown", "_shape", "_form", "_rules",
-        "_t_rule", "_t_words", "_margins", "_person", "_self_declared", "_word_category", "_feed", "well_formed",
-        "formats_raw",
+        "_t_rule", "_t_words", "_margins", "_person", "_self_declared", "_contact_apps", "_word_category", "_feed",
+        "well_formed", "formats_raw",
     )
 
     def __init__(
@@ -322,18 +323,23 @@ class Detector:
         word_categories: Mapping[str, str],
         browser_formats: str | None = None,
         phone_format: str | None = None,
+        contact_apps: Iterable[str] = (),
     ) -> None:
         """`engine` finds the first rule of the list; rules with an index below `certain` decide
         alone; `probes` decide alone too, tried only on a text where the engine saw its gate; a
         text that `browser_formats` matches whole is a person's without more; `phone_format`
         names the phones' strings whose decision stands for the same string with other version
-        numbers (where its groups 1 and 2 leave off), in the same length class (`_cache.phone_key`)."""
+        numbers (where its groups 1 and 2 leave off), in the same length class (`_cache.phone_key`).
+        `self_declared` finds what overrules `person_words`; what it finds in its group "contact"
+        (a contact URL) does not beside a word of `contact_apps` (apps that write one in a person's
+        own requests)."""
         self._search_gated = engine.search_gated
         self._certain = certain
         self._probes = tuple((_probe_branches(rule.pattern), rule) for rule in probes)
         self._rules: dict[str, float] = dict(model["rules"])
         self._person = frozenset(word.encode("ascii") for word in person_words)
         self._self_declared = re.compile(self_declared)
+        self._contact_apps = frozenset(word.encode("ascii") for word in contact_apps)
         # Every word the model knows (a word of one letter weighs nothing and is never unknown).
         self._known = {bytes([c]): 0.0 for c in range(97, 123)}
         self._known.update((word.encode("ascii"), score) for word, score in model["words"].items() if word.isascii())
@@ -415,9 +421,12 @@ class Detector:
         return None
 
     def _spoken_for(self, low: str, words: list[bytes]) -> bool:
-        """True when a word of people's media software is present and no robot word is."""
-        person = self._person
-        return any(word in person for word in words) and self._self_declared.search(low) is None
+        """True when a word of people's media software is present and nothing declares a robot (a
+        contact URL alone does not, beside the word of an app that writes one for its listeners)."""
+        if self._person.isdisjoint(words):
+            return False
+        declared = {found.lastgroup for found in self._self_declared.finditer(low)}
+        return not declared or (declared == {"contact"} and not self._contact_apps.isdisjoint(words))
 
     def weigh(self, text: str) -> Weighed:
         """What the decision of `text` rests on, for any thresholds (`Weighed.blocks`): the detector

@@ -219,6 +219,7 @@ def default_detector(model: dict[str, Any] | None = None, rules: tuple[Rule, ...
         own.WORD_CATEGORIES,
         own.BROWSER_FORMATS,
         own.PHONE_FORMAT,
+        own.PODCAST_APPS,
     )
 
 

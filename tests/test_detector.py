@@ -157,15 +157,32 @@ def test_a_self_declared_crawler_with_media_words_is_still_a_bot() -> None:
         # Counts its subscribers: botguard's named rule, whatever media words the string holds.
         "Breaker/v315 (subscribers=9999; feed-id=123456; url=https://www.breaker.audio/url-slug-to-podcast)",
         "Castro 2022.1 (Podcast Sync; 12 subscribers)",
-        # A podcast app's fetcher that only isbot's "http" (its contact URL) names, in "other".
-        "PodcastAddict/v5 (+https://podcastaddict.com/; Android podcast app)",
-        "gPodder/3.11.1 (+https://gpodder.github.io/) Linux",
+        # A podcast service's fetcher that names its work, with a contact URL.
+        "PocketCasts/1.0 (Pocket Casts Feed Parser; +http://pocketcasts.com/)",
+        # A feed fetcher that only isbot's "http" (its contact URL) names, in "other" before.
+        "Zqxwvy Feed Fetcher (+https://example.org/podcast)",
     ],
 )
 def test_feed_and_podcast_fetchers_are_in_feed_and_a_feed_site_admits_them(ua: str) -> None:
     found = explain(ua)
     assert found.verdict is Verdict.BOT and found.category == "feed", found
     assert explain(ua, Config(allow_categories=["feed"])).verdict is Verdict.NONE
+
+
+@pytest.mark.parametrize(
+    "ua",
+    [
+        "Overcast/3.0 (+http://overcast.fm/; iOS podcast app)",
+        "PodcastAddict/v5 (+https://podcastaddict.com/; Android podcast app)",
+        "gPodder/3.11.1 (+https://gpodder.github.io/) Linux",
+    ],
+)
+def test_a_podcast_app_that_writes_its_contact_url_is_a_listener(ua: str) -> None:
+    # Podcast apps write their contact URL in their listeners' own requests, as crawlers do.
+    assert explain(ua).verdict is Verdict.NONE, explain(ua)
+    # A word of a server's work, or a robot's, beside the same app's name still declares a robot.
+    for declared in ("Feed Parser", "crawler"):
+        assert explain(ua.replace(")", f"; {declared})", 1)).verdict is Verdict.BOT, declared
 
 
 def test_what_puts_a_fetcher_in_feed() -> None:

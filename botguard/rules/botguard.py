@@ -358,7 +358,12 @@ ISBOT_CATEGORIES: dict[str, str] = {
 
 # The words of podcast apps and podcatchers. People's software (`PERSON_WORDS`); a fetcher of
 # theirs that declares itself a robot is in "feed" (`WORD_CATEGORIES`). Castro's and Breaker's
-# fetchers count their subscribers, which a named rule puts in "feed".
+# fetchers count their subscribers, which a named rule puts in "feed". The apps write a contact URL
+# in their listeners' own requests too (the Open Podcast Analytics Working Group's list of apps
+# has "Overcast/3.0 (+http://overcast.fm/; iOS podcast app)" and Podcast Addict's Android app;
+# gPodder, a desktop app, writes "(+https://gpodder.github.io/)"), so beside their words a contact
+# URL alone declares no robot (`SELF_DECLARED`); their servers' fetchers count subscribers or name
+# their work ("Pocket Casts Feed Parser").
 PODCAST_APPS: tuple[str, ...] = (
     "podcast", "podcasts", "podcatcher", "podcastaddict", "pocketcasts", "antennapod", "gpodder", "castbox",
     "podbean", "podkicker", "overcast", "downcast", "stitcher",
@@ -396,8 +401,11 @@ PERSON_WORDS: frozenset[str] = frozenset({
     "testclient",
 })
 
-# A User-Agent that declares itself a robot keeps its verdict whatever media words it holds.
-SELF_DECLARED = r"bot\b|bot[/_;: .-]|crawl|spider|\+https?:"
+# A User-Agent that declares itself a robot keeps its verdict whatever media words it holds: by a
+# robot's word, by naming a server's work (a feed parser, fetcher or validator), or by a contact URL
+# ("+https://…", the group "contact"), as crawlers write theirs. A contact URL alone declares no
+# robot beside a podcast app's word (`PODCAST_APPS`).
+SELF_DECLARED = r"bot\b|bot[/_;: .-]|crawl|spider|parser\b|fetcher\b|validator\b|(?P<contact>\+https?:)"
 
 # Words that give a model verdict (one no rule decided) its category; the weightiest bot word
 # with an entry here decides, else "other".
