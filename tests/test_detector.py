@@ -101,6 +101,7 @@ def test_probe_is_a_category_users_can_name() -> None:
         "Podcasts/1700.1 CFNetwork/1408.0.4 Darwin/22.5.0",
         "TuneIn Radio/30.1 (Android 13; SM-G991B; Java)",
         "Sonos/79.1-52220 (ZPS23)",
+        "GoogleChirp/1.0",  # a Google Home or Nest speaker, which one public list calls a monitor ("Chirp")
         # Players and podcast apps whose names the model has never seen: a bare token is judged by
         # its word, and an unknown word is no reason to refuse.
         "Juice/2.2", "Miro/6.0", "Instacast/4.2", "foobar2000/1.6.16", "Winamp/5.8", "NSPlayer/12.00.19041.1",

@@ -393,8 +393,8 @@ PERSON_WORDS: frozenset[str] = frozenset({
     *PODCAST_APPS, "castro", "breaker", "spotify", "deezer", "pandora", "soundcloud", "audible",
     # mail clients, which fetch a message's images and links for the person reading it
     "outlook", "thunderbird", "msoffice",
-    # smart speakers and streaming boxes
-    "alexa", "sonos", "crkey", "chromecast", "bose", "heos", "roku", "appletv", "airplay",
+    # smart speakers and streaming boxes (Google Home and Nest speakers send "GoogleChirp/1.0")
+    "alexa", "sonos", "crkey", "chromecast", "googlechirp", "bose", "heos", "roku", "appletv", "airplay",
     # The name Starlette's and FastAPI's TestClient sends, so that an app's tests keep passing
     # (docs/testing.md). A name with no version is weighed whole, and this one, never seen, would
     # reach the model's threshold; anyone can send it, and it gets no more than a person's verdict.
