@@ -23,9 +23,9 @@ The order of a decision:
    the first rule of the public lists that matches (crawler-user-agents, isbot, botguard's
    generic shapes, Crawler-Detect) weighs as one more feature, by pattern and by list. The shape
    of the whole string weighs too (whether it starts as a browser's does, its length, how many
-   tokens, a URL or an e-mail address in it), and so do the words the training never saw, by
-   where they stand (first, last, inside: each place once) and whether the string is
-   browser-shaped. No piece of evidence counts twice, so a token repeated by a proxy cannot pile
+   tokens, a URL or an e-mail address in it, a name and a version set apart by a space), and so
+   do the words the training never saw, by where they stand (first, last, inside: each place
+   once) and whether the string is browser-shaped. No piece of evidence counts twice, so a token repeated by a proxy cannot pile
    up. An unknown token appended to a browser's string is evidence of a tool, an unknown model
    name inside a phone's is not. A rule decides only when the sum, its own weight included,
    reaches the model's threshold: a weak rule inside a string that speaks for a person does not.
@@ -122,6 +122,12 @@ def is_shapeless(low: str) -> bool:
     return " " not in low and "(" not in low and _NAMES_A_VERSION(low) is not None
 
 
+# A name and a version set apart by a space, and nothing else but a parenthesis ("ClamAV 0.95.3",
+# "Acoon v4.10.5 (www.acoon.de)"): how scripts and servers name themselves far more often than
+# people's software does. Tried on strings under 64 characters only, which bounds its cost.
+_SPACED_VERSION: Final = re.compile(r"[a-z][\w.-]*(?: [a-z][\w.-]*)? v?/?\d+(?:\.\d+)+\w*(?: \([^)]*\))?$").match
+
+
 def _size(low: str) -> str:
     size = len(low)
     return "16" if size < 16 else "32" if size < 32 else "64" if size < 64 else "128" if size < 128 else "long"
@@ -142,6 +148,8 @@ def shape_features(low: str, words: list[bytes], known: Container[bytes]) -> lis
         found.append("x:at")
     if "/" not in low:
         found.append("x:noslash")
+    if not browser and len(low) < 64 and _SPACED_VERSION(low):
+        found.append("x:spaced")
     kind = "b" if browser else "o"
     last = len(words) - 1
     places = {
@@ -156,7 +164,7 @@ def shape_features(low: str, words: list[bytes], known: Container[bytes]) -> lis
 class _Shape:
     """The shape weights of a model, summed for one string as `shape_features` names them."""
 
-    __slots__ = ("_base", "_tokens", "_parens", "_url", "_at", "_noslash", "_unknown")
+    __slots__ = ("_base", "_tokens", "_parens", "_url", "_at", "_noslash", "_spaced", "_unknown")
 
     def __init__(self, weights: Mapping[str, float]) -> None:
         def get(name: str) -> float:
@@ -168,7 +176,9 @@ class _Shape:
             for browser in (False, True)
         )
         self._tokens = (0.0, *(get(f"x:tokens{n}") for n in range(1, 7)))
-        self._parens, self._url, self._at, self._noslash = (get(f"x:{n}") for n in ("parens", "url", "at", "noslash"))
+        self._parens, self._url, self._at, self._noslash, self._spaced = (
+            get(f"x:{n}") for n in ("parens", "url", "at", "noslash", "spaced")
+        )
         self._unknown = {
             (kind, place): get(f"o:{kind}{place}") for kind in "bo" for place in ("first", "last", "inside")
         }
@@ -187,6 +197,8 @@ class _Shape:
             score += self._at
         if "/" not in low:
             score += self._noslash
+        if not browser and len(low) < 64 and _SPACED_VERSION(low):
+            score += self._spaced
         if unknown:  # each place weighs once, however many unknown words stand there
             kind = "b" if browser else "o"
             last = len(words) - 1
@@ -219,6 +231,7 @@ SHAPE_LABELS: Final = {
     "x:url": "has a URL",
     "x:at": "has an e-mail address",
     "x:noslash": "no product/version",
+    "x:spaced": "a name and a version, spaced",
     "o:bfirst": "unknown first word",
     "o:blast": "unknown word at the end of a browser string",
     "o:binside": "unknown word inside a browser string",
