@@ -25,10 +25,11 @@ The order of a decision:
    of the whole string weighs too (whether it starts as a browser's does, its length, how many
    tokens, a URL or an e-mail address in it, a name and a version set apart by a space), and so
    do the words the training never saw, by where they stand (first, last, inside: each place
-   once) and whether the string is browser-shaped. No piece of evidence counts twice, so a token repeated by a proxy cannot pile
-   up. An unknown token appended to a browser's string is evidence of a tool, an unknown model
-   name inside a phone's is not. A rule decides only when the sum, its own weight included,
-   reaches the model's threshold: a weak rule inside a string that speaks for a person does not.
+   once) and whether the string is browser-shaped. No piece of evidence counts twice, so a token
+   repeated by a proxy cannot pile up. An unknown token appended to a browser's string is
+   evidence of a tool, an unknown model name inside a phone's is not. A rule decides only when
+   the sum, its own weight included, reaches the model's threshold: a weak rule inside a string
+   that speaks for a person does not.
    Crawler-Detect's patterns, written to run after its exclusions have deleted a browser's own
    tokens, must clear it by a margin (`rule_margins`). Without a rule, the evidence must reach a
    higher threshold. A bare token that names a version (`Name/version`) gets no
