@@ -16,7 +16,7 @@ import weakref
 from array import array
 from collections import OrderedDict
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from time import perf_counter
 from typing import Final
 from urllib.parse import urlsplit
@@ -370,7 +370,13 @@ def explain(
     """
     if config is None:
         config = default_config()
-    explanation = judge(config, None if user_agent is None else decode_user_agent(user_agent))
+    text = None if user_agent is None else decode_user_agent(user_agent)
+    explanation = judge(config, text)
+    if explanation.verdict is Verdict.NONE and explanation.rule_list is None and text and config._builtin is not None:
+        # Nothing decided: name a built-in rule that matched and was outweighed, if one did.
+        outweighed = config._builtin.outweighed(text)
+        if outweighed is not None:
+            explanation = replace(explanation, outweighed=outweighed)
     claim = explanation.browser
     if headers is None or claim is None:
         return explanation

@@ -19,18 +19,18 @@ import json
 import sys
 import tomllib
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import replace
 from datetime import datetime, timezone
 from importlib import metadata
 from pathlib import Path
 from typing import Any, TextIO
 
+from ._cache import explain
 from ._config import Config, Explanation
 from ._errors import ConfigError
-from ._judge import judge
 from ._observe import safe_text
-from ._patterns import decode_user_agent
 from ._report import render_html
-from ._rulesets import BUILTIN_NAMES
+from ._rulesets import BUILTIN_NAMES, Rule
 from ._scan import FORMATS, TIME_FIELDS, UA_FIELDS, LogInput, Progress, ScanTotals, parse_lines, rule_id
 from ._verdict import Verdict
 
@@ -95,7 +95,7 @@ def _config(args: argparse.Namespace) -> Config:
 
 def _check(args: argparse.Namespace, out: TextIO) -> int:
     config = _config(args)
-    results = [(ua, judge(config, decode_user_agent(ua))) for ua in args.user_agents]
+    results = [(ua, explain(ua, config)) for ua in args.user_agents]
     if args.json:
         json.dump([{"user_agent": ua, **found.as_dict()} for ua, found in results], out, indent=2)
         out.write("\n")
@@ -241,10 +241,15 @@ def _describe(found: Explanation, width: int = PATTERN_CHARS) -> str:
 
     The pattern is shown as `repr` shows it, so a control character in it is escaped too.
     """
+    def cut(rule: Rule) -> Rule:
+        return replace(rule, pattern=rule.pattern[:width] + "...") if len(rule.pattern) > width else rule
+
     rule = found.rule
-    if rule is None or len(rule.pattern) <= width:
-        return str(found)
-    return str(Explanation(found.verdict, found.rule_list, type(rule)(rule.pattern[:width] + "...", rule.index, rule.source, rule.category)))
+    if rule is not None:
+        return str(found) if len(rule.pattern) <= width else str(Explanation(found.verdict, found.rule_list, cut(rule)))
+    if found.outweighed is not None:
+        return str(replace(found, outweighed=(cut(found.outweighed[0]), found.outweighed[1])))
+    return str(found)
 
 
 def _share(count: int, total: int) -> str:

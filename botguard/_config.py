@@ -48,7 +48,12 @@ class Explanation:
     `rule_list` is "allow", "deny", "builtin", "policy" (missing or empty User-Agent),
     "allow_categories" when a built-in rule matched but its category is admitted (verdict NONE),
     or "headers" for FORGED (then `reason` says which header contradicts the User-Agent); None
-    when nothing matched.
+    when nothing decided. The default list weighs its rules, so one may match and not decide:
+    `explain()` then names it in `outweighed`, with why.
+
+        print(explain("Overcast/3.0 (+http://overcast.fm/; iOS podcast app)"))
+        # NONE: no rule decided; builtin[1320] 'Overcast\\/' (crawler-user-agents, feed) matched,
+        # people's media software speaks for it
     """
 
     verdict: Verdict
@@ -68,6 +73,10 @@ class Explanation:
     # A search ran out of time while the decision was waiting (for the GIL, for a core) rather
     # than working: the verdict may differ next time, so it is not cached.
     uncertain: bool = False
+    # NONE, nothing decided: a rule of the built-in default list that matched but did not decide,
+    # and why (the evidence against it weighed more, or people's media software speaks for the
+    # string). `explain()` fills it; the verdict cache does not look for it.
+    outweighed: tuple[Rule, str] | None = None
 
     @property
     def category(self) -> str | None:
@@ -76,7 +85,8 @@ class Explanation:
 
     def as_dict(self) -> dict[str, object]:
         """A JSON-ready view: verdict name, list, and the rule's pattern, index, source and category
-        (and, for FORGED, `reason`: which header contradicts the User-Agent)."""
+        (and, for FORGED, `reason`: which header contradicts the User-Agent; where a built-in rule
+        matched and did not decide, `outweighed`: that rule and why)."""
         rule = self.rule
         view: dict[str, object] = {
             "verdict": self.verdict.name,
@@ -89,6 +99,12 @@ class Explanation:
         }
         if self.reason is not None:
             view["reason"] = self.reason
+        if self.outweighed is not None:
+            weighed, why = self.outweighed
+            view["outweighed"] = {
+                "pattern": weighed.pattern, "index": weighed.index, "source": weighed.source,
+                "category": weighed.category, "why": why,
+            }
         return view
 
     def __str__(self) -> str:
@@ -99,10 +115,12 @@ class Explanation:
             return f"{self.verdict.name}: claims to be {self.crawler} ({state}; verify[{self.rule.index if self.rule else 0}])"
         rule = self.rule
         if rule is None:
-            return f"{self.verdict.name}: no rule matched"
-        origin = rule.source if rule.category is None else f"{rule.source}, {rule.category}"
+            if self.outweighed is None:
+                return f"{self.verdict.name}: no rule matched"
+            weighed, why = self.outweighed
+            return f"{self.verdict.name}: no rule decided; {_named(weighed, 'builtin')} matched, {why}"
         where = "builtin" if self.rule_list == "allow_categories" else self.rule_list
-        text = f"{self.verdict.name}: {where}[{rule.index}] {rule.pattern!r} ({origin})"
+        text = f"{self.verdict.name}: {_named(rule, where)}"
         if self.rule_list == "allow_categories":
             text += ", admitted by allow_categories"
         return text
@@ -112,6 +130,12 @@ class Explanation:
     def list(self) -> str | None:
         """Deprecated alias of `rule_list` (read-only), kept so existing code keeps working."""
         return self.rule_list
+
+
+def _named(rule: Rule, where: str | None) -> str:
+    """A rule as explanations name it: `builtin[12] '^curl/' (botguard, library)`."""
+    origin = rule.source if rule.category is None else f"{rule.source}, {rule.category}"
+    return f"{where}[{rule.index}] {rule.pattern!r} ({origin})"
 
 
 @dataclass(frozen=True, eq=False, kw_only=True)

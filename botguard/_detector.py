@@ -421,6 +421,24 @@ class Detector:
             return self._verdict(low, words, score)
         return None
 
+    def outweighed(self, text: str) -> tuple[Rule, str] | None:
+        """The public-list rule that `text` matches but that does not decide, and why; None when
+        no such rule matches or one decides (for `explain()`: not on the decision's path)."""
+        if self.well_formed(text) is not None:
+            return None
+        low = text.lower()
+        rule, gated = self._search_gated(text)
+        if rule is None or rule.index < self._certain or (gated and self._probe(low) is not None):
+            return None
+        words = words_of(low)
+        score = self._score(low, words) + self._rule_score(rule)
+        threshold = self._t_rule + self._margins.get(rule.source, 0.0)
+        if score < threshold:
+            return rule, f"outweighed by the evidence against it (score {score:.2f} < {threshold:.2f})"
+        if self._spoken_for(low, words):
+            return rule, "people's media software speaks for it"
+        return None
+
     def _probe(self, low: str) -> Rule | None:
         """The first probe found in `low`, trying only the alternatives whose literals it holds."""
         # On ASCII text a branch whose literals are all absent cannot match (IGNORECASE folds

@@ -82,6 +82,12 @@ class RuleSet:
         """The first rule whose pattern is found in `text`, or None."""
         return self._search(text)
 
+    def outweighed(self, text: str) -> tuple[Rule, str] | None:
+        """A rule that `text` matches but that does not decide, and why: only a list that weighs
+        its rules (the default's detector) has one; None otherwise."""
+        weigh = getattr(self._search, "outweighed", None)
+        return None if weigh is None else weigh(text)
+
 
 # -- pattern structure ---------------------------------------------------------------------------
 

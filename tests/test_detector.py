@@ -23,7 +23,7 @@ from botguard._detector import (
 )
 from botguard._cache import PHONES_LIMIT, cache_info, cached_explanation, decision_timing, phone_key, verdict_cache
 from botguard._judge import NO_MATCH
-from botguard._patterns import normalize_user_agent
+from botguard._patterns import decode_user_agent, normalize_user_agent
 from botguard._rulesets import CATEGORIES, builtin_ruleset, default_detector
 from botguard.rules import botguard as own_rules
 
@@ -292,6 +292,32 @@ def test_explain_and_classify_agree(user_agent: str) -> None:
         assert found.rule is not None and found.category in CATEGORIES
     allowed = Config(allow_categories=list(CATEGORIES))
     assert classify(user_agent, allowed) is not Verdict.BOT
+    # A rule named as outweighed matched and did not decide: only beside a pass with no rule.
+    if found.outweighed is not None:
+        assert found.verdict is Verdict.NONE and found.rule is None
+        assert _shipped()(decode_user_agent(user_agent)) is None
+
+
+def test_a_rule_that_matched_and_did_not_decide_is_named_with_why() -> None:
+    # People's media software speaks for a string a list names.
+    overruled = explain(PODCAST_APPS_WITH_A_CONTACT_URL[0])
+    assert overruled.verdict is Verdict.NONE and overruled.rule is None and overruled.outweighed is not None
+    rule, why = overruled.outweighed
+    assert rule.source == "crawler-user-agents" and why == "people's media software speaks for it"
+    assert str(overruled).startswith("NONE: no rule decided; builtin[") and "'Overcast\\\\/'" in str(overruled)
+    assert overruled.as_dict()["outweighed"]["why"] == why and overruled.as_dict()["pattern"] is None
+    # A list's rule inside a person's browser, outweighed by the browser's evidence.
+    sogou = explain(
+        "Mozilla/5.0 (iPhone; CPU iPhone OS 10_1 like Mac OS X) AppleWebKit/602.2.14 (KHTML, like Gecko) "
+        "Mobile/14B72 SogouMobileBrowser/5.8.1"
+    )
+    assert sogou.verdict is Verdict.NONE and sogou.outweighed is not None
+    assert sogou.outweighed[1].startswith("outweighed by the evidence against it (score ")
+    # Nothing matched: as before.
+    plain = explain(CHROME)
+    assert plain.outweighed is None and str(plain) == "NONE: no rule matched" and "outweighed" not in plain.as_dict()
+    # Kong's list decides by its first match: nothing is outweighed there.
+    assert explain(PODCAST_APPS_WITH_A_CONTACT_URL[0], Config(builtin="kong")).outweighed is None
 
 
 @given(st.one_of(st.lists(st.sampled_from(_PIECES), max_size=10).map("".join), st.text(max_size=80)))
