@@ -426,16 +426,13 @@ class Detector:
         no such rule matches or one decides (for `explain()`: not on the decision's path)."""
         if self.well_formed(text) is not None:
             return None
-        low = text.lower()
-        rule, gated = self._search_gated(text)
-        if rule is None or rule.index < self._certain or (gated and self._probe(low) is not None):
+        rule, weighed = self._weighed(text)
+        if rule is None or weighed.certain:
             return None
-        words = words_of(low)
-        score = self._score(low, words) + self._rule_score(rule)
-        threshold = self._t_rule + self._margins.get(rule.source, 0.0)
-        if score < threshold:
-            return rule, f"outweighed by the evidence against it (score {score:.2f} < {threshold:.2f})"
-        if self._spoken_for(low, words):
+        threshold = self._t_rule + weighed.margin
+        if weighed.score < threshold:
+            return rule, f"outweighed by the evidence against it (score {weighed.score:.2f} < {threshold:.2f})"
+        if weighed.spoken_for:
             return rule, "people's media software speaks for it"
         return None
 
@@ -463,16 +460,20 @@ class Detector:
     def weigh(self, text: str) -> Weighed:
         """What the decision of `text` rests on, for any thresholds (`Weighed.blocks`): the detector
         decides `Weighed(...).blocks(t_rule, t_words)` with its own (for benchmarks and tests)."""
+        return self._weighed(text)[1]
+
+    def _weighed(self, text: str) -> tuple[Rule | None, Weighed]:
+        """`weigh(text)`, and the first public-list rule it found (None for none)."""
         low = text.lower()
         rule, gated = self._search_gated(text)
         if (gated and self._probe(low) is not None) or (rule is not None and rule.index < self._certain):
-            return Weighed(True, False, 0.0, False)
+            return rule, Weighed(True, False, 0.0, False)
         words = words_of(low)
         score = self._score(low, words)
         if rule is None:
-            return Weighed(False, False, score, self._spoken_for(low, words))
+            return None, Weighed(False, False, score, self._spoken_for(low, words))
         margin = self._margins.get(rule.source, 0.0)
-        return Weighed(False, True, score + self._rule_score(rule), self._spoken_for(low, words), margin)
+        return rule, Weighed(False, True, score + self._rule_score(rule), self._spoken_for(low, words), margin)
 
     def _word_score(self, word: bytes) -> float:
         found = self._known.get(word)
