@@ -96,9 +96,10 @@ async def _send_with_trailers(send: Send, response: BlockResponse) -> None:
     # gRPC over HTTP/2: a header block that does not end the stream, followed by an empty DATA
     # frame, leaves clients with "server closed the stream without sending trailers"; the
     # status has to arrive as trailers (or in a header block that ends the stream, which ASGI
-    # cannot ask for).
+    # cannot ask for). They stay in the headers as well, for a client that reads no trailers (a
+    # test client, a proxy's log): gRPC clients read the status from the trailers.
     names = response.trailers
-    headers = [h for h in response.headers if h[0] not in names]
+    headers = list(response.headers)
     trailers = [h for h in response.headers if h[0] in names]
     await send({"type": "http.response.start", "status": response.status, "headers": headers, "trailers": True})
     await send({"type": "http.response.body", "body": response.body})

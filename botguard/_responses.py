@@ -31,7 +31,7 @@ class BlockResponse:
     """A prebuilt HTTP answer: status, headers as (bytes, bytes) pairs, body.
 
     `headers` is always complete. `trailers` names headers (gRPC's `grpc-status`, ...) that a
-    server able to send trailers should send as trailers instead: HTTP/2 gRPC clients read the
+    server able to send trailers should send as trailers too: HTTP/2 gRPC clients read the
     status of a call from trailers, or from headers only when those end the stream.
     """
 
