@@ -372,7 +372,14 @@ def forwarded_proto_host(forwarded: str) -> tuple[str | None, str | None]:
     return proto, host
 
 
+# Starlette's and FastAPI's `TestClient` call the app in process and name their peer so: what a
+# browser on the same machine is to a server. No server reports it for a connection.
+_IN_PROCESS_PEERS: Final = frozenset({"testclient"})
+
+
 def _is_loopback_peer(peer: str) -> bool:
+    if peer in _IN_PROCESS_PEERS:
+        return True
     try:
         address = ipaddress.ip_address(peer)
     except ValueError:

@@ -179,6 +179,9 @@ def test_loopback_hosts(host: str | None, expected: bool) -> None:
         (("http", "[::1]:8000", "::1"), LOOPBACK),
         # A loopback Host from elsewhere: a proxy's rewrite, or a lie; not what a browser saw.
         (("http", "127.0.0.1:8000", "203.0.113.9"), NOT_SECURE),
+        # Starlette's TestClient, in process: a browser on the same machine.
+        (("http", "localhost", "testclient"), LOOPBACK),
+        (("http", "testserver", "testclient"), NOT_SECURE),
         # A trusted proxy's word for the scheme, and for the host the browser named.
         (("http", "127.0.0.1:8000", "10.0.0.2", "https", None, True), HTTPS),
         (("http", "127.0.0.1:8000", "10.0.0.2", "https, http", None, True), HTTPS),
@@ -429,6 +432,19 @@ def test_forwarded_from_a_trusted_proxy() -> None:
     plain = {**copied, "forwarded": "for=203.0.113.7;proto=http"}
     # http to shop.example through the proxy: not secure, whatever Host the proxy sent.
     assert call(app, _environ(CHROME, plain, REMOTE_ADDR="127.0.0.1")).status.startswith("200")
+
+
+def test_starlette_test_client_on_a_loopback_host() -> None:
+    from starlette.testclient import TestClient
+
+    app = BotGuardMiddleware(ok_app, check_headers=True)
+    copied = {"user-agent": CHROME, **CURL_HEADERS, "accept-language": "en"}
+    # http://localhost is a secure origin, where Chrome sends its Fetch Metadata ...
+    local = TestClient(app, base_url="http://localhost")
+    assert local.get("/", headers={"user-agent": CHROME, **CHROME_HEADERS}).status_code == 200
+    assert local.get("/", headers=copied).status_code == 403
+    # ... and http://testserver is not: nothing tells a browser from a copy there.
+    assert TestClient(app).get("/", headers=copied).status_code == 200
 
 
 def test_fastapi_route_with_check_headers() -> None:
