@@ -84,12 +84,12 @@ ENTRY_BYTES: Final = 1536
 # The phones' keys (`phone_key`) kept as found a person's; past this many, forgotten at once.
 PHONES_LIMIT: Final = 4096
 # A value answered from its raw bytes (a major browser's exact string, a phone already found a
-# person's) is stored on its second sighting, not its first: answering it again is one match of
-# its bytes, while storing it costs an insert, an eviction and a key kept alive, and a flood of
-# strings sent once (the cache-busting attack) would otherwise spend that on every request and push
-# out the entries that real traffic repeats. `_SEEN` holds the hash of the last such value sent in
-# each slot (a doorkeeper, as cache admission policies call it); a race or a collision only costs
-# another sighting.
+# person's) is stored at once while the cache has room, and once it is full on its second
+# sighting, not its first: answering it again is one match of its bytes, while storing it costs an
+# insert, an eviction and a key kept alive, and a flood of strings sent once (the cache-busting
+# attack) would otherwise spend that on every request and push out the entries that real traffic
+# repeats. `_SEEN` holds the hash of the last such value sent in each slot (a doorkeeper, as cache
+# admission policies call it); a race or a collision only costs another sighting.
 SEEN_SLOTS: Final = 16384
 _SEEN: Final = array("q", bytes(8 * SEEN_SLOTS))
 
@@ -208,8 +208,8 @@ def cached_explanation(config: Config, cache: VerdictLRU, raw: str | bytes, coun
     Explanations are cached rather than bare verdicts, so a block can be logged with its rule at
     no extra cost; they are small, shared and immutable. A decision is stored unless it is
     uncertain (see `SearchBudget`), and timed for `decision_timing`; a value answered from its
-    raw bytes alone (a major browser's exact string, a phone already found a person's) is stored
-    from its second sighting on (`_SEEN`) and not timed.
+    raw bytes alone (a major browser's exact string, a phone already found a person's) is not
+    timed, and once the cache is full it is stored from its second sighting on (`_SEEN`).
 
     Under a flood of new User-Agents the miss below is every request's path, and each Python call
     on it costs a server several times what it costs in a loop (its code and data are cold
@@ -238,7 +238,8 @@ def cached_explanation(config: Config, cache: VerdictLRU, raw: str | bytes, coun
             # A major browser's exact string, or a phone's whose other versions were found a
             # person's (`phone_key`, inline), where only the built-in list speaks: what `judge`
             # would answer, without decoding the value or calling the list. Answered from its
-            # bytes, it is stored from its second sighting on (`_SEEN`) and not timed.
+            # bytes, it is not timed, and once the cache is full it is stored from its second
+            # sighting on (`_SEEN`).
             seen = hash(raw)
             slot = seen & (SEEN_SLOTS - 1)
             again = _SEEN[slot] == seen
@@ -246,7 +247,7 @@ def cached_explanation(config: Config, cache: VerdictLRU, raw: str | bytes, coun
                 _SEEN[slot] = seen
             with _lock:
                 _counts[1] += 1
-                if again:
+                if again or len(cache) < cache.maxsize:
                     cache[raw] = NO_MATCH
                     if len(cache) > cache.maxsize:
                         cache.popitem(last=False)

@@ -595,19 +595,33 @@ def _chrome(version: str) -> bytes:
     return f"Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/{version} Safari/537.36".encode()
 
 
-def test_a_browsers_exact_string_is_stored_from_its_second_sighting_on() -> None:
+def test_a_browsers_exact_string_is_stored_at_once_while_the_cache_has_room() -> None:
     config = Config()
     cache = verdict_cache(config)
     browser = _chrome("120.0.6099.4242")
     before, timed = cache_info(), sum(decision_timing().counts)
+    for _ in range(3):
+        assert cached_explanation(config, cache, browser) is NO_MATCH
+    assert browser in cache
+    after = cache_info()
+    assert (after.misses - before.misses, after.hits - before.hits) == (1, 2)
+    assert sum(decision_timing().counts) == timed  # one match of its bytes: not timed
+
+
+def test_once_the_cache_is_full_a_browsers_string_is_stored_from_its_second_sighting_on() -> None:
+    config = Config(cache_size=2)
+    cache = verdict_cache(config)
+    for bot in (b"Scrapy/2.11", b"curl/8.4.0"):
+        cached_explanation(config, cache, bot)
+    browser = _chrome("120.0.6099.4343")
+    before = cache_info()
     assert cached_explanation(config, cache, browser) is NO_MATCH
     assert browser not in cache  # seen once: answered, counted as a miss, not stored
     assert cached_explanation(config, cache, browser) is NO_MATCH
-    assert browser in cache  # seen again: stored
+    assert browser in cache and b"Scrapy/2.11" not in cache  # seen again: stored
     assert cached_explanation(config, cache, browser) is NO_MATCH
     after = cache_info()
     assert (after.misses - before.misses, after.hits - before.hits) == (2, 1)
-    assert sum(decision_timing().counts) == timed  # one match of its bytes: not timed
 
 
 def test_a_flood_of_browser_strings_sent_once_leaves_the_cache_to_what_repeats() -> None:
@@ -620,7 +634,10 @@ def test_a_flood_of_browser_strings_sent_once_leaves_the_cache_to_what_repeats()
         assert cached_explanation(config, cache, _chrome(f"120.0.{n}.77977")) is NO_MATCH
         # A phone already found a person's, with a version never seen: answered from its bytes too.
         assert cached_explanation(config, cache, _phone("Zqx-Phone 8", f"121.0.{n}.77977").encode()) is NO_MATCH
-    assert list(cache) == [bot, phone]
+    # The flood filled the room the cache had, and pushed nothing out.
+    assert list(cache)[:2] == [bot, phone] and len(cache) == 8
+    first = [(_chrome(f"120.0.{n}.77977"), _phone("Zqx-Phone 8", f"121.0.{n}.77977").encode()) for n in range(3)]
+    assert list(cache)[2:] == [value for pair in first for value in pair]
 
 
 def test_what_is_remembered_of_phones_is_bounded() -> None:
