@@ -100,12 +100,17 @@ async def _asgi_request(
     status: list[int] = []
     body: list[bytes] = []
     received = False
+    # The client hangs up only once the response is complete, as a browser does: an app that
+    # listens for the disconnect while it works (Django's ASGI handler does) would otherwise
+    # abandon its response.
+    complete = asyncio.Event()
 
     async def receive() -> dict[str, Any]:
         nonlocal received
         if not received:
             received = True
             return {"type": "http.request", "body": b"", "more_body": False}
+        await complete.wait()
         return {"type": "http.disconnect"}
 
     async def send(message: dict[str, Any]) -> None:
@@ -113,6 +118,8 @@ async def _asgi_request(
             status.append(message["status"])
         elif message["type"] == "http.response.body":
             body.append(message.get("body", b""))
+            if not message.get("more_body", False):
+                complete.set()
 
     error: BaseException | None = None
     try:

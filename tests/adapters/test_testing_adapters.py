@@ -13,6 +13,7 @@ import django  # noqa: E402
 django.setup()
 
 import pytest  # noqa: E402
+from django.core.asgi import get_asgi_application  # noqa: E402
 from django.core.wsgi import get_wsgi_application  # noqa: E402
 from django.test import AsyncClient, Client, SimpleTestCase  # noqa: E402
 
@@ -63,8 +64,11 @@ def test_djangos_clients_obey_disabled_sync_and_async() -> None:
     assert Client().get("/", headers={"user-agent": GOOGLEBOT}).status_code == 403
 
 
-def test_assertions_against_djangos_wsgi_handler() -> None:
-    application = get_wsgi_application()
+@pytest.mark.parametrize("handler", ["wsgi", "asgi"])
+def test_assertions_against_djangos_handlers(handler: str) -> None:
+    # Django's ASGI handler listens for the client's disconnect while the view runs, and abandons
+    # the response if it comes early: the helpers' client hangs up only after the response.
+    application = get_wsgi_application() if handler == "wsgi" else get_asgi_application()
     assert_blocked(application, GOOGLEBOT)
     assert_allowed(application, None)
     # Django judges twice: the global rules refuse curl, the view's own rules admit it.
