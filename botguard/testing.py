@@ -21,6 +21,7 @@ import inspect
 import random
 import unittest
 from collections.abc import Callable, Iterable
+from dataclasses import replace
 from importlib import resources
 from types import TracebackType
 from typing import Any, Final, TypeVar, cast
@@ -396,14 +397,15 @@ def _why(
 
 
 def _describe(explanation: Explanation, user_agent: str | bytes | None) -> str:
-    """`str(explanation)`, with a long pattern cut short and the text it matched."""
+    """`str(explanation)` (a long pattern cut short), and the text the rule matched."""
     rule = explanation.rule
     if rule is None:
         return str(explanation)
-    pattern = rule.pattern if len(rule.pattern) <= _PATTERN_SHOWN else rule.pattern[: _PATTERN_SHOWN - 3] + "..."
-    text = f"{explanation.verdict.name}: {explanation.rule_list}[{rule.index}] {pattern!r} ({rule.source})"
-    if rule.category is not None:
-        text += f", category {rule.category!r}"
+    if len(rule.pattern) > _PATTERN_SHOWN:
+        shown = replace(rule, pattern=rule.pattern[: _PATTERN_SHOWN - 3] + "...")
+        text = str(replace(explanation, rule=shown))
+    else:
+        text = str(explanation)
     if explanation.rule_list != "policy" and user_agent is not None:
         try:
             found = regex.search(rule.pattern, normalize_user_agent(user_agent), timeout=0.1)

@@ -27,7 +27,7 @@ from starlette.responses import JSONResponse, PlainTextResponse
 from starlette.routing import Mount, Route
 from starlette.testclient import TestClient
 
-from botguard import BotGuardMiddleware, Config, Verdict, classify
+from botguard import BotGuardMiddleware, Config, Verdict, classify, explain
 from botguard._guard import Guard
 from botguard._request import Request as CoreRequest, environ_request
 from botguard._override import OVERRIDES
@@ -552,8 +552,15 @@ def test_a_builtin_rule_is_named_with_a_short_pattern_and_the_text_it_matched() 
     with pytest.raises(AssertionError) as failure:
         assert_allowed(Config(builtin="kong"), "Googlebot/2.1 (+http://www.google.com/bot.html)")
     message = str(failure.value)
-    assert "BOT: builtin[" in message and "(kong/rules.lua)" in message and "matching 'Googlebot/2.1'" in message
+    assert "BOT: builtin[" in message and "(kong/rules.lua, other)" in message and "matching 'Googlebot/2.1'" in message
     assert len(message) < 400
+
+
+def test_a_failure_message_holds_what_explain_says() -> None:
+    for user_agent in ("curl/8.4.0", "GPTBot/1.0"):
+        with pytest.raises(AssertionError) as failure:
+            assert_allowed(Config(), user_agent)
+        assert str(explain(user_agent)) in str(failure.value)
 
 
 def _app() -> Starlette:
