@@ -25,6 +25,7 @@ async def home(request: Request) -> dict[str, str]:
     return {"hello": "human", "verdict": request.state.botguard.name}
 
 
+@api.get("")
 @api.get("/status")
 async def status(verdict: Verdict = Depends(api_guard)) -> dict[str, str]:
     # Depends on the router's guard again to receive the verdict: FastAPI runs it once per request.

@@ -27,13 +27,13 @@ async def api_status(request: Request) -> JSONResponse:
     return JSONResponse({"status": "ok", "verdict": request.state.botguard.name})
 
 
+API_RULES = [Middleware(BotGuardMiddleware, allow=SCRIPTED)]
+
 app = Starlette(
     routes=[
-        Mount(
-            "/api",
-            routes=[Route("/", api_status), Route("/status", api_status)],
-            middleware=[Middleware(BotGuardMiddleware, allow=SCRIPTED)],
-        ),
+        # /api itself, which the Mount below does not match (it matches "/api/..." only).
+        Route("/api", api_status, middleware=API_RULES),
+        Mount("/api", routes=[Route("/", api_status), Route("/status", api_status)], middleware=API_RULES),
         Mount("", routes=[Route("/", home)], middleware=[Middleware(BotGuardMiddleware, deny=SCRIPTED)]),
     ]
 )

@@ -422,9 +422,10 @@ def test_django_example_under_uvicorn() -> None:
         assert doubled.startswith(b"HTTP/1.1 400") and b"Only one User-Agent header allowed" in doubled
         # Per-view rules: the settings refuse scripts, the API view admits them, robots.txt is exempt.
         assert httpx.get(base + "/", headers={"user-agent": "curl/8.4.0"}).status_code == 403
-        api = httpx.get(base + "/api/status", headers={"user-agent": "curl/8.4.0"})
-        assert api.status_code == 200 and api.json() == {"status": "ok", "verdict": "ALLOW"}
-        assert httpx.get(base + "/api/status", headers={"user-agent": GOOGLEBOT}).status_code == 403
+        for path in ("/api/status", "/api"):
+            api = httpx.get(base + path, headers={"user-agent": "curl/8.4.0"})
+            assert api.status_code == 200 and api.json() == {"status": "ok", "verdict": "ALLOW"}
+            assert httpx.get(base + path, headers={"user-agent": GOOGLEBOT}).status_code == 403
         assert httpx.get(base + "/robots.txt", headers={"user-agent": GOOGLEBOT}).status_code == 200
 
 

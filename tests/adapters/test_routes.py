@@ -86,7 +86,7 @@ def test_starlette_example_per_route_rules_under_uvicorn() -> None:
         assert httpx.get(base + "/", headers=one_ua(CHROME)).json() == {"hello": "human", "verdict": "NONE"}
         assert httpx.get(base + "/", headers=one_ua(GOOGLEBOT)).status_code == 403
         assert httpx.get(base + "/", headers=one_ua("curl/8.4.0")).status_code == 403
-        for path in ("/api/status", "/api/"):
+        for path in ("/api/status", "/api/", "/api"):
             api = httpx.get(base + path, headers=one_ua("curl/8.4.0"))
             assert api.status_code == 200 and api.json() == {"status": "ok", "verdict": "ALLOW"}
         assert httpx.get(base + "/api/status", headers=one_ua(GOOGLEBOT)).status_code == 403
@@ -207,9 +207,10 @@ def test_fastapi_example_under_uvicorn() -> None:
         doubled = raw_request(base, two_user_agents("/", CHROME, CHROME))
         assert doubled.startswith(b"HTTP/1.1 400") and b"Only one User-Agent header allowed" in doubled
         assert httpx.get(base + "/", headers=one_ua("curl/8.4.0")).status_code == 403
-        api = httpx.get(base + "/api/status", headers=one_ua("curl/8.4.0"))
-        assert api.status_code == 200 and api.json() == {"status": "ok", "verdict": "ALLOW"}
-        assert httpx.get(base + "/api/status", headers=one_ua(GOOGLEBOT)).status_code == 403
+        for path in ("/api/status", "/api"):
+            api = httpx.get(base + path, headers=one_ua("curl/8.4.0"))
+            assert api.status_code == 200 and api.json() == {"status": "ok", "verdict": "ALLOW"}
+            assert httpx.get(base + path, headers=one_ua(GOOGLEBOT)).status_code == 403
         # A route's own guard adds to its router's.
         assert httpx.get(base + "/api/strict", headers=one_ua("curl/8.4.0")).status_code == 200
         assert httpx.get(base + "/api/strict", headers=one_ua("python-requests/2.32")).status_code == 403
