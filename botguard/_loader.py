@@ -35,6 +35,10 @@ DEFAULT_TTL = 30.0
 DEFAULT_TIMEOUT = 10.0
 # A config of 5,000 patterns is about 200 KiB of JSON; Kong's whole built-in list is 100 KiB.
 DEFAULT_MAX_BYTES = 4 * 1024 * 1024
+# How long the request that finds a local file changed waits for its reload, in seconds: a usual
+# file is read, parsed and built well within it, and is in force for that request already; a
+# large one (5,000 patterns compile for seconds) is built on in the background meanwhile.
+LOCAL_RELOAD_WAIT = 0.05
 Clock = Callable[[], float]
 
 
@@ -58,6 +62,7 @@ class _Source(Protocol):
     """Where raw config bytes come from; `fetch` returns None when the source says "not modified"."""
 
     name: str
+    local: bool  # a local file (or a mapping), whose check `get` waits for briefly; not a URL
 
     def worth_fetching(self) -> bool:
         """Whether a fetch may find something new; cheap and non-blocking (it runs on a request)."""
@@ -192,8 +197,10 @@ class ConfigLoader:
     def get(self) -> Config:
         """The config in force: one clock read and a comparison unless a check is due.
 
-        A due check starts in a background thread (after one `os.stat`, for a file); `get` never
-        waits for a read, a download or a rebuild, and never raises.
+        A due check starts in a background thread (after one `os.stat`, for a file), and `get`
+        never raises. For a file that changed, `get` waits up to `LOCAL_RELOAD_WAIT` (50 ms) for
+        that thread, so the usual small file is in force for the very request that found it due; a
+        large one keeps building meanwhile. `get` never waits for a download.
         """
         due = self._due
         if due is None or self._clock() < due:
@@ -230,9 +237,9 @@ class ConfigLoader:
     def _when_due(self) -> Config:
         # Whoever finds the check due first starts it; everyone else keeps the current config
         # rather than wait, so only one check is ever in flight. The request that found it due
-        # does no more than a file's `os.stat`: reading, parsing and building (compiling 5,000
-        # patterns can take seconds) happen in a thread of their own, and requests are served
-        # the current config meanwhile.
+        # does no more than a file's `os.stat`, and waits a few milliseconds at most: reading,
+        # parsing and building (compiling 5,000 patterns can take seconds) happen in a thread of
+        # their own, and requests are served the current config until it is built.
         if not self._lock.acquire(blocking=False):
             return self._config
         ttl = self._ttl
@@ -248,10 +255,16 @@ class ConfigLoader:
             self._lock.release()
             record_reload("unchanged", f"{self._source.name}: not modified")
             return self._config
+        thread = threading.Thread(target=self._check_in_background, name="botguard-config-refresh", daemon=True)
         try:
-            threading.Thread(target=self._check_in_background, name="botguard-config-refresh", daemon=True).start()
+            thread.start()
         except RuntimeError:  # interpreter shutting down: keep serving what we have
             self._lock.release()
+            return self._config
+        if self._source.local:
+            # A local file usually reads, parses and builds in about a millisecond: wait that
+            # long, no longer, so the request that found the change is served the new rules.
+            thread.join(LOCAL_RELOAD_WAIT)
         return self._config
 
     def _check_in_background(self) -> None:

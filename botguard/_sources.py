@@ -78,6 +78,8 @@ _PARSERS: dict[str, Callable[[str, bytes], Any]] = {".toml": _parse_toml, ".json
 class _FileSource:
     """A local regular file: one `os.stat` a check, a read only when the stat says it changed."""
 
+    local = True  # read, parsed and built in about a millisecond (`ConfigLoader.get` waits that long)
+
     def __init__(self, path: str | os.PathLike[str]) -> None:
         if not isinstance(path, (str, os.PathLike)):
             raise ConfigError(f"path: expected a file path, got {path!r}")
@@ -158,6 +160,7 @@ def _import_httpx() -> ModuleType:
 class _UrlSource:
     """JSON over HTTP(S) with conditional requests; fetched off the request path, within one deadline."""
 
+    local = False
     name: str
     url: str
     _httpx: ModuleType
@@ -416,6 +419,8 @@ def _hide_queries_in_httpx_log() -> None:
 
 class _MappingSource:
     """A dict given in code: read once."""
+
+    local = True
 
     def __init__(self, mapping: Mapping[str, Any]) -> None:
         self.name = "<mapping>"

@@ -218,6 +218,18 @@ def test_exact_ttl_boundaries_on_a_frozen_clock(
     assert second.deny == (("(?i)curl",) if due else ("(?i)helloworld",))
 
 
+def test_the_get_that_finds_a_small_file_changed_returns_the_new_config(toml_file: Path, clock: FrozenClock) -> None:
+    # It waits a few milliseconds at most for the reload (`LOCAL_RELOAD_WAIT`); a file of a few
+    # patterns is read, parsed and built well within them, even on a busy machine.
+    loader = ConfigLoader.from_file(toml_file, ttl=5, clock=clock)
+    first = loader.get()
+    write(toml_file, 'deny = ["(?i)curl"]\n')
+    clock.advance(5)
+    second = loader.get()
+    assert second is not first and second.deny == ("(?i)curl",)
+    assert loader.get() is second
+
+
 def test_remaining_is_counted_from_the_last_check(toml_file: Path, clock: FrozenClock) -> None:
     loader = ConfigLoader.from_file(toml_file, ttl=10, clock=clock)
     assert loader.remaining() == 10
