@@ -232,11 +232,12 @@ def log_block(
     }
     reason = None if explanation is None else explanation.reason
     if reason is not None:
-        # FORGED: no rule decided; the line says which header contradicted the User-Agent.
+        # FORGED: no rule decided (the line keeps the same fields, empty), and says which header
+        # contradicted the User-Agent.
         fields["reason"] = safe_text(reason)
         logger.log(
             level,
-            '%s verdict=%s path="%s" user_agent="%s" reason="%s"',
+            '%s verdict=%s rule=- category=- path="%s" user_agent="%s" reason="%s"',
             what,
             fields["verdict"],
             fields["path"],
