@@ -40,9 +40,14 @@ class BotGuardMiddleware:
     request raises it.
     """
 
-    # `app` positional-only: so type checkers accept the class where Starlette and FastAPI expect
-    # a middleware factory (`Middleware(BotGuardMiddleware, deny=[...])`, `add_middleware`).
-    def __init__(self, app: ASGIApp, /, config: Config | ConfigSource | None = None, **fields: Any) -> None:
+    # `app` positional-only, so that type checkers accept the class where Starlette and FastAPI
+    # expect a middleware factory (`Middleware(BotGuardMiddleware, deny=[...])`, `add_middleware`);
+    # `BotGuardMiddleware(app=...)` is read from the keywords.
+    def __init__(self, app: ASGIApp | None = None, /, config: Config | ConfigSource | None = None, **fields: Any) -> None:
+        if app is None:
+            app = fields.pop("app", None)
+            if app is None:
+                raise TypeError("BotGuardMiddleware() needs the ASGI app it wraps: BotGuardMiddleware(app, ...)")
         self.app = app
         try:
             self.guard = Guard(config, fields)

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 import botguard
 from botguard import Config, ConfigError, Verdict, cache_info, classify, explain
 from botguard._patterns import MAX_UA_CHARS, normalize_user_agent
+from tests.support.agents import CHROME as CHROME_120
 from tests.support.agents import GOOGLEBOT
 
 CHROME = (
@@ -207,6 +208,29 @@ def test_every_verdict_is_cached_none_included() -> None:
     after = cache_info()
     assert after.misses - before.misses == 2
     assert after.hits - before.hits == 8
+
+
+def test_every_verdict_is_cached_under_the_default_list_and_raw_bytes_too() -> None:
+    # Raw header bytes, as the middleware passes them: a browser's exact string is answered from
+    # its bytes, and stored at once while the cache has room.
+    config = Config()
+    browser = CHROME_120.encode()
+    before = cache_info()
+    for _ in range(5):
+        assert classify(browser, config) is Verdict.NONE
+        assert classify(GOOGLEBOT.encode(), config) is Verdict.BOT
+    after = cache_info()
+    assert (after.misses - before.misses, after.hits - before.hits, after.entries - before.entries) == (2, 8, 2)
+
+
+def test_the_middleware_takes_its_app_by_position_or_by_name() -> None:
+    async def inner(scope: object, receive: object, send: object) -> None:
+        pass
+
+    assert botguard.BotGuardMiddleware(app=inner, deny=["x"]).app is inner
+    assert botguard.BotGuardMiddleware(inner).app is inner
+    with pytest.raises(TypeError, match="needs the ASGI app"):
+        botguard.BotGuardMiddleware()
 
 
 def test_one_cache_per_live_config_released_with_it() -> None:
