@@ -468,6 +468,12 @@ def test_samples_are_deterministic_sized_and_seeded() -> None:
     assert len(sample_user_agents("browser")) >= 500 and len(sample_user_agents("bot")) >= 2000
 
 
+def test_every_sample_gets_the_verdict_its_kind_says_under_the_default_rules() -> None:
+    # What `assert classify(ua).blocked` over the samples relies on (`build_sample_user_agents.py`).
+    assert not [ua for ua in sample_user_agents("bot") if not classify(ua).blocked]
+    assert not [ua for ua in sample_user_agents("browser") if classify(ua).blocked]
+
+
 def test_a_small_bot_sample_shows_every_category() -> None:
     picked = sample_user_agents("bot", n=len(BOT_CATEGORIES))
     by_category = {c: set(sample_user_agents("bot", category=c)) for c in BOT_CATEGORIES}
