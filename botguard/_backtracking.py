@@ -2,9 +2,9 @@
 
     backtracking_risk(r"(a+)+$")   # 'a repeated group holds another unbounded repeat, ...'
 
-It uses `re`'s private parser, as `_regex_analysis.py` does: where the parser is missing or does
-not know a pattern's syntax, the answer is "no risk found", so the caller runs the regex under its
-time limit as it is.
+It walks the tree `_regex_analysis.parse_tree` reads with `re`'s private parser: where the parser
+is missing or does not know a pattern's syntax, the answer is "no risk found", so the caller runs
+the regex under its time limit as it is.
 """
 
 from __future__ import annotations
@@ -13,11 +13,8 @@ from typing import Any
 
 import regex
 
-try:  # The parser behind `re`: private, so anything unexpected means "not checked".
-    from re import _constants as _sre  # type: ignore[attr-defined]
-    from re import _parser as _sre_parse  # type: ignore[attr-defined]
-except ImportError:  # pragma: no cover - Python versions without these modules
-    _sre = _sre_parse = None
+from ._regex_analysis import SRE as _sre
+from ._regex_analysis import parse_tree
 
 __all__ = ["backtracking_risk"]
 
@@ -235,10 +232,5 @@ def backtracking_risk(pattern: str) -> str | None:
 
     A heuristic over the pattern's parse tree: it finds the textbook shapes, not every one.
     """
-    if _sre_parse is None:  # pragma: no cover
-        return None
-    try:
-        items = list(_sre_parse.parse(pattern))
-    except Exception:  # noqa: BLE001 - syntax only the regex module knows: not checked
-        return None
-    return _risk(items, False)
+    items = parse_tree(pattern)
+    return None if items is None else _risk(items, False)

@@ -28,7 +28,21 @@ try:  # The parser behind `re`: private, so anything unexpected falls back to "r
 except ImportError:  # pragma: no cover - Python versions without these modules
     _sre = _sre_parse = None
 
-__all__ = ["LiteralForm", "fold_in_place", "literal_forms", "prefilter_literals", "prefilter_text"]
+__all__ = ["LiteralForm", "SRE", "fold_in_place", "literal_forms", "parse_tree", "prefilter_literals", "prefilter_text"]
+
+# The parser's opcodes, for the walkers of its trees (`_backtracking.py` too); None without it.
+SRE: Any = _sre
+
+
+def parse_tree(pattern: str) -> list[Any] | None:
+    """`re`'s parse tree of `pattern`; None where the parser is missing or does not know its syntax
+    (the `regex` module's own), which every caller reads as "not analysed": run the regex."""
+    if _sre_parse is None:  # pragma: no cover
+        return None
+    try:
+        return list(_sre_parse.parse(pattern))
+    except Exception:  # noqa: BLE001 - any syntax `re` does not know
+        return None
 
 # A pattern expanding to more literals than this is left to the regex engine.
 _MAX_EXPANSION = 64
@@ -169,12 +183,7 @@ def literal_forms(pattern: str) -> LiteralForm:
 
 def parsed_forms(pattern: str) -> LiteralForm:
     """`literal_forms` read off `re`'s parse tree, for any pattern."""
-    if _sre_parse is None:  # pragma: no cover
-        return LiteralForm("regex", ())
-    try:
-        items = list(_sre_parse.parse(pattern))
-    except Exception:  # noqa: BLE001 - any syntax `re` does not know (the regex module may)
-        items = None
+    items = parse_tree(pattern)
     if items is not None:
         kind = "any"
         body = items
@@ -189,11 +198,9 @@ def parsed_forms(pattern: str) -> LiteralForm:
             return LiteralForm(kind, tuple(found))
     # Lookarounds consume nothing: removing them only widens the language, so whatever the
     # widened pattern requires, the pattern requires too.
-    try:
-        relaxed = list(_sre_parse.parse(_LOOKAROUND.sub("", pattern)))
-    except Exception:  # noqa: BLE001
-        return LiteralForm("regex", ())
-    return LiteralForm("regex", _required(relaxed) or ())
+    relaxed = parse_tree(_LOOKAROUND.sub("", pattern))
+    required = None if relaxed is None else _required(relaxed)
+    return LiteralForm("regex", required or ())
 
 
 
