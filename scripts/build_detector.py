@@ -8,7 +8,7 @@ Arguments:
     --check: build, compare with the shipped model, and exit 1 if they differ (writes nothing).
 
 The model is a logistic regression without intercept over the features of
-`botguard._detector.text_features`: the words of each User-Agent with their affixes, the first
+`botguard._features.text_features`: the words of each User-Agent with their affixes, the first
 rule of the public lists that matches, the shape of the string, and the words the model does not
 know by where they stand. A word is known when it is in at least `MIN_COUNT` training rows; the
 rarer ones are what teaches the model how much an unknown word weighs. Bots and people weigh the
@@ -40,7 +40,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from benchmarks._peers import DEFAULT_DATA, load_corpus  # noqa: E402
-from botguard._detector import MODEL_FILE, text_features, word_features, words_of  # noqa: E402
+from botguard._detector import MODEL_FILE  # noqa: E402
+from botguard._features import text_features, word_features, words_of  # noqa: E402
 from botguard._patterns import normalize_user_agent  # noqa: E402
 from botguard._rulesets import Rule, certain_rules, default_rules, list_engine  # noqa: E402
 

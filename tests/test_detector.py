@@ -18,9 +18,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from botguard import Config, Verdict, classify, explain
-from botguard._detector import (
-    MODEL_FILE, Detector, distinct, is_shapeless, load_model, shape_features, text_features, word_features, words_of,
-)
+from botguard._detector import MODEL_FILE, Detector, load_model
+from botguard._features import distinct, is_shapeless, shape_features, text_features, word_features, words_of
 from botguard._cache import PHONES_LIMIT, cache_info, cached_explanation, decision_timing, phone_key, verdict_cache
 from botguard._judge import NO_MATCH
 from botguard._patterns import decode_user_agent, normalize_user_agent
