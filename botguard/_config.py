@@ -249,6 +249,15 @@ class Config:
     _passes: Callable[[bytes], re.Match[bytes] | None] | None = field(init=False, repr=False)
     _passed: set[tuple[bytes, bytes, bool]] = field(init=False, repr=False)
 
+    def __new__(cls, *args: Any, **kwargs: Any) -> Config:
+        # A misspelt field (`Config(denny=[...])`) is a ConfigError naming the field meant, as the
+        # middlewares' keywords are, rather than the dataclass's bare TypeError.
+        valid = [f.name for f in fields(cls) if f.init]
+        unknown = [name for name in kwargs if name not in valid]
+        if unknown:
+            raise unknown_names("field", unknown, valid)
+        return super().__new__(cls)
+
     def __post_init__(self) -> None:
         set_ = object.__setattr__
         for name in ("allow", "deny"):

@@ -313,6 +313,11 @@ def test_bad_fields_are_config_errors(fields: dict[str, object], message: str) -
         Config(**fields)  # type: ignore[arg-type]
 
 
+def test_a_misspelt_field_is_a_config_error_naming_the_field_meant() -> None:
+    with pytest.raises(ConfigError, match=r"unknown field\(s\) \['denny'\] \(did you mean 'deny'\?\); valid fields: \["):
+        Config(denny=["x"])  # type: ignore[call-arg]
+
+
 def test_config_error_is_a_value_error() -> None:
     assert issubclass(ConfigError, ValueError)
 
