@@ -198,17 +198,27 @@ SHAPE_LABELS: Final = {
 
 
 class _Unknown(dict[bytes, float]):
-    """Unseen word -> the score of its affixes, remembered up to `_MEMO_LIMIT` words."""
+    """Unseen word -> the score of its affixes (what `word_features` names, less the word itself),
+    remembered up to `_MEMO_LIMIT` words. The affixes are looked up as bytes, without building
+    their names: a User-Agent of a thousand random letters holds a hundred unseen words."""
 
-    __slots__ = ("_affixes",)
+    __slots__ = ("_suffix3", "_suffix4", "_prefix4")
 
     def __init__(self, affixes: Mapping[str, float]) -> None:
         super().__init__()
-        self._affixes = affixes
+
+        def table(kind: str) -> dict[bytes, float]:
+            return {name[2:].encode("ascii"): weight for name, weight in affixes.items() if name[:2] == kind and name.isascii()}
+
+        self._suffix3, self._suffix4, self._prefix4 = table("s:"), table("t:"), table("p:")
 
     def __missing__(self, word: bytes) -> float:
-        get = self._affixes.get
-        score = sum(get(feature, 0.0) for feature in word_features(word.decode("ascii"))[1:])
+        size = len(word)
+        score = 0.0
+        if size >= 5:  # summed in `word_features`' order, so the float is the trainer's to the bit
+            score = 0 + self._suffix3.get(word[-3:], 0.0)
+            if size >= 6:
+                score = score + self._suffix4.get(word[-4:], 0.0) + self._prefix4.get(word[:4], 0.0)
         if len(self) < _MEMO_LIMIT:
             self[word] = score
         return score

@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 
 from botguard import Config, Verdict, classify, explain
 from botguard._detector import MODEL_FILE, Detector, load_model
-from botguard._features import distinct, is_shapeless, shape_features, text_features, word_features, words_of
+from botguard._features import _Unknown, distinct, is_shapeless, shape_features, text_features, word_features, words_of
 from botguard._cache import PHONES_LIMIT, cache_info, cached_explanation, decision_timing, phone_key, verdict_cache
 from botguard._judge import NO_MATCH
 from botguard._patterns import decode_user_agent, normalize_user_agent
@@ -673,3 +673,17 @@ def test_a_header_check_still_reads_the_browsers_claim() -> None:
     config = Config(check_headers=True)
     assert config._passes is None
     assert explain(CHROME, config).browser is not None
+
+
+_AFFIXES = load_model()["affixes"]
+_WEIGHED_AFFIXES = sorted({name[2:] for name in _AFFIXES})
+
+
+@given(st.one_of(st.text("abcdefghijklmnopqrstuvwxyz", min_size=1, max_size=16),
+                 st.builds(lambda a, b: a + b, st.sampled_from(_WEIGHED_AFFIXES), st.text("abcdefghijklmnopqrstuvwxyz", max_size=6)),
+                 st.builds(lambda a, b: a + b, st.text("abcdefghijklmnopqrstuvwxyz", max_size=6), st.sampled_from(_WEIGHED_AFFIXES))))
+def test_an_unseen_word_weighs_what_the_trainer_named_to_the_bit(word: str) -> None:
+    # The detector looks affixes up as bytes; the trainer names them (`word_features`).
+    named = sum(_AFFIXES.get(feature, 0.0) for feature in word_features(word)[1:])
+    assert _Unknown(_AFFIXES)[word.encode("ascii")] == named
+
