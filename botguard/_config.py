@@ -175,7 +175,8 @@ class Config:
             the config is built, never at request time.
         trusted_proxies: networks of your own proxies; only a request from one of them has its
             client address read from `forwarded_header`. Empty (default): the header is ignored.
-        forwarded_header: "x-forwarded-for" (default) or "forwarded" (RFC 7239).
+        forwarded_header: "x-forwarded-for" (default: that header, or RFC 7239's `Forwarded` from
+            a trusted proxy that sent no `X-Forwarded-For`) or "forwarded" (`Forwarded` alone).
         verify_timeout: seconds a request waits for DNS (default 1.0); past it the claim is refused.
         verified_ttl, refuted_ttl, failed_ttl: seconds a lookup result is cached per address.
         verify_cache_size: addresses whose lookups are cached (confirmed ones apart from the

@@ -312,8 +312,10 @@ def _security(scheme: str, headers: Mapping[bytes, bytes], peer: str | None, con
     proto = host = None
     if trusted:
         # The proxy's word for what the browser used: `Forwarded` when the config reads that
-        # header for the client's address, else (and where it says nothing) X-Forwarded-*.
-        forwarded = headers.get(b"forwarded") if config._proxy_header == b"forwarded" else None
+        # header for the client's address (or, by default, where the proxy sent no
+        # X-Forwarded-For: `_claim_of`), else (and where it says nothing) X-Forwarded-*.
+        reads_forwarded = config._proxy_header == b"forwarded" or b"x-forwarded-for" not in headers
+        forwarded = headers.get(b"forwarded") if reads_forwarded else None
         if forwarded is not None:
             proto, host = forwarded_proto_host(forwarded.decode("latin-1"))
         proto = proto or _text(headers.get(b"x-forwarded-proto"))
@@ -335,7 +337,15 @@ def _claim_of(decision: Decision, request: Request) -> tuple[Config, str, str | 
     header = config._proxy_header
     # The proxy header is read only behind a trusted proxy: `client_ip` ignores it otherwise.
     forwarded = [v.decode("latin-1") for v in request.header_values(header.decode())] if trusted else []
-    ip = client_ip(request.peer, forwarded, trusted, header == b"forwarded")
+    rfc_7239 = header == b"forwarded"
+    if trusted and not forwarded and not rfc_7239:
+        # A trusted proxy that writes RFC 7239's `Forwarded` and no `X-Forwarded-For`. Read only
+        # where `X-Forwarded-For` is absent: a proxy that writes that header always writes it, so
+        # a `Forwarded` a client adds beside it is never read (`forwarded_header="forwarded"`
+        # reads `Forwarded` alone).
+        forwarded = [v.decode("latin-1") for v in request.header_values("forwarded")]
+        rfc_7239 = True
+    ip = client_ip(request.peer, forwarded, trusted, rfc_7239)
     if request.peer_port == 0:
         # A socket's peer never has port 0: the server wrote this address, most likely from a
         # proxy header (uvicorn does for an entry without a port). Only then is the header read.

@@ -635,6 +635,17 @@ def test_proxy_header_through_the_middleware(stub: StubResolver) -> None:
     assert request(forwarded, GOOGLEBOT, "::1", xff).status == 403
 
 
+def test_by_default_a_trusted_proxys_forwarded_counts_where_it_sent_no_x_forwarded_for(stub: StubResolver) -> None:
+    trusting = BotGuardMiddleware(ok_app, verify=("google",), resolver=stub, trusted_proxies=["10.0.0.0/8"])
+    rfc = [(b"forwarded", f"for={GOOGLE_IP};proto=https".encode())]
+    assert request(trusting, GOOGLEBOT, "10.0.0.5", rfc).status == 200
+    # A proxy that writes X-Forwarded-For always writes it: a Forwarded the client adds is not read.
+    own = [(b"x-forwarded-for", b"203.0.113.9"), (b"forwarded", f"for={GOOGLE_IP}".encode())]
+    assert request(trusting, GOOGLEBOT, "10.0.0.5", own).status == 403
+    # Never from an untrusted peer.
+    assert request(trusting, GOOGLEBOT, "203.0.113.7", rfc).status == 403
+
+
 verify_field_values: dict[str, Any] = {
     "verify": st.one_of(st.lists(st.sampled_from([*CRAWLERS, "mine", ""]), max_size=4), st.text(max_size=6),
                         st.lists(st.one_of(st.integers(), st.none(), st.lists(st.integers())), max_size=2), st.integers()),
