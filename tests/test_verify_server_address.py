@@ -1,5 +1,5 @@
 """The client address can come from the server: uvicorn rewrites the ASGI `client` from
-X-Forwarded-For for peers in `--forwarded-allow-ips` (127.0.0.1 by default), whatever botguard's
+X-Forwarded-For for peers in `--forwarded-allow-ips` (127.0.0.1 and ::1 by default), whatever botguard's
 `trusted_proxies` says. botguard cannot undo that, but it says so, once, when a claim shows it.
 """
 

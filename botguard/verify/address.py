@@ -194,7 +194,7 @@ def warn_if_server_forwarded(peer: str | None, port: int | None, forwarded_for: 
     _warned = True
     logger.warning(
         "the server took the client address %s from X-Forwarded-For (uvicorn does for "
-        "peers in --forwarded-allow-ips, 127.0.0.1 by default), so whoever writes that header "
+        "peers in --forwarded-allow-ips, 127.0.0.1 and ::1 by default), so whoever writes that header "
         "chooses the address crawler claims are verified by, and trusted_proxies is bypassed. "
         "Run uvicorn with --no-proxy-headers (gunicorn's uvicorn worker: forwarded_allow_ips = "
         "'') and list your proxies in trusted_proxies; see the verified crawlers page of the docs.",
