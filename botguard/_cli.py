@@ -18,7 +18,7 @@ import argparse
 import json
 import sys
 import tomllib
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import replace
 from datetime import datetime, timezone
 from importlib import metadata
@@ -28,6 +28,7 @@ from typing import Any, TextIO
 from ._cache import explain
 from ._config import Config, Explanation
 from ._errors import ConfigError
+from ._loader import settings_table
 from ._observe import safe_text
 from ._report import render_html
 from ._rulesets import BUILTIN_NAMES, Rule
@@ -46,7 +47,8 @@ class _UsageError(Exception):
 
 
 def load_config_file(path: Path) -> Config:
-    """A `Config` from a TOML or JSON file: its top-level keys, or a `[botguard]` / `[tool.botguard]` table.
+    """A `Config` from a TOML or JSON file: its top-level keys, a `[botguard]` / `[tool.botguard]`
+    table, or a Kong bot-detection plugin entity, as the loader reads them (`settings_table`).
 
         load_config_file(Path("botguard.toml"))
     """
@@ -60,13 +62,8 @@ def load_config_file(path: Path) -> Config:
         raise _UsageError(f"{path}: not valid {'JSON' if path.suffix.lower() == '.json' else 'TOML'}: {exc}") from None
     except RecursionError:
         raise _UsageError(f"{path}: nested too deeply to be a config (a table of settings whose values are lists of strings)") from None
-    if isinstance(data, Mapping):
-        if isinstance(data.get("tool"), Mapping) and isinstance(data["tool"].get("botguard"), Mapping):
-            data = data["tool"]["botguard"]
-        elif isinstance(data.get("botguard"), Mapping):
-            data = data["botguard"]
     try:
-        return Config.from_mapping(data)
+        return Config.from_mapping(settings_table(data))
     except ConfigError as exc:
         raise _UsageError(f"{path}: {exc}") from None
     except RecursionError:

@@ -107,7 +107,7 @@ class ConfigLoader:
             if fetched is None:
                 raise ConfigError(f"{source.name}: the source answered 'not modified' to a first request")
             data, token = fetched
-            mapping = _unwrap_kong_plugin(source.parse(data))
+            mapping = settings_table(source.parse(data))
             self._digest = _canonical_digest(source.name, mapping)
             self._config = _build(source.name, mapping)
         except BaseException:
@@ -290,7 +290,7 @@ class ConfigLoader:
                 source.remember(token)
                 record_reload("unchanged", f"{source.name}: same content")
                 return
-            mapping = _unwrap_kong_plugin(source.parse(data))
+            mapping = settings_table(source.parse(data))
             digest = _canonical_digest(source.name, mapping)
             if digest != self._digest:
                 config = _build(source.name, mapping)
@@ -329,11 +329,20 @@ def _canonical_digest(name: str, mapping: Any) -> bytes:
     return hashlib.sha256(text.encode()).digest()
 
 
-def _unwrap_kong_plugin(mapping: Any) -> Any:
-    """The `config` of a Kong bot-detection plugin entity (as Kong's Admin API returns it), else `mapping`.
+def settings_table(mapping: Any) -> Any:
+    """The settings a config file holds: its `[tool.botguard]` or `[botguard]` table (a
+    `pyproject.toml`, a shared settings file), the `config` of a Kong bot-detection plugin entity
+    (as Kong's Admin API returns it), else the whole `mapping`. The loader and the `botguard`
+    command read files through it, so both take the same shapes.
 
     Kong's JSON writes an unset list as null and, in older versions, an empty one as `{}`.
     """
+    if isinstance(mapping, dict):
+        tool = mapping.get("tool")
+        if isinstance(tool, dict) and isinstance(tool.get("botguard"), dict):
+            return tool["botguard"]
+        if isinstance(mapping.get("botguard"), dict):
+            return mapping["botguard"]
     if not (isinstance(mapping, dict) and mapping.get("name") == "bot-detection" and isinstance(mapping.get("config"), dict)):
         return mapping
     settings: dict[str, Any] = {}

@@ -79,6 +79,10 @@ def test_config_file_tables_and_errors(tmp_path: Path, capsys: pytest.CaptureFix
     as_json = tmp_path / "c.json"
     as_json.write_text(json.dumps({"botguard": {"deny": ["curl"]}}))
     assert run("check", "--config", str(as_json), "curl/8.4.0")[0] == 1
+    # Kong's plugin entity, as the loader reads it (docs/kong.md).
+    kong = tmp_path / "kong-plugin.json"
+    kong.write_text(json.dumps({"name": "bot-detection", "enabled": True, "config": {"whitelist": None, "blacklist": ["(?i)curl"]}}))
+    assert run("check", "--config", str(kong), "curl/8.4.0")[0] == 1
     bad = tmp_path / "bad.toml"
     bad.write_text('allow_categories = ["robots"]\n')
     assert run("check", "--config", str(bad), "x")[0] == 2

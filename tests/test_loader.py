@@ -135,6 +135,15 @@ def test_kong_plugin_config_migrates_as_it_is(tmp_path: Path) -> None:
     assert ConfigLoader.from_mapping(entity).get().deny == ("(?i)helloworld", "HelloWorld")
 
 
+def test_a_botguard_table_in_a_shared_file_is_read_as_the_cli_reads_it(tmp_path: Path) -> None:
+    pyproject = tmp_path / "pyproject.toml"
+    write(pyproject, '[project]\nname = "shop"\n\n[tool.botguard]\ndeny = ["(?i)scrapy"]\n')
+    assert ConfigLoader.from_file(pyproject, ttl=None).get().deny == ("(?i)scrapy",)
+    shared = tmp_path / "settings.json"
+    write(shared, json.dumps({"botguard": {"deny": ["(?i)curl"]}, "other_app": {"x": 1}}))
+    assert ConfigLoader.from_file(shared, ttl=None).get().deny == ("(?i)curl",)
+
+
 @pytest.mark.parametrize(
     ("name", "content", "message"),
     [
