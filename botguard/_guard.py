@@ -168,7 +168,7 @@ class Guard:
         fields: `Config` fields, to build a config in place (not together with `config`).
     """
 
-    __slots__ = ("_source", "_current")
+    __slots__ = ("_source", "_current", "_overridden")
 
     def __init__(self, config: Config | ConfigSource | None = None, fields: dict[str, Any] | None = None) -> None:
         resolved = resolve_config(config, fields or {})
@@ -179,6 +179,9 @@ class Guard:
             self._source = resolved
             first = _checked(resolved.get())
         self._current = _in_force(first)
+        # What a `botguard.testing` override last put in force here (tests only), kept so that
+        # each request under the same override does not build it again.
+        self._overridden: InForce | None = None
 
     def current(self) -> tuple[Config, VerdictLRU]:
         """The config in force and its verdict cache (a `botguard.testing` override comes first)."""
@@ -189,7 +192,10 @@ class Guard:
         if OVERRIDES.count:
             override: tuple[Config, VerdictLRU] | None = forced(self)
             if override is not None:
-                return _in_force(override[0])  # tests only: built each time
+                held = self._overridden
+                if held is None or held.config is not override[0]:
+                    held = self._overridden = _in_force(override[0])
+                return held
         if self._source is None:
             return self._current
         try:
