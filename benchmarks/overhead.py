@@ -11,7 +11,8 @@ apps: a bare ASGI app and a bare Starlette app, each alone and behind `BotGuardM
 
 A last section prices `check_headers=True`: the same middleware with and without it, on a whole
 Chrome request to an https origin (every check runs: Accept-Language, Accept, Sec-Fetch-Site and
--Mode, and the Sec-CH-UA version), interleaved, as the median of per-run differences.
+-Mode, and the Sec-CH-UA version), and to a plain-http one (where `Host` is read too),
+interleaved, as the median of per-run differences.
 
 "metrics on" is botguard as shipped: the counters behind `botguard.stats()`, and
 `botguard.prometheus.register()` called (its collector reads the counters only when scraped;
@@ -81,6 +82,9 @@ CHROME_HTTPS_SCOPE: dict[str, Any] = {
         (b"accept-language", b"en-GB,en;q=0.9"),
     ],
 }
+# The same navigation to a plain-http origin (a site without TLS, or behind a proxy that ends TLS
+# and is not in `trusted_proxies`): botguard then reads `Host` to tell a loopback origin.
+CHROME_HTTP_SCOPE: dict[str, Any] = {**CHROME_HTTPS_SCOPE, "scheme": "http"}
 
 
 async def bare_asgi(scope: dict[str, Any], receive: Any, send: Any) -> None:
@@ -146,8 +150,8 @@ def measure(runs: int, scale: float) -> dict[bool, dict[str, list[float]]]:
     return times
 
 
-def measure_check_headers(runs: int, scale: float) -> dict[str, list[float]]:
-    """check_headers off/on -> seconds per request of botguard + bare ASGI on a Chrome https request."""
+def measure_check_headers(runs: int, scale: float, scope: dict[str, Any]) -> dict[str, list[float]]:
+    """check_headers off/on -> seconds per request of botguard + bare ASGI on a Chrome request (`scope`)."""
     chosen = {
         "check_headers off": BotGuardMiddleware(bare_asgi),
         "check_headers on": BotGuardMiddleware(bare_asgi, check_headers=True),
@@ -157,11 +161,11 @@ def measure_check_headers(runs: int, scale: float) -> dict[str, list[float]]:
     times: dict[str, list[float]] = {name: [] for name in chosen}
     try:
         for app in chosen.values():
-            loop.run_until_complete(drive(app, requests // 10, CHROME_HTTPS_SCOPE))
+            loop.run_until_complete(drive(app, requests // 10, scope))
         for _ in range(runs):
             for name, app in chosen.items():
                 gc.collect()
-                times[name].append(loop.run_until_complete(drive(app, requests, CHROME_HTTPS_SCOPE)))
+                times[name].append(loop.run_until_complete(drive(app, requests, scope)))
     finally:
         loop.close()
     return times
@@ -220,12 +224,13 @@ def main() -> None:
     cost = [a - b for a, b in zip(on["botguard + bare ASGI"], off["botguard + bare ASGI"])]
     print(f"\ncounting costs {statistics.median(cost) * 1e9:.0f} ns/request (median of per-run differences, bare ASGI)")
     print(f"one Prometheus scrape ({mode}): {scrape_cost() * 1e6:.0f} µs")
-    checked = measure_check_headers(args.runs, args.scale)
-    print("\ncheck_headers (botguard + bare ASGI, a whole Chrome request to an https origin)")
-    for name, values in checked.items():
-        print(f"  {name:<24}{statistics.median(values) * 1e6:>8.3f} µs/request median")
-    added = [on - off for on, off in zip(checked["check_headers on"], checked["check_headers off"])]
-    print(f"  check_headers adds {statistics.median(added) * 1e9:.0f} ns/request (median of per-run differences)")
+    for origin, scope in (("https", CHROME_HTTPS_SCOPE), ("http", CHROME_HTTP_SCOPE)):
+        checked = measure_check_headers(args.runs, args.scale, scope)
+        print(f"\ncheck_headers (botguard + bare ASGI, a whole Chrome request to an {origin} origin)")
+        for name, values in checked.items():
+            print(f"  {name:<24}{statistics.median(values) * 1e6:>8.3f} µs/request median")
+        added = [on - off for on, off in zip(checked["check_headers on"], checked["check_headers off"])]
+        print(f"  check_headers adds {statistics.median(added) * 1e9:.0f} ns/request (median of per-run differences)")
 
 
 if __name__ == "__main__":

@@ -297,6 +297,10 @@ def is_loopback_host(host: str | None) -> bool:
             return False
     if name == "localhost" or name == "localhost.":
         return True
+    if not name[:1].isdigit() and ":" not in name:
+        # A name, not an address (an IPv4 address starts with a digit, an IPv6 one holds a
+        # colon): the common case over http, answered without `ipaddress`'s exception (2.6 µs).
+        return False
     try:
         return ipaddress.ip_address(name).is_loopback
     except ValueError:
