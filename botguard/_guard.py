@@ -27,7 +27,7 @@ from ._judge import judge
 from ._errors import ConfigError, unknown_names
 from ._forged import HTTPS, WEBSOCKET_SCHEMES, BrowserClaim, forged_reason, forwarded_proto_host, origin_security
 from ._observe import log_block, safe_text, verdict_label
-from ._override import OVERRIDES, forced
+from ._override import OVERRIDES, forced_entry
 from ._request import Request
 from ._responses import DUPLICATE_GRPC_RESPONSE, DUPLICATE_RESPONSE, BlockResponse, hook_response, with_header
 from ._types import ConfigSource
@@ -168,7 +168,7 @@ class Guard:
         fields: `Config` fields, to build a config in place (not together with `config`).
     """
 
-    __slots__ = ("_source", "_current", "_overridden")
+    __slots__ = ("_source", "_current")
 
     def __init__(self, config: Config | ConfigSource | None = None, fields: dict[str, Any] | None = None) -> None:
         resolved = resolve_config(config, fields or {})
@@ -179,9 +179,6 @@ class Guard:
             self._source = resolved
             first = _checked(resolved.get())
         self._current = _in_force(first)
-        # What a `botguard.testing` override last put in force here (tests only), kept so that
-        # each request under the same override does not build it again.
-        self._overridden: InForce | None = None
 
     def current(self) -> tuple[Config, VerdictLRU]:
         """The config in force and its verdict cache (a `botguard.testing` override comes first)."""
@@ -190,11 +187,12 @@ class Guard:
 
     def _in_force(self) -> InForce:
         if OVERRIDES.count:
-            override: tuple[Config, VerdictLRU] | None = forced(self)
-            if override is not None:
-                held = self._overridden
-                if held is None or held.config is not override[0]:
-                    held = self._overridden = _in_force(override[0])
+            entry = forced_entry(self)
+            if entry is not None and entry.forced is not None:
+                # Tests only: built once per override (kept on its entry), not per request.
+                held: InForce | None = entry.in_force
+                if held is None:
+                    held = entry.in_force = _in_force(entry.forced[0])
                 return held
         if self._source is None:
             return self._current

@@ -22,7 +22,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar, Token
 from typing import Any
 
-__all__ = ["OVERRIDES", "Entry", "current_entry", "enter", "forced", "leave", "recording_guards"]
+__all__ = ["OVERRIDES", "Entry", "current_entry", "enter", "forced", "forced_entry", "leave", "recording_guards"]
 
 
 class _Overrides:
@@ -40,7 +40,7 @@ OVERRIDES = _Overrides()
 class Entry:
     """One entered override: what it forces (None: each guard its own config) and where it sits."""
 
-    __slots__ = ("forced", "parent", "alive", "owner", "token")
+    __slots__ = ("forced", "parent", "alive", "owner", "token", "in_force")
 
     def __init__(self, forced: Any, parent: Entry | None, owner: object) -> None:
         self.forced = forced
@@ -48,6 +48,9 @@ class Entry:
         self.alive = True
         self.owner = owner
         self.token: Token[Entry | None] | None = None
+        # What the guard builds from `forced` to put it in force, kept for the entry's life (one
+        # build per override, not per request; dropped with the entry when the override ends).
+        self.in_force: Any = None
 
 
 _lock = threading.Lock()
@@ -98,6 +101,13 @@ def current_entry(owner: object) -> Entry | None:
 
 def forced(guard: object) -> Any:
     """What `guard` must enforce now: a `(config, cache)` pair, or None for its own config."""
+    entry = forced_entry(guard)
+    return None if entry is None else entry.forced
+
+
+def forced_entry(guard: object) -> Entry | None:
+    """The entry whose `forced` `guard` must enforce now (None, or an entry forcing None: its own
+    config)."""
     probe = _probe.get()
     if probe is not None:
         probe.append(guard)
@@ -106,9 +116,7 @@ def forced(guard: object) -> Any:
         entry = entry.parent
     if entry is None:
         entry = OVERRIDES.process_top
-        if entry is None:
-            return None
-    return entry.forced
+    return entry
 
 
 @contextmanager

@@ -6,11 +6,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import csv
+import gc
 import io
 import subprocess
 import sys
 import threading
 import unittest
+import weakref
 from collections.abc import Iterator
 from importlib import resources
 from typing import Any
@@ -455,6 +457,19 @@ async def _status_default_ua(app: Any) -> int:
 
 
 # --- sample_user_agents ------------------------------------------------------------------------
+
+
+def test_what_an_override_put_in_force_is_built_once_and_released_with_it() -> None:
+    guarded = BotGuardMiddleware(ok_app, config=BLOCK_NOTHING)
+    forced = Config(deny=[r"(?i)gptbot"], builtin=None)
+    with override(forced):
+        for _ in range(3):
+            assert run(guarded, http_scope(ua_headers(GPTBOT))).status == 403
+    released = weakref.ref(forced)
+    del forced
+    gc.collect()
+    assert released() is None  # no guard keeps the override's config (and its cache) alive
+    assert run(guarded, http_scope(ua_headers(GPTBOT))).status == 200
 
 
 def test_samples_are_deterministic_sized_and_seeded() -> None:
