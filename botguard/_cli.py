@@ -19,19 +19,18 @@ import json
 import sys
 import tomllib
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import replace
 from datetime import datetime, timezone
 from importlib import metadata
 from pathlib import Path
 from typing import Any, TextIO
 
 from ._cache import explain
-from ._config import Config, Explanation
+from ._config import Config, Explanation, shortened
 from ._errors import ConfigError
 from ._loader import settings_table
 from ._observe import safe_text
 from ._report import render_html
-from ._rulesets import BUILTIN_NAMES, Rule
+from ._rulesets import BUILTIN_NAMES
 from ._scan import FORMATS, TIME_FIELDS, UA_FIELDS, LogInput, Progress, ScanTotals, parse_lines, rule_id
 from ._verdict import Verdict
 
@@ -238,15 +237,7 @@ def _describe(found: Explanation, width: int = PATTERN_CHARS) -> str:
 
     The pattern is shown as `repr` shows it, so a control character in it is escaped too.
     """
-    def cut(rule: Rule) -> Rule:
-        return replace(rule, pattern=rule.pattern[:width] + "...") if len(rule.pattern) > width else rule
-
-    rule = found.rule
-    if rule is not None:
-        return str(found) if len(rule.pattern) <= width else str(Explanation(found.verdict, found.rule_list, cut(rule)))
-    if found.outweighed is not None:
-        return str(replace(found, outweighed=(cut(found.outweighed[0]), found.outweighed[1])))
-    return str(found)
+    return shortened(found, width)
 
 
 def _share(count: int, total: int) -> str:

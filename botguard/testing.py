@@ -21,7 +21,6 @@ import inspect
 import random
 import unittest
 from collections.abc import Callable, Iterable
-from dataclasses import replace
 from importlib import resources
 from types import TracebackType
 from typing import Any, Final, TypeVar, cast
@@ -31,7 +30,7 @@ import regex
 from . import _override
 from ._call_app import call_app
 from ._cache import explain, verdict_cache
-from ._config import Config, Explanation
+from ._config import Config, Explanation, shortened
 from ._patterns import normalize_user_agent
 from ._rulesets import CATEGORIES
 from ._verdict import Verdict
@@ -401,11 +400,7 @@ def _describe(explanation: Explanation, user_agent: str | bytes | None) -> str:
     rule = explanation.rule
     if rule is None:
         return str(explanation)
-    if len(rule.pattern) > _PATTERN_SHOWN:
-        shown = replace(rule, pattern=rule.pattern[: _PATTERN_SHOWN - 3] + "...")
-        text = str(replace(explanation, rule=shown))
-    else:
-        text = str(explanation)
+    text = shortened(explanation, _PATTERN_SHOWN - 3) if len(rule.pattern) > _PATTERN_SHOWN else str(explanation)
     if explanation.rule_list != "policy" and user_agent is not None:
         try:
             found = regex.search(rule.pattern, normalize_user_agent(user_agent), timeout=0.1)

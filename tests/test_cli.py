@@ -72,6 +72,14 @@ def test_check_json(tmp_path: Path) -> None:
     assert found[2]["category"] == "ai"
 
 
+def test_check_prints_a_crawler_claim_as_explain_says_it(tmp_path: Path) -> None:
+    # Google's claim pattern is longer than a terminal line shows: cut, it must not hide the claim.
+    config = tmp_path / "verify.toml"
+    config.write_text('verify = ["google"]\n')
+    code, text = run("check", "--config", str(config), "Googlebot/2.1 (+http://www.google.com/bot.html)")
+    assert code == 1 and "SPOOFED: claims to be google (unverified; verify[0])" in text
+
+
 def test_config_file_tables_and_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     pyproject = tmp_path / "pyproject.toml"
     pyproject.write_text('[tool.botguard]\nbuiltin = "kong"\n')
