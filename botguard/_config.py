@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, fields, replace
-from typing import Any
+from typing import Any, Final
 
 from ._errors import ConfigError, unknown_names
 from ._forged import BrowserClaim
@@ -268,10 +268,7 @@ class Config:
     def __new__(cls, *args: Any, **kwargs: Any) -> Config:
         # A misspelt field (`Config(denny=[...])`) is a ConfigError naming the field meant, as the
         # middlewares' keywords are, rather than the dataclass's bare TypeError.
-        valid = [f.name for f in fields(cls) if f.init]
-        unknown = [name for name in kwargs if name not in valid]
-        if unknown:
-            raise unknown_names("field", unknown, valid)
+        check_field_names(kwargs)
         return super().__new__(cls)
 
     def __post_init__(self) -> None:
@@ -380,7 +377,7 @@ class Config:
         """
         if not isinstance(mapping, Mapping):
             raise ConfigError(f"config: expected a table of settings, got {type(mapping).__name__}")
-        known = {f.name for f in fields(cls) if f.init and f.name not in _CODE_ONLY}
+        known = FIELD_NAMES - _CODE_ONLY
         kwargs: dict[str, Any] = {}
         unknown = []
         for key, value in mapping.items():
@@ -398,6 +395,18 @@ class Config:
     def _claim_answer(self, crawler: str, timed_out: bool) -> Explanation:
         spoofed = self._claim_answers[crawler][0]
         return Explanation(Verdict.SPOOFED, "verify", spoofed.rule, True, crawler) if timed_out else spoofed
+
+
+# The fields a `Config` is built from (its keywords; the derived `_` ones apart).
+FIELD_NAMES: Final = frozenset(f.name for f in fields(Config) if f.init)
+
+
+def check_field_names(names: Iterable[str]) -> None:
+    """Raise the `ConfigError` that names the field meant, for a name that is not a `Config` field
+    (a typo would otherwise be a `TypeError` from inside the dataclass that does not say which)."""
+    unknown = [name for name in names if name not in FIELD_NAMES]
+    if unknown:
+        raise unknown_names("field", unknown, FIELD_NAMES)
 
 
 def _pattern_tuple(name: str, value: Any) -> tuple[str, ...]:

@@ -7,7 +7,6 @@ Adapters build a `Request` (`_request.py`), call `Guard.decide`, settle a crawle
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 import math
 from collections.abc import Mapping
@@ -22,9 +21,9 @@ from ._cache import (
     recount_request,
     verdict_cache,
 )
-from ._config import Config, Explanation
+from ._config import Config, Explanation, check_field_names
 from ._judge import judge
-from ._errors import ConfigError, unknown_names
+from ._errors import ConfigError
 from ._forged import HTTPS, WEBSOCKET_SCHEMES, BrowserClaim, forged_reason, forwarded_proto_host, origin_security
 from ._observe import log_block, safe_text, verdict_label
 from ._override import OVERRIDES, forced_entry
@@ -134,10 +133,7 @@ def _verdict_header(config: Config, verdict: Verdict | None) -> tuple[bytes, byt
 def resolve_config(config: Config | ConfigSource | None, fields: dict[str, Any]) -> Config | ConfigSource:
     """The `config` argument of a middleware, or a `Config` built from its keyword arguments."""
     if fields:
-        valid = {f.name for f in dataclasses.fields(Config) if f.init}
-        unknown = [name for name in fields if name not in valid]
-        if unknown:  # a typo: a TypeError from deep inside the dataclass would not say which
-            raise unknown_names("field", unknown, valid)
+        check_field_names(fields)  # before the conflict below: a typo is the likelier mistake
         if config is not None:
             raise ConfigError(f"give either config= or the fields {sorted(fields)}, not both")
         return Config(**fields)
