@@ -311,16 +311,26 @@ def _security(scheme: str, headers: Mapping[bytes, bytes], peer: str | None, con
         trusted = ip is not None and any(ip in network for network in config._trusted_proxies)
     proto = host = None
     if trusted:
-        # The proxy's word for what the browser used: `Forwarded` when the config reads that
-        # header for the client's address (or, by default, where the proxy sent no
-        # X-Forwarded-For: `_claim_of`), else (and where it says nothing) X-Forwarded-*.
-        reads_forwarded = config._proxy_header == b"forwarded" or b"x-forwarded-for" not in headers
-        forwarded = headers.get(b"forwarded") if reads_forwarded else None
+        # The proxy's word for what the browser used: `Forwarded` where it carries the client's
+        # address (`_proxy_header`), else (and where it says nothing) X-Forwarded-*.
+        rfc_7239 = _proxy_header(config, b"x-forwarded-for" in headers) == b"forwarded"
+        forwarded = headers.get(b"forwarded") if rfc_7239 else None
         if forwarded is not None:
             proto, host = forwarded_proto_host(forwarded.decode("latin-1"))
         proto = proto or _text(headers.get(b"x-forwarded-proto"))
         host = host or _text(headers.get(b"x-forwarded-host"))
     return origin_security(scheme, _text(headers.get(b"host")), peer, proto, host, trusted)
+
+
+def _proxy_header(config: Config, has_x_forwarded_for: bool) -> bytes:
+    """The header in which a trusted proxy gives the client's address (and what it used):
+    `forwarded_header`, or by default RFC 7239's `Forwarded` where the proxy sent no
+    `X-Forwarded-For`. A proxy that writes `X-Forwarded-For` writes it on every request, so a
+    `Forwarded` a client adds beside it is never read (`forwarded_header="forwarded"` reads
+    `Forwarded` alone)."""
+    if config._proxy_header == b"forwarded" or not has_x_forwarded_for:
+        return b"forwarded"
+    return b"x-forwarded-for"
 
 
 def _text(value: bytes | None) -> str | None:
@@ -334,18 +344,13 @@ def _claim_of(decision: Decision, request: Request) -> tuple[Config, str, str | 
         raise ValueError("only a pending decision (a crawler claim) can be settled")
     config = decision.config
     trusted = config._trusted_proxies
-    header = config._proxy_header
     # The proxy header is read only behind a trusted proxy: `client_ip` ignores it otherwise.
-    forwarded = [v.decode("latin-1") for v in request.header_values(header.decode())] if trusted else []
-    rfc_7239 = header == b"forwarded"
-    if trusted and not forwarded and not rfc_7239:
-        # A trusted proxy that writes RFC 7239's `Forwarded` and no `X-Forwarded-For`. Read only
-        # where `X-Forwarded-For` is absent: a proxy that writes that header always writes it, so
-        # a `Forwarded` a client adds beside it is never read (`forwarded_header="forwarded"`
-        # reads `Forwarded` alone).
-        forwarded = [v.decode("latin-1") for v in request.header_values("forwarded")]
-        rfc_7239 = True
-    ip = client_ip(request.peer, forwarded, trusted, rfc_7239)
+    forwarded: list[str] = []
+    header = config._proxy_header
+    if trusted:
+        header = _proxy_header(config, request.header("x-forwarded-for") is not None)
+        forwarded = [v.decode("latin-1") for v in request.header_values(header.decode())]
+    ip = client_ip(request.peer, forwarded, trusted, header == b"forwarded")
     if request.peer_port == 0:
         # A socket's peer never has port 0: the server wrote this address, most likely from a
         # proxy header (uvicorn does for an entry without a port). Only then is the header read.
