@@ -25,10 +25,10 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from ._cache import explain
-from ._config import Config, Explanation, shortened
+from ._config import Config, Explanation
 from ._errors import ConfigError
 from ._loader import settings_table
-from ._observe import safe_text
+from ._observe import safe_text, shortened
 from ._report import render_html
 from ._rulesets import BUILTIN_NAMES
 from ._scan import FORMATS, TIME_FIELDS, UA_FIELDS, LogInput, Progress, ScanTotals, parse_lines, rule_id

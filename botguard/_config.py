@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field, fields
 from typing import Any, Final
 
 from ._errors import ConfigError, unknown_names
@@ -130,21 +130,6 @@ class Explanation:
     def list(self) -> str | None:
         """Deprecated alias of `rule_list` (read-only), kept so existing code keeps working."""
         return self.rule_list
-
-
-def shortened(explanation: Explanation, width: int) -> str:
-    """`str(explanation)` with each pattern it names cut to `width` characters and "..." (Kong's
-    run to 3,000 characters): for a terminal line or a failure message."""
-
-    def cut(rule: Rule) -> Rule:
-        return replace(rule, pattern=rule.pattern[:width] + "...") if len(rule.pattern) > width else rule
-
-    if explanation.rule is not None:
-        explanation = replace(explanation, rule=cut(explanation.rule))
-    elif explanation.outweighed is not None:
-        weighed, why = explanation.outweighed
-        explanation = replace(explanation, outweighed=(cut(weighed), why))
-    return str(explanation)
 
 
 def _named(rule: Rule, where: str | None) -> str:

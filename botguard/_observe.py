@@ -13,10 +13,12 @@ import logging
 import os
 import threading
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any, Final
 
 from . import _cache
 from ._config import Explanation
+from ._rulesets import Rule
 from ._verdict import Verdict
 
 __all__ = [
@@ -26,6 +28,7 @@ __all__ = [
     "record_reload",
     "at_shutdown",
     "safe_text",
+    "shortened",
     "set_multiprocess_dir",
     "shutting_down",
     "stats",
@@ -150,6 +153,21 @@ def stats() -> dict[str, Any]:
         "config_reloads": reloads,
         "decision_seconds": {"buckets": buckets, "count": cumulative, "sum": timing.total},
     }
+
+
+def shortened(explanation: Explanation, width: int) -> str:
+    """`str(explanation)` with each pattern it names cut to `width` characters and "..." (Kong's
+    run to 3,000 characters): for a terminal line or a failure message."""
+
+    def cut(rule: Rule) -> Rule:
+        return replace(rule, pattern=rule.pattern[:width] + "...") if len(rule.pattern) > width else rule
+
+    if explanation.rule is not None:
+        explanation = replace(explanation, rule=cut(explanation.rule))
+    elif explanation.outweighed is not None:
+        weighed, why = explanation.outweighed
+        explanation = replace(explanation, outweighed=(cut(weighed), why))
+    return str(explanation)
 
 
 def safe_text(value: str | bytes | None, limit: int = LOG_CHARS) -> str:

@@ -30,7 +30,8 @@ import regex
 from . import _override
 from ._call_app import call_app
 from ._cache import explain, verdict_cache
-from ._config import Config, Explanation, shortened
+from ._config import Config, Explanation
+from ._observe import shortened
 from ._patterns import normalize_user_agent
 from ._rulesets import CATEGORIES
 from ._verdict import Verdict
