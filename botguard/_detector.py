@@ -105,7 +105,7 @@ def _probe_branches(pattern: str) -> tuple[tuple[re.Pattern[str], tuple[str, ...
 class ListEngine(Protocol):
     """The first-match engine over the public lists, which also sees the probes' gate (`_list_engine.py`)."""
 
-    def search_gated(self, text: str) -> tuple[Rule | None, bool]: ...
+    def search_gated(self, text: str, low: str | None = None) -> tuple[Rule | None, bool]: ...
 
 
 class Weighed(NamedTuple):
@@ -194,21 +194,23 @@ class Detector:
         # Each word once, where it first stands: half of all browser strings say a word twice
         # ("like Mac OS X … like Gecko"), so this costs about 0.6 µs and is not skipped.
         once = dict.fromkeys(words)
-        values = list(map(self._known.get, once))
-        if None in values:
+        try:
+            # A person's string holds only words the model knows (98% of the corpus' people):
+            # one pass in C, summed in the same order as below and as the trainer sums.
+            score = sum(map(self._known.__getitem__, once))
+            unknown: list[int] = []
+        except KeyError:
+            values = list(map(self._known.get, once))
             unknown = [i for i, value in enumerate(values) if value is None]
             memo = self._unknown
             score = sum(memo[word] if value is None else value for word, value in zip(once, values))
-        else:
-            unknown = []
-            score = sum(values)  # type: ignore[arg-type]  # no None: checked above
         return score + self._form.score(low, once, unknown)
 
     def __call__(self, text: str) -> Rule | None:
         if self.well_formed(text) is not None:
             return None  # a major browser's own string: step 0
         low = text.lower()
-        rule, gated = self._search_gated(text)
+        rule, gated = self._search_gated(text, low)
         if gated:  # a probe wins over any rule of the list
             probe = self._probe(low)
             if probe is not None:
@@ -274,7 +276,7 @@ class Detector:
     def _weighed(self, text: str) -> tuple[Rule | None, Weighed]:
         """`weigh(text)`, and the first public-list rule it found (None for none)."""
         low = text.lower()
-        rule, gated = self._search_gated(text)
+        rule, gated = self._search_gated(text, low)
         if (gated and self._probe(low) is not None) or (rule is not None and rule.index < self._certain):
             return rule, Weighed(True, False, 0.0, False)
         words = words_of(low)

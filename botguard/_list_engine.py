@@ -62,7 +62,8 @@ class LiteralEngine:
 
     __slots__ = (
         "_rules", "_automaton", "_always", "_patterns", "_compiled", "_exclusions", "_lock",
-        "_case_sensitive", "_weak", "_browser", "_always_start", "_anchored", "_starts", "_start_keys", "_weak_starts",
+        "_case_sensitive", "_weak", "_browser", "_always_start", "_anchored", "_starts", "_start_keys", "_start_every",
+        "_weak_starts",
     )
 
     def __init__(
@@ -133,7 +134,15 @@ class LiteralEngine:
         automaton.make_automaton()
         self._automaton = automaton
         self._starts = {literal: tuple(indices) for literal, indices in starts.items()}
-        self._start_keys = tuple(starts)
+        # The prefixes by their first character (an empty prefix under ""): one dictionary
+        # lookup finds the few a text can start with, where `startswith` over all of them
+        # (about a hundred) cost 0.4 µs a text.
+        by_first: dict[str, list[str]] = {}
+        for literal in starts:
+            by_first.setdefault(literal[:1], []).append(literal)
+        every = tuple(by_first.get("", ()))
+        self._start_keys = {first: tuple(literals) + every for first, literals in by_first.items() if first}
+        self._start_every = every
         # A weak rule counts as seen wherever its literal occurs, as the automaton reports it.
         self._weak_starts = tuple(literal for literal, indices in starts.items() if not weak.isdisjoint(indices))
         # Regexes that can only match at the start of the text are tried together first, as one
@@ -202,10 +211,11 @@ class LiteralEngine:
                         best = index
                 elif end == last and length == len(low) and index < best:
                     best = index
-        if low.startswith(self._start_keys):
-            for literal, indices in self._starts.items():
+        keys = self._start_keys.get(low[:1], self._start_every)
+        if keys and low.startswith(keys):
+            for literal in keys:
                 if low.startswith(literal):
-                    for index in indices:
+                    for index in self._starts[literal]:
                         if index not in weak and index < best:
                             best = index
         for index, literals, tail in self._always:
@@ -238,10 +248,11 @@ class LiteralEngine:
         """The first rule found in `text`, or None."""
         return self.search_gated(text)[0]
 
-    def search_gated(self, text: str) -> tuple[Rule | None, bool]:
+    def search_gated(self, text: str, low: str | None = None) -> tuple[Rule | None, bool]:
         """The first rule found in `text` (or None), and whether a gate literal occurs in the
-        lower-cased text: one pass of the automaton answers both."""
-        low = text.lower()
+        lower-cased text (`low`, made here when not given): one pass of the automaton answers both."""
+        if low is None:
+            low = text.lower()
         best, candidates, excluded, saw_weak, gated = self._scan(low, _NOTHING)
         if candidates:
             best = self._first(text, low, best, candidates)
