@@ -7,15 +7,17 @@ BIN    := $(VENV)/bin
 # Material's notice about MkDocs 2 is not a problem of this project's docs.
 MKDOCS := NO_MKDOCS_2_WARNING=1 $(BIN)/python -m mkdocs
 STAMP  := $(VENV)/.installed
+# The tested versions of what the dev extra installs; `make clean test CONSTRAINTS=` takes the newest.
+CONSTRAINTS ?= constraints-dev.txt
 
 .PHONY: demo test typecheck docs bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
-$(STAMP): pyproject.toml | $(BIN)/python
+$(STAMP): pyproject.toml $(CONSTRAINTS) | $(BIN)/python
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -e '.[dev]' $(if $(CONSTRAINTS),-c $(CONSTRAINTS))
 	touch $@
 
 # `make demo PORT=8080` (and HOST=...) to serve elsewhere.
