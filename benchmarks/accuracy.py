@@ -370,7 +370,10 @@ def main(argv: list[str] | None = None) -> int:
         loose = [f"{source}: {why}" for source, why in LOOSE.items() if (source, 0) in loco]
         if loose:
             print("\nLoose labels: " + "; ".join(loose) + ".")
-        print(f"Targets missed: {', '.join(missed) if missed else 'none'}.")
+        if not loco:
+            print(f"No collection has {LOCO_MIN_ROWS} rows of a label: nothing to leave out.")
+        else:
+            print(f"Targets missed: {', '.join(missed) if missed else 'none'}.")
         title = "Leaving each collection out, the errors by the shape of the string (each string once):"
         print(f"\n{title}\n" if args.markdown else title)  # a Markdown list needs blank lines around it
         folds = list(_fold_errors(loco, bots, humans))
