@@ -42,6 +42,12 @@ def test_every_file_of_a_label_is_read_the_plain_one_first(tmp_path: Path) -> No
     assert [sources for sources, _ in humans] == [["logs/a"]]
 
 
+def test_a_file_written_on_windows_reads_the_same(tmp_path: Path) -> None:
+    (tmp_path / "ua-bots.tsv").write_bytes(b"source\tuser_agent\r\nlogs/a\tcurl/8.4.0\r\n")
+    (tmp_path / "ua-humans.tsv").write_bytes(b"source\tuser_agent\r\nlogs/a\tOpera/9.80\r\n")
+    assert load_corpus(tmp_path) == ([(["logs/a"], "curl/8.4.0")], [(["logs/a"], "Opera/9.80")])
+
+
 def test_the_shipped_corpus_is_read_as_before() -> None:
     names = [p.name for label in ("bots", "humans") for p in corpus_files(DEFAULT_DATA, label)]
     assert names == ["ua-bots.tsv.gz", "ua-bots-extra.tsv.gz", "ua-humans.tsv.gz", "ua-humans-extra.tsv.gz"]
