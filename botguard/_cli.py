@@ -97,7 +97,7 @@ def _check(args: argparse.Namespace, out: TextIO) -> int:
         out.write("\n")
     else:
         for ua, found in results:
-            out.write(f"{safe_text(ua, 10_000)}\n  {_describe(found)}\n")
+            out.write(f"{safe_text(ua, 10_000)}\n  {shortened(found, PATTERN_CHARS)}\n")
     return EXIT_BLOCKED if any(found.verdict.blocked for _, found in results) else EXIT_OK
 
 
@@ -176,7 +176,7 @@ def _report(totals: ScanTotals, config: Config, source: str, top: int) -> dict[s
 def _rows(entries: list[tuple[str, int, int, Explanation]]) -> list[dict[str, Any]]:
     rows = []
     for ua, count, error, found in entries:
-        row: dict[str, Any] = {"user_agent": ua, "count": count, **found.as_dict(), "rule": rule_id(found), "why": _describe(found)}
+        row: dict[str, Any] = {"user_agent": ua, "count": count, **found.as_dict(), "rule": rule_id(found), "why": shortened(found, PATTERN_CHARS)}
         if error:
             row["error"] = error
         rows.append(row)
@@ -230,14 +230,6 @@ def _print_report(report: dict[str, Any], out: TextIO) -> None:
     )
     if report["approximate"]:
         out.write(f"\n(more distinct agents than the {report['agents_kept']} kept: a ± count may be that much too high)\n")
-
-
-def _describe(found: Explanation, width: int = PATTERN_CHARS) -> str:
-    """`str(found)`, with a long pattern (Kong's run to 3,000 characters) cut for the terminal.
-
-    The pattern is shown as `repr` shows it, so a control character in it is escaped too.
-    """
-    return shortened(found, width)
 
 
 def _share(count: int, total: int) -> str:
