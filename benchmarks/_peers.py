@@ -139,7 +139,7 @@ def corpus_files(data: Path, label: str) -> list[Path]:
     every `ua-<label>-<anything>.tsv` by name (the extra collections, or a held-out set), each
     read from its `.gz` where only that is there."""
     found: dict[str, Path] = {}
-    for path in sorted(data.glob(f"ua-{label}*.tsv*")):
+    for path in data.glob(f"ua-{label}*.tsv*"):  # ordered below
         name = path.name.removesuffix(".gz")
         if name.endswith(".tsv") and (name == f"ua-{label}.tsv" or name.startswith(f"ua-{label}-")):
             if name not in found or path.name == name:  # the plain file wins over its .gz
