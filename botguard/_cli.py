@@ -1,6 +1,6 @@
 """The `botguard` command: see what the rules make of User-Agents and of a real access log.
 
-    botguard check "curl/8.4.0" "Mozilla/5.0 ..." [--config FILE] [--builtin NAME] [--json]
+    botguard check "curl/8.4.0" "Mozilla/5.0 ..." [--config FILE] [--builtin NAME] [--json] [--why]
     botguard scan access.log [--config FILE] [--top 10] [--json] [--html report.html]
     zcat access.log.1.gz | botguard scan -          # or the .gz itself: gzip is recognised
     botguard scan app.jsonl --format json --ua-field request.headers.user_agent
@@ -29,6 +29,7 @@ from ._config import Config, Explanation
 from ._errors import ConfigError
 from ._loader import settings_table
 from ._observe import safe_text, shortened
+from ._patterns import normalize_user_agent
 from ._report import render_html
 from ._rulesets import BUILTIN_NAMES
 from ._scan import FORMATS, TIME_FIELDS, UA_FIELDS, LogInput, Progress, ScanTotals, parse_lines, rule_id
@@ -93,12 +94,60 @@ def _check(args: argparse.Namespace, out: TextIO) -> int:
     config = _config(args)
     results = [(ua, explain(ua, config)) for ua in args.user_agents]
     if args.json:
-        json.dump([{"user_agent": ua, **found.as_dict()} for ua, found in results], out, indent=2)
+        rows = [{"user_agent": ua, **found.as_dict()} for ua, found in results]
+        if args.why:
+            for row in rows:
+                row["evidence"] = _evidence_dict(config, row["user_agent"])
+        json.dump(rows, out, indent=2)
         out.write("\n")
     else:
         for ua, found in results:
             out.write(f"{safe_text(ua, 10_000)}\n  {shortened(found, PATTERN_CHARS)}\n")
+            if args.why:
+                out.write(f"  weighed: {_evidence_line(config, ua)}\n")
     return EXIT_BLOCKED if any(found.verdict.blocked for _, found in results) else EXIT_OK
+
+
+# How many of the features that weighed most `check --why` names on its line (JSON has them all).
+WHY_FEATURES = 6
+
+
+def _evidence_line(config: Config, ua: str) -> str:
+    """What the built-in list weighed in `ua`, in one line (`check --why`)."""
+    if config._builtin is None:
+        return "nothing: no built-in list"
+    evidence = config._builtin.evidence(normalize_user_agent(ua))
+    if evidence is None:
+        return f"nothing: the {config._builtin.name} list takes its first match"
+    if evidence.step == "browser":
+        return "nothing: a major browser's own string is a person's before the lists and the model"
+    if evidence.step == "certain":
+        return "nothing: a probe or a named rule decides alone"
+    assert evidence.score is not None and evidence.threshold is not None
+    compared = ">=" if evidence.score >= evidence.threshold else "<"
+    against = "without a rule" if evidence.rule is None else f"with a rule of {evidence.rule.source}"
+    spoken = ", but people's media software speaks for it" if evidence.spoken_for else ""
+    shown = ", ".join(f"{label} {weight:+.2f}" for label, weight in evidence.features[:WHY_FEATURES])
+    more = len(evidence.features) - WHY_FEATURES
+    rest = f" (and {more} more)" if more > 0 else ""
+    return f"score {evidence.score:.2f} {compared} {evidence.threshold:.2f} {against}{spoken}: {shown}{rest}"
+
+
+def _evidence_dict(config: Config, ua: str) -> dict[str, Any] | None:
+    """`_evidence_line` as JSON (every feature); None without a list that weighs."""
+    evidence = None if config._builtin is None else config._builtin.evidence(normalize_user_agent(ua))
+    if evidence is None:
+        return None
+    found: dict[str, Any] = {"step": evidence.step}
+    if evidence.step == "weighed":
+        found.update(
+            score=round(evidence.score or 0.0, 3),
+            threshold=evidence.threshold,
+            rule=None if evidence.rule is None else {"pattern": evidence.rule.pattern, "source": evidence.rule.source},
+            spoken_for=evidence.spoken_for,
+            features=[[label, round(weight, 3)] for label, weight in evidence.features],
+        )
+    return found
 
 
 def _scan(args: argparse.Namespace, out: TextIO) -> int:
@@ -259,6 +308,9 @@ def _parser() -> argparse.ArgumentParser:
     common.add_argument("--json", action="store_true", help="print JSON")
     check = commands.add_parser("check", parents=[common], help="the verdict and its reason for each User-Agent")
     check.add_argument("user_agents", nargs="+", metavar="UA")
+    check.add_argument(
+        "--why", action="store_true", help="also show what the built-in detector weighed: the score, its threshold, the features"
+    )
     scan = commands.add_parser(
         "scan",
         parents=[common],

@@ -53,6 +53,8 @@ that weighed most, and whose category is the deciding rule's or, without one, th
 weightiest bot words point to. A weighed rule of the catch-all category "other" is put in "feed"
 where the words of podcast or feed software stand (a podcast app's fetcher that only its contact
 URL names).
+`evidence()` tells what weighed for any string, refused or passed: the score, the threshold it
+had to reach and the features (`botguard check --why`).
 """
 
 from __future__ import annotations
@@ -68,7 +70,7 @@ from ._features import SHAPE_LABELS, _Shape, _Unknown, distinct, is_shapeless, s
 from ._list_engine import holds_any
 from ._rulesets import Rule, literal_forms, top_level_branches
 
-__all__ = ["Detector", "ListEngine", "MODEL_FILE", "Weighed", "load_model"]
+__all__ = ["Detector", "Evidence", "ListEngine", "MODEL_FILE", "Weighed", "load_model"]
 
 MODEL_FILE: Final = "detector_model.json"
 
@@ -124,6 +126,24 @@ class Weighed(NamedTuple):
         if self.certain:
             return True
         return not self.spoken_for and self.score >= (t_rule + self.margin if self.with_rule else t_words)
+
+
+class Evidence(NamedTuple):
+    """What the detector made of one User-Agent, for a person reading it (`botguard check --why`).
+
+    `step` is "browser" (a major browser's own string, a person's before anything is weighed),
+    "certain" (a probe or a named rule decided alone) or "weighed". For a weighed string: the
+    `score` against the `threshold` it had to reach, the public list's `rule` that was weighed
+    (None: the words alone), whether people's media software `spoken_for` it, and what weighed,
+    largest first (`features`: the rule's own weight under its list's name, then words and shape,
+    as `contributions` labels them); they sum to `score`."""
+
+    step: str
+    score: float | None = None
+    threshold: float | None = None
+    rule: Rule | None = None
+    spoken_for: bool = False
+    features: tuple[tuple[str, float], ...] = ()
 
 
 class Detector:
@@ -285,6 +305,21 @@ class Detector:
             return None, Weighed(False, False, score, self._spoken_for(low, words))
         margin = self._margins.get(rule.source, 0.0)
         return rule, Weighed(False, True, score + self._rule_score(rule), self._spoken_for(low, words), margin)
+
+    def evidence(self, text: str) -> Evidence:
+        """What the decision of `text` rests on, said for a person (see `Evidence`)."""
+        if self.well_formed(text) is not None:
+            return Evidence("browser")
+        rule, weighed = self._weighed(text)
+        if weighed.certain:
+            return Evidence("certain")  # the verdict names the probe or the rule
+        low = text.lower()
+        found = self.contributions(low, words_of(low))
+        if rule is not None:
+            found = {f"(rule of {rule.source})": self._rule_score(rule), **found}
+        threshold = self._t_rule + weighed.margin if weighed.with_rule else self._t_words
+        features = tuple(sorted(found.items(), key=lambda item: -abs(item[1])))
+        return Evidence("weighed", weighed.score, threshold, rule, weighed.spoken_for, features)
 
     def _word_score(self, word: bytes) -> float:
         found = self._known.get(word)

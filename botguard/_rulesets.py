@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any, Final
 from ._regex_analysis import literal_forms
 
 if TYPE_CHECKING:
-    from ._detector import Detector
+    from ._detector import Detector, Evidence
     from ._list_engine import LiteralEngine
 
 __all__ = ["BUILTIN_NAMES", "CATEGORIES", "Rule", "RuleSet", "builtin_ruleset", "literal_forms", "top_level_branches"]
@@ -86,6 +86,11 @@ class RuleSet:
         """A rule that `text` matches but that does not decide, and why: only a list that weighs
         its rules (the default's detector) has one; None otherwise."""
         weigh = getattr(self._search, "outweighed", None)
+        return None if weigh is None else weigh(text)
+
+    def evidence(self, text: str) -> Evidence | None:
+        """What the list weighed in `text` (`Detector.evidence`): None for a first-match list."""
+        weigh = getattr(self._search, "evidence", None)
         return None if weigh is None else weigh(text)
 
 

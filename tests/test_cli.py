@@ -72,6 +72,56 @@ def test_check_json(tmp_path: Path) -> None:
     assert found[2]["category"] == "ai"
 
 
+def test_check_why_shows_what_the_detector_weighed_and_changes_no_verdict() -> None:
+    from botguard._patterns import normalize_user_agent
+    from botguard._rulesets import builtin_ruleset
+
+    detector = builtin_ruleset("default")
+    uptime = CHROME + " UptimeRobot/2.0"  # a list's rule that the browser's words outweigh
+    media = "Overcast/3.0 (+http://overcast.fm/; iOS podcast app)"
+    agents = ["Dendrite/0.8.7", uptime, media, "curl/8.4.0", CHROME, "gitlab-runner 17.8.3 (go1.23.2; linux/amd64)"]
+    code, text = run("check", "--why", *agents)
+    plain_code, plain = run("check", *agents)
+    # --why adds one line to each User-Agent and changes nothing else, the exit code included.
+    assert code == plain_code == 1
+    assert [line for line in text.splitlines() if not line.startswith("  weighed: ")] == plain.splitlines()
+    lines = [line.removeprefix("  weighed: ") for line in text.splitlines() if line.startswith("  weighed: ")]
+    assert len(lines) == len(agents)
+    assert lines[0] == "score 1.46 < 3.50 without a rule: dendrite +1.46"
+    assert lines[1].startswith("score 0.97 < 1.00 with a rule of crawler-user-agents: uptimerobot +")
+    assert "(rule of crawler-user-agents) +" in lines[1] and lines[1].endswith("more)")
+    assert ">= 1.00 with a rule of crawler-user-agents, but people's media software speaks for it" in lines[2]
+    assert lines[3] == "nothing: a probe or a named rule decides alone"
+    assert lines[4].startswith("nothing: a major browser's own string")
+    assert lines[5].startswith("score ") and " >= 3.50 without a rule: " in lines[5]
+
+    # JSON carries every feature, and they add up to the score the detector weighs.
+    found = json.loads(run("check", "--why", "--json", *agents)[1])
+    for row in found:
+        evidence = detector.evidence(normalize_user_agent(row["user_agent"]))
+        assert evidence is not None and row["evidence"]["step"] == evidence.step
+        if evidence.step == "weighed":
+            weighed = row["evidence"]
+            assert weighed["score"] == round(evidence.score or 0.0, 3)
+            assert abs(sum(weight for _, weight in weighed["features"]) - weighed["score"]) < 0.01
+            assert (weighed["score"] >= weighed["threshold"] and not weighed["spoken_for"]) == (row["verdict"] == "BOT")
+    assert found[2]["evidence"]["rule"] == {"pattern": "Overcast\\/", "source": "crawler-user-agents"}
+
+    # A first-match list weighs nothing; without a list there is nothing to weigh.
+    assert run("check", "--why", "--builtin", "kong", "curl/8.4.0")[1].endswith("  weighed: nothing: the kong list takes its first match\n")
+    assert run("check", "--why", "--builtin", "none", "curl/8.4.0")[1].endswith("  weighed: nothing: no built-in list\n")
+    assert json.loads(run("check", "--why", "--json", "--builtin", "kong", "curl/8.4.0")[1])[0]["evidence"] is None
+
+
+def test_the_docs_why_example_is_what_check_prints() -> None:
+    import shlex
+
+    page = (Path(__file__).resolve().parent.parent / "docs" / "cli.md").read_text("utf-8")
+    block = page.split("```console\n$ botguard check --why ", 1)[1].split("```", 1)[0]
+    command, shown = block.split("\n", 1)
+    assert run("check", "--why", *shlex.split(command)) == (0 if "BOT:" not in shown else 1, shown)
+
+
 def test_check_prints_a_crawler_claim_as_explain_says_it(tmp_path: Path) -> None:
     # Google's claim pattern is longer than a terminal line shows: cut, it must not hide the claim.
     config = tmp_path / "verify.toml"

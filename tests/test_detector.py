@@ -707,3 +707,26 @@ def test_an_unseen_word_weighs_what_the_trainer_named_to_the_bit(word: str) -> N
     named = sum(_AFFIXES.get(feature, 0.0) for feature in word_features(word)[1:])
     assert _Unknown(_AFFIXES)[word.encode("ascii")] == named
 
+
+@given(st.one_of(st.lists(st.sampled_from(_PIECES + _PROBE_PIECES), max_size=10).map("".join), st.text(max_size=80)))
+@settings(max_examples=300, deadline=None)
+def test_the_evidence_shown_is_what_decided(user_agent: str) -> None:
+    # `evidence()` (what `botguard check --why` prints) tells the decision the detector makes:
+    # its features add up to the score, and the score against the threshold is the verdict.
+    detect = _shipped()
+    text = normalize_user_agent(user_agent)
+    evidence = detect.evidence(text)
+    decided = detect(text)
+    if evidence.step == "browser":
+        assert decided is None and not evidence.features
+    elif evidence.step == "certain":
+        assert decided is not None and decided.source != "model"
+    else:
+        assert evidence.score is not None and evidence.threshold is not None
+        assert evidence.score == pytest.approx(detect.weigh(text).score)
+        assert sum(weight for _, weight in evidence.features) == pytest.approx(evidence.score, abs=1e-6)
+        reached = evidence.score >= evidence.threshold and not evidence.spoken_for
+        assert reached == (decided is not None)
+        if decided is not None:  # decided by the rule weighed, or by the words alone
+            assert (evidence.rule is None) == (decided.source == "model")
+            assert evidence.rule is None or evidence.rule.pattern == decided.pattern
