@@ -35,14 +35,17 @@ The order of a decision:
    higher threshold. A bare token that names a version (`Name/version`) gets no
    weight from its shape (the model learns the shape's weights on every string, so its words are
    not blamed for the shape, but a person's player or a test client sends just that): only its
-   word decides, and an unknown name weighs what its affixes weigh. A bare name with no version
+   word decides, and an unknown name weighs what its affixes weigh; unless its version is a first
+   release's (`Name/0.x`, `Name/1.0`), as scripts and servers name themselves: then its shape
+   weighs, and the version with it (`first_release`). A bare name with no version
    and no slash (`Anthill`, `Scamadviser-Frontend`) is weighed whole, shape included: people's
    software names its version, a script's default or a service's name often does not.
 4. People's media software (players, radio and podcast apps, smart speakers, the media stacks of
    operating systems) often sends a bare `Name/version`. The words of media software speak for a
    person (`rules/botguard.py`, `PERSON_WORDS`) whatever the model says, unless a rule of step 1
    or 2 names a bot or the string declares itself a robot (`SELF_DECLARED`; a contact URL alone
-   does not beside a podcast app's word: the apps write one in their listeners' requests). So
+   does not beside a podcast app's word: the apps write one in their listeners' requests), and
+   so does a media stem in the name of a bare token (`MyRadio/1.0`: `MEDIA_STEMS`). So
    does the name Starlette's test client sends (`testclient`), so that an app's tests keep passing.
 
 The features (words, affixes, shape) are read in `_features.py`. The weights are data
@@ -66,7 +69,7 @@ from dataclasses import replace
 from importlib import resources
 from typing import Any, Final, NamedTuple, Protocol
 
-from ._features import SHAPE_LABELS, _Shape, _Unknown, distinct, is_shapeless, shape_features, words_of
+from ._features import SHAPE_LABELS, _Shape, _Unknown, distinct, is_bare_token, is_shapeless, shape_features, words_of
 from ._list_engine import holds_any
 from ._rulesets import Rule, literal_forms, top_level_branches
 
@@ -151,7 +154,7 @@ class Detector:
 
     __slots__ = (
         "_search_gated", "_certain", "_probes", "_known", "_unknown", "_shape", "_form", "_rules",
-        "_t_rule", "_t_words", "_margins", "_person", "_self_declared", "_contact_apps", "_word_category", "_feed",
+        "_t_rule", "_t_words", "_margins", "_person", "_media_name", "_self_declared", "_contact_apps", "_word_category", "_feed",
         "well_formed", "formats_raw",
     )
 
@@ -167,6 +170,7 @@ class Detector:
         browser_formats: str | None = None,
         phone_format: str | None = None,
         contact_apps: Iterable[str] = (),
+        media_stems: str = "(?!)",
     ) -> None:
         """`engine` finds the first rule of the list; rules with an index below `certain` decide
         alone; `probes` decide alone too, tried only on a text where the engine saw its gate; a
@@ -175,12 +179,14 @@ class Detector:
         numbers (where its groups 1 and 2 leave off), in the same length class (`_cache.phone_key`).
         `self_declared` finds what overrules `person_words`; what it finds in its group "contact"
         (a contact URL) does not beside a word of `contact_apps` (apps that write one in a person's
-        own requests)."""
+        own requests). A bare token whose name holds what `media_stems` finds (`RadioApp/1.0`) is
+        spoken for as a word of `person_words` is."""
         self._search_gated = engine.search_gated
         self._certain = certain
         self._probes = tuple((_probe_branches(rule.pattern), rule) for rule in probes)
         self._rules: dict[str, float] = dict(model["rules"])
         self._person = frozenset(word.encode("ascii") for word in person_words)
+        self._media_name = re.compile(media_stems).search
         self._self_declared = re.compile(self_declared)
         self._contact_apps = frozenset(word.encode("ascii") for word in contact_apps)
         # Every word the model knows (a word of one letter weighs nothing and is never unknown).
@@ -281,9 +287,10 @@ class Detector:
         return None
 
     def _spoken_for(self, low: str, words: list[bytes]) -> bool:
-        """True when a word of people's media software is present and nothing declares a robot (a
-        contact URL alone does not, beside the word of an app that writes one for its listeners)."""
-        if self._person.isdisjoint(words):
+        """True when a word of people's media software is present (or a media stem in the name of a
+        bare token: `MyRadio/1.0`) and nothing declares a robot (a contact URL alone does not,
+        beside the word of an app that writes one for its listeners)."""
+        if self._person.isdisjoint(words) and not (is_bare_token(low) and self._media_name(low.partition("/")[0])):
             return False
         declared = {found.lastgroup for found in self._self_declared.finditer(low)}
         return not declared or (declared == {"contact"} and not self._contact_apps.isdisjoint(words))

@@ -18,7 +18,7 @@ from typing import Final
 from ._rulesets import Rule
 
 __all__ = [
-    "SHAPE_LABELS", "distinct", "is_bare_token", "is_shapeless", "shape_features", "text_features", "word_features",
+    "SHAPE_LABELS", "distinct", "first_release", "is_bare_token", "is_shapeless", "shape_features", "text_features", "word_features",
     "words_of",
 ]
 
@@ -62,6 +62,19 @@ def is_bare_token(low: str) -> bool:
 
 
 _NAMES_A_VERSION: Final = re.compile(r"[/0-9]").search
+# A bare `Name/version` whose version is a pre-release's (0.x) or exactly 1.0: how scripts, servers
+# and a developer's first client name themselves. In the corpus bots send 59 bare `Name/0.x` and
+# 120 bare `Name/1.0`, people 3 and 3; a person's player names the version it ships.
+_FIRST_RELEASE: Final = re.compile(r"[a-z][\w.-]*/v?(?:(0\.)\d|1\.0$)").match
+
+
+def first_release(low: str) -> str | None:
+    """The shape feature of a bare token that names a first release: "x:v0" for `Name/0.x`,
+    "x:v10" for `Name/1.0`, else None."""
+    found = _FIRST_RELEASE(low) if " " not in low and "(" not in low else None
+    if found is None:
+        return None
+    return "x:v0" if found.group(1) else "x:v10"
 
 
 def is_shapeless(low: str) -> bool:
@@ -69,8 +82,11 @@ def is_shapeless(low: str) -> bool:
     sends as often as a script does, so the detector gives its shape no weight, either way,
     and its word decides. A bare name with neither (`Anthill`) is weighed whole: in the corpus,
     bots send 352 of them and people 72, nearly all of those fragments of longer strings ("like",
-    "en-US)") or a vendor's name alone in a parser's tests."""
-    return " " not in low and "(" not in low and _NAMES_A_VERSION(low) is not None
+    "en-US)") or a vendor's name alone in a parser's tests. So is a bare token that names a first
+    release (`first_release`): its shape weighs, and its version with it."""
+    return (
+        " " not in low and "(" not in low and _NAMES_A_VERSION(low) is not None and _FIRST_RELEASE(low) is None
+    )
 
 
 # A name and a version set apart by a space, and nothing else but a parenthesis ("ClamAV 0.95.3",
@@ -99,6 +115,9 @@ def shape_features(low: str, words: list[bytes], known: Container[bytes]) -> lis
         found.append("x:at")
     if "/" not in low:
         found.append("x:noslash")
+    release = first_release(low)
+    if release is not None:
+        found.append(release)
     if not browser and len(low) < 64 and _SPACED_VERSION(low):
         found.append("x:spaced")
     kind = "b" if browser else "o"
@@ -115,7 +134,7 @@ def shape_features(low: str, words: list[bytes], known: Container[bytes]) -> lis
 class _Shape:
     """The shape weights of a model, summed for one string as `shape_features` names them."""
 
-    __slots__ = ("_base", "_tokens", "_parens", "_url", "_at", "_noslash", "_spaced", "_unknown")
+    __slots__ = ("_base", "_tokens", "_parens", "_url", "_at", "_noslash", "_spaced", "_release", "_unknown")
 
     def __init__(self, weights: Mapping[str, float]) -> None:
         def get(name: str) -> float:
@@ -130,14 +149,18 @@ class _Shape:
         self._parens, self._url, self._at, self._noslash, self._spaced = (
             get(f"x:{n}") for n in ("parens", "url", "at", "noslash", "spaced")
         )
+        self._release = {"x:v0": get("x:v0"), "x:v10": get("x:v10")}
         self._unknown = {
             (kind, place): get(f"o:{kind}{place}") for kind in "bo" for place in ("first", "last", "inside")
         }
 
     def score(self, low: str, words: Sized, unknown: list[int]) -> float:
         """The shape's weight; `unknown` holds the places in `words` of the words the model does not know."""
+        release = None
         if " " not in low and "(" not in low and _NAMES_A_VERSION(low) is not None:
-            return 0.0  # `is_shapeless`
+            release = first_release(low)
+            if release is None:
+                return 0.0  # `is_shapeless`
         browser = low.startswith("mozilla/")
         score = self._base[browser][min(len(low), 128)] + self._tokens[min(low.count(" ") + 1, 6)]
         if "(" in low:
@@ -148,6 +171,8 @@ class _Shape:
             score += self._at
         if "/" not in low:
             score += self._noslash
+        if release is not None:
+            score += self._release[release]
         if not browser and len(low) < 64 and _SPACED_VERSION(low):
             score += self._spaced
         if unknown:  # each place weighs once, however many unknown words stand there
@@ -183,6 +208,8 @@ SHAPE_LABELS: Final = {
     "x:at": "has an e-mail address",
     "x:noslash": "no product/version",
     "x:spaced": "a name and a version, spaced",
+    "x:v0": "a pre-release version alone",
+    "x:v10": "version 1.0 alone",
     "o:bfirst": "unknown first word",
     "o:blast": "unknown word at the end of a browser string",
     "o:binside": "unknown word inside a browser string",

@@ -114,6 +114,8 @@ PODCAST_APPS_WITH_A_CONTACT_URL = (
         # its word, and an unknown word is no reason to refuse.
         "Juice/2.2", "Miro/6.0", "Instacast/4.2", "foobar2000/1.6.16", "Winamp/5.8", "NSPlayer/12.00.19041.1",
         "BeyondPod", "Pocket Casts",
+        # A first release is weighed with its shape, but a media stem in the name speaks for a person.
+        "MyRadio/1.0", "AudioPlayer/0.3", "FMRadio/1.0",
         # Ladybird, whose engine (LibWeb) Crawler-Detect lists as a bot's name.
         "Mozilla/5.0 (Linux; x86_64) LibWeb+LibJS/1.0 Ladybird/1.0",
         # Feature phones and TVs that isbot's shapes take for scripts.
@@ -153,6 +155,34 @@ def test_a_bare_name_without_a_version_is_weighed_whole(name: str) -> None:
     assert detect.weigh(name + "/2.4.1").score == pytest.approx(
         sum(detect._word_score(word) for word in distinct(words_of(low + "/2.4.1")))
     )
+
+
+@pytest.mark.parametrize("name", ["Zqxwvy", "Dendrite", "Construct"])
+def test_a_bare_first_release_weighs_its_shape_and_its_version(name: str) -> None:
+    # Scripts and servers name themselves `Name/0.x` or `Name/1.0`; a person's player names the
+    # release it ships. A first release's shape weighs, its version with it; a later one's does not.
+    detect, model = _shipped(), load_model()
+    known = {word.encode("ascii") for word in model["words"]}
+    words_only = sum(detect._word_score(word) for word in distinct(words_of(name.lower())))
+    for version, feature in (("0.8.7", "x:v0"), ("v0.10", "x:v0"), ("1.0", "x:v10")):
+        low = f"{name}/{version}".lower()
+        features = shape_features(low, words_of(low), known)
+        assert feature in features and model["shape"][feature] > 0 and not is_shapeless(low)
+        shape = sum(model["shape"].get(found, 0.0) for found in features)
+        assert detect.weigh(f"{name}/{version}").score == pytest.approx(words_only + shape)
+        assert explain(f"{name}/{version}").verdict is Verdict.BOT
+    for version in ("1.0.1", "1.01", "10.0", "2.4.1", "0"):
+        assert is_shapeless(f"{name}/{version}".lower())
+        assert detect.weigh(f"{name}/{version}").score == pytest.approx(words_only)
+
+
+def test_a_media_stem_speaks_for_a_person_only_in_a_bare_tokens_name() -> None:
+    detect = _shipped()
+    assert detect.weigh("Zqxwvyradio/1.0").spoken_for and explain("Zqxwvyradio/1.0").verdict is Verdict.NONE
+    assert not detect.weigh("Zqxwvy/1.0").spoken_for  # the same shape, no stem
+    assert not detect.weigh("Zqxwvy 1.0 (zqxwvyradio)").spoken_for  # not a bare token
+    assert not detect.weigh("https://zqxwvy.example/zqxwvyradio/1.0").spoken_for  # the stem is not in the name
+    assert explain("RadioBot/1.0").verdict is Verdict.BOT  # a robot's word still decides
 
 
 def test_a_self_declared_crawler_with_media_words_is_still_a_bot() -> None:
@@ -266,7 +296,7 @@ def test_an_unknown_token_appended_to_a_browser_string_weighs_for_a_tool() -> No
 
 def test_the_shape_is_explained_in_words() -> None:
     detect = _shipped()
-    found = detect("Zqxwvy/2.0 (Jvmrz; Xkcdq) Wbtrn")  # words never seen, in no browser's shape
+    found = detect("Zqxwvy 2.0 (Jvmrz; Xkcdq) Wbtrn")  # words never seen, in no browser's shape
     assert found is not None and found.source == "model"
     assert "(unknown first word)" in found.pattern and "(not browser-shaped)" in found.pattern
 

@@ -401,6 +401,11 @@ PERSON_WORDS: frozenset[str] = frozenset({
     "testclient",
 })
 
+# What names a person's media software inside a longer name. A bare token whose name holds one
+# (`MyRadio/1.0`, `AudioPlayer/0.3`) is spoken for as a word of PERSON_WORDS is: a small radio or
+# podcast app that sends its name and a first version is a person's, not a script's.
+MEDIA_STEMS = r"radio|player|podcast|music|audio"
+
 # A User-Agent that declares itself a robot keeps its verdict whatever media words it holds: by a
 # robot's word, by naming a server's work (a feed parser, fetcher or validator), or by a contact URL
 # ("+https://…", the group "contact"), as crawlers write theirs. A contact URL alone declares no
