@@ -36,10 +36,10 @@ The order of a decision:
    weight from its shape (the model learns the shape's weights on every string, so its words are
    not blamed for the shape, but a person's player or a test client sends just that): only its
    word decides, and an unknown name weighs what its affixes weigh; unless its version is a first
-   release's (`Name/0.x`, `Name/1.0`), as scripts and servers name themselves: then its shape
-   weighs, and the version with it (`first_release`). A bare name with no version
-   and no slash (`Anthill`, `Scamadviser-Frontend`) is weighed whole, shape included: people's
-   software names its version, a script's default or a service's name often does not.
+   release's (`Name/0.x`, `Name/1.0`, `Name/2`), as scripts and servers name themselves: then its
+   shape weighs, and the version with it (`first_release`). A bare name with no digit
+   (`Anthill`, `Scamadviser-Frontend`, `Name/production`) is weighed whole, shape included:
+   people's software names its version, a script's default or a service's name often does not.
 4. People's media software (players, radio and podcast apps, smart speakers, the media stacks of
    operating systems) often sends a bare `Name/version`. The words of media software speak for a
    person (`rules/botguard.py`, `PERSON_WORDS`) whatever the model says, unless a rule of step 1

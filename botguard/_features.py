@@ -61,29 +61,31 @@ def is_bare_token(low: str) -> bool:
     return " " not in low and "(" not in low
 
 
-_NAMES_A_VERSION: Final = re.compile(r"[/0-9]").search
-# A bare `Name/version` whose version is a pre-release's (0.x) or exactly 1.0: how scripts, servers
-# and a developer's first client name themselves. In the corpus bots send 59 bare `Name/0.x` and
-# 120 bare `Name/1.0`, people 3 and 3; a person's player names the version it ships.
-_FIRST_RELEASE: Final = re.compile(r"[a-z][\w.-]*/v?(?:(0\.)\d|1\.0$)").match
+_NAMES_A_VERSION: Final = re.compile(r"[0-9]").search
+# A bare `Name/version` whose version is a pre-release's (0.x), exactly 1.0, or one number alone
+# (`Name/1`, `Name/v2`, `Name/248`): how scripts, servers and a developer's first client name
+# themselves. In the corpus bots send 59 bare `Name/0.x`, 120 bare `Name/1.0` and 13 bare
+# `Name/<number>`, people 3, 3 and none; a person's player names the release it ships.
+_FIRST_RELEASE: Final = re.compile(r"[a-z][\w.-]*/v?(?:(0\.)\d|1\.0$|(\d+)$)").match
 
 
 def first_release(low: str) -> str | None:
     """The shape feature of a bare token that names a first release: "x:v0" for `Name/0.x`,
-    "x:v10" for `Name/1.0`, else None."""
+    "x:v10" for `Name/1.0`, "x:vint" for `Name/<number>`, else None."""
     found = _FIRST_RELEASE(low) if " " not in low and "(" not in low else None
     if found is None:
         return None
-    return "x:v0" if found.group(1) else "x:v10"
+    return "x:v0" if found.group(1) else "x:vint" if found.group(2) else "x:v10"
 
 
 def is_shapeless(low: str) -> bool:
-    """A bare token with a slash or a digit (`Name/version`, `Name2`): what a person's player or app
-    sends as often as a script does, so the detector gives its shape no weight, either way,
-    and its word decides. A bare name with neither (`Anthill`) is weighed whole: in the corpus,
-    bots send 352 of them and people 72, nearly all of those fragments of longer strings ("like",
-    "en-US)") or a vendor's name alone in a parser's tests. So is a bare token that names a first
-    release (`first_release`): its shape weighs, and its version with it."""
+    """A bare token with a digit (`Name/version`, `Name2`): what a person's player or app sends as
+    often as a script does, so the detector gives its shape no weight, either way, and its word
+    decides. A bare name without one (`Anthill`, `Name/production`) is weighed whole: in the
+    corpus, bots send 352 names alone and people 72, nearly all of those fragments of longer
+    strings ("like", "en-US)") or a vendor's name alone in a parser's tests; and bots send 120
+    `Name/word` without a digit, people 3. So is a bare token that names a first release
+    (`first_release`): its shape weighs, and its version with it."""
     return (
         " " not in low and "(" not in low and _NAMES_A_VERSION(low) is not None and _FIRST_RELEASE(low) is None
     )
@@ -149,7 +151,7 @@ class _Shape:
         self._parens, self._url, self._at, self._noslash, self._spaced = (
             get(f"x:{n}") for n in ("parens", "url", "at", "noslash", "spaced")
         )
-        self._release = {"x:v0": get("x:v0"), "x:v10": get("x:v10")}
+        self._release = {name: get(name) for name in ("x:v0", "x:v10", "x:vint")}
         self._unknown = {
             (kind, place): get(f"o:{kind}{place}") for kind in "bo" for place in ("first", "last", "inside")
         }
@@ -210,6 +212,7 @@ SHAPE_LABELS: Final = {
     "x:spaced": "a name and a version, spaced",
     "x:v0": "a pre-release version alone",
     "x:v10": "version 1.0 alone",
+    "x:vint": "a version of one number alone",
     "o:bfirst": "unknown first word",
     "o:blast": "unknown word at the end of a browser string",
     "o:binside": "unknown word inside a browser string",

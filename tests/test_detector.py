@@ -140,7 +140,7 @@ def test_an_unknown_name_and_version_alone_is_not_enough_to_refuse() -> None:
     assert weighed.score == pytest.approx(detect._unknown[b"zqxwvy"])
 
 
-@pytest.mark.parametrize("name", ["Zqxwvy", "Zqxwvy-Frontend", "zqxwvy.example"])
+@pytest.mark.parametrize("name", ["Zqxwvy", "Zqxwvy-Frontend", "zqxwvy.example", "Zqxwvy/production"])
 def test_a_bare_name_without_a_version_is_weighed_whole(name: str) -> None:
     # People's players and apps name their version; a name alone, without one, is a script's
     # default or a service's: its shape weighs, as on any string that is not a bare token.
@@ -159,19 +159,19 @@ def test_a_bare_name_without_a_version_is_weighed_whole(name: str) -> None:
 
 @pytest.mark.parametrize("name", ["Zqxwvy", "Dendrite", "Construct"])
 def test_a_bare_first_release_weighs_its_shape_and_its_version(name: str) -> None:
-    # Scripts and servers name themselves `Name/0.x` or `Name/1.0`; a person's player names the
+    # Scripts and servers name themselves `Name/0.x`, `Name/1.0` or `Name/2`; a person's player names the
     # release it ships. A first release's shape weighs, its version with it; a later one's does not.
     detect, model = _shipped(), load_model()
     known = {word.encode("ascii") for word in model["words"]}
     words_only = sum(detect._word_score(word) for word in distinct(words_of(name.lower())))
-    for version, feature in (("0.8.7", "x:v0"), ("v0.10", "x:v0"), ("1.0", "x:v10")):
+    for version, feature in (("0.8.7", "x:v0"), ("v0.10", "x:v0"), ("1.0", "x:v10"), ("6", "x:vint"), ("v2", "x:vint")):
         low = f"{name}/{version}".lower()
         features = shape_features(low, words_of(low), known)
         assert feature in features and model["shape"][feature] > 0 and not is_shapeless(low)
         shape = sum(model["shape"].get(found, 0.0) for found in features)
         assert detect.weigh(f"{name}/{version}").score == pytest.approx(words_only + shape)
         assert explain(f"{name}/{version}").verdict is Verdict.BOT
-    for version in ("1.0.1", "1.01", "10.0", "2.4.1", "0"):
+    for version in ("1.0.1", "1.01", "10.0", "2.4.1", "6.x"):
         assert is_shapeless(f"{name}/{version}".lower())
         assert detect.weigh(f"{name}/{version}").score == pytest.approx(words_only)
 
