@@ -154,8 +154,8 @@ class Detector:
 
     __slots__ = (
         "_search_gated", "_certain", "_probes", "_known", "_unknown", "_shape", "_form", "_rules",
-        "_t_rule", "_t_words", "_margins", "_person", "_media_name", "_self_declared", "_contact_apps", "_word_category", "_feed",
-        "well_formed", "formats_raw",
+        "_t_rule", "_t_words", "_margins", "_person", "_media_name", "_self_declared", "_contact_apps", "_word_category",
+        "_feed", "well_formed", "formats_raw",
     )
 
     def __init__(

@@ -18,8 +18,8 @@ from typing import Final
 from ._rulesets import Rule
 
 __all__ = [
-    "SHAPE_LABELS", "distinct", "first_release", "is_bare_token", "is_shapeless", "shape_features", "text_features", "word_features",
-    "words_of",
+    "SHAPE_LABELS", "distinct", "first_release", "is_bare_token", "is_shapeless", "shape_features", "text_features",
+    "word_features", "words_of",
 ]
 
 # Bytes that are not ASCII letters become spaces: a word is a run of letters.
