@@ -22,13 +22,14 @@ Importing this module registers nothing.
 from __future__ import annotations
 
 import atexit
+import glob
 import math
 import os
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any, Final
 
-from prometheus_client import Counter, Histogram
+from prometheus_client import Counter, Histogram, multiprocess
 from prometheus_client.core import REGISTRY, CounterMetricFamily, HistogramMetricFamily, Metric
 from prometheus_client.registry import Collector, CollectorRegistry
 
@@ -36,7 +37,7 @@ from . import _observe
 from ._cache import DECISION_BOUNDS
 from ._observe import possible_actions, stats
 
-__all__ = ["FLUSH_SECONDS", "BotguardCollector", "flush", "multiprocess_mode", "register"]
+__all__ = ["FLUSH_SECONDS", "BotguardCollector", "MultiProcessCollector", "flush", "multiprocess_mode", "register"]
 
 #: How often, in seconds, a process copies its counters into prometheus_client's multiprocess files.
 FLUSH_SECONDS: Final = 1.0
@@ -110,6 +111,37 @@ def multiprocess_mode() -> bool:
     """True when prometheus_client runs in multiprocess mode (`PROMETHEUS_MULTIPROC_DIR` is set)."""
     # prometheus_client's own test, and its old lower-case spelling.
     return bool(os.environ.get("PROMETHEUS_MULTIPROC_DIR") or os.environ.get("prometheus_multiproc_dir"))
+
+
+class MultiProcessCollector(multiprocess.MultiProcessCollector):
+    """prometheus_client's `MultiProcessCollector`, but a file that holds nothing yet is skipped.
+
+        registry = CollectorRegistry()
+        botguard.prometheus.MultiProcessCollector(registry)   # where the recipe has multiprocess.…
+
+    prometheus_client creates a process's file and only then sizes it, so for a moment the file is
+    empty, and a scrape that reads it then fails whole, every worker's metrics with it; a process
+    killed in that moment leaves the empty file behind, and every scrape fails after it. A worker
+    creates its files when it first counts, so the moment comes while a deployment starts workers.
+    An empty file holds no sample, so leaving it out changes no figure.
+    """
+
+    def __init__(self, registry: CollectorRegistry | None, path: str | None = None) -> None:
+        super().__init__(None, path)  # type: ignore[no-untyped-call]  # checks the directory; registered below
+        self._directory = path or os.environ.get("PROMETHEUS_MULTIPROC_DIR") or os.environ["prometheus_multiproc_dir"]
+        if registry is not None:
+            registry.register(self)
+
+    def collect(self) -> Iterable[Metric]:
+        files = []
+        for name in glob.glob(os.path.join(self._directory, "*.db")):
+            try:
+                if os.path.getsize(name) > 0:
+                    files.append(name)
+            except OSError:  # removed since it was listed (`mark_process_dead`)
+                continue
+        merged: Iterable[Metric] = self.merge(files, accumulate=True)  # type: ignore[no-untyped-call]
+        return merged
 
 
 class _Exporter:

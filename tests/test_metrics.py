@@ -211,3 +211,24 @@ def test_django_under_gunicorn_with_two_workers_reports_the_totals(tmp_path: Pat
     argv = [sys.executable, "-m", "gunicorn", "tests.apps.django_metrics_site:application", "-b", f"127.0.0.1:{port}",
             "-w", "2", "--log-level", "warning"]
     check_totals_across_workers(argv, port, tmp_path)
+
+
+def test_a_scrape_skips_a_file_another_process_is_still_creating(tmp_path: Path) -> None:
+    # prometheus_client creates a process's file and only then sizes it: a scrape that reads the
+    # empty file fails whole, and a process killed in that moment leaves it behind for good.
+    from prometheus_client.mmap_dict import MmapedDict, mmap_key
+
+    written = MmapedDict(str(tmp_path / "counter_101.db"))
+    key = mmap_key("botguard_requests", "botguard_requests_total", ["verdict", "action"], ["deny", "blocked"], "h")
+    written.write_value(key, 7.0, 0.0)
+    written.close()
+    (tmp_path / "counter_102.db").touch()  # another worker's, created and not yet sized
+
+    registry = CollectorRegistry()
+    botguard.prometheus.MultiProcessCollector(registry, path=str(tmp_path))
+    assert requests_total(botguard_samples(generate_latest(registry).decode()), "deny", "blocked") == 7.0
+    # The file that was empty counts once it holds values.
+    later = MmapedDict(str(tmp_path / "counter_102.db"))
+    later.write_value(key, 2.0, 0.0)
+    later.close()
+    assert requests_total(botguard_samples(generate_latest(registry).decode()), "deny", "blocked") == 9.0

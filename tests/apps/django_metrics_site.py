@@ -10,10 +10,11 @@ import os
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.urls import path
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest, multiprocess
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 
 import botguard
 import botguard.django
+import botguard.prometheus
 
 # This module is both the server's entry point and the settings Django reads (it finds them
 # already defined when `get_wsgi_application` below asks for them).
@@ -35,7 +36,7 @@ def home(request: HttpRequest) -> JsonResponse:
 @botguard.django.exempt  # the scraper is a bot too
 def metrics(request: HttpRequest) -> HttpResponse:
     registry = CollectorRegistry()
-    multiprocess.MultiProcessCollector(registry)
+    botguard.prometheus.MultiProcessCollector(registry)
     return HttpResponse(generate_latest(registry), content_type=CONTENT_TYPE_LATEST)
 
 

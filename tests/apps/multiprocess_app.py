@@ -2,7 +2,8 @@
 
 `app` (ASGI, for uvicorn --workers) and `wsgi_app` (for gunicorn's sync workers): `/` answers the
 worker's pid behind botguard's middleware; `/metrics` (outside botguard) is prometheus_client's
-documented recipe, a `CollectorRegistry` with a `MultiProcessCollector`.
+documented recipe, a `CollectorRegistry` with a `MultiProcessCollector` (botguard's, which skips a
+file a worker is still creating).
 Needs PROMETHEUS_MULTIPROC_DIR in the environment.
 """
 
@@ -13,7 +14,7 @@ import os
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from prometheus_client import CollectorRegistry, make_asgi_app, make_wsgi_app, multiprocess
+from prometheus_client import CollectorRegistry, make_asgi_app, make_wsgi_app
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
@@ -33,7 +34,8 @@ CONFIG = Config(allow=[r"Chrome/120\.0\.0\.0 Safari"], deny=[r"(?i)scrapy"])
 
 def metrics_registry() -> CollectorRegistry:
     registry = CollectorRegistry()
-    multiprocess.MultiProcessCollector(registry)
+    # prometheus_client's recipe, with botguard's collector: it skips a file a worker is still creating.
+    botguard.prometheus.MultiProcessCollector(registry)
     return registry
 
 
