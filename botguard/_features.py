@@ -72,7 +72,12 @@ _FIRST_RELEASE: Final = re.compile(r"[a-z][\w.-]*/v?(?:(0\.)\d|1\.0$|(\d+)$)").m
 def first_release(low: str) -> str | None:
     """The shape feature of a bare token that names a first release: "x:v0" for `Name/0.x`,
     "x:v10" for `Name/1.0`, "x:vint" for `Name/<number>`, else None."""
-    found = _FIRST_RELEASE(low) if " " not in low and "(" not in low else None
+    return _release_of(low) if is_bare_token(low) else None
+
+
+def _release_of(bare: str) -> str | None:
+    """`first_release` of a text already known to be a bare token."""
+    found = _FIRST_RELEASE(bare)
     if found is None:
         return None
     return "x:v0" if found.group(1) else "x:vint" if found.group(2) else "x:v10"
@@ -160,7 +165,7 @@ class _Shape:
         """The shape's weight; `unknown` holds the places in `words` of the words the model does not know."""
         release = None
         if " " not in low and "(" not in low and _NAMES_A_VERSION(low) is not None:
-            release = first_release(low)
+            release = _release_of(low)
             if release is None:
                 return 0.0  # `is_shapeless`
         browser = low.startswith("mozilla/")

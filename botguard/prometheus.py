@@ -127,8 +127,9 @@ class MultiProcessCollector(multiprocess.MultiProcessCollector):
     """
 
     def __init__(self, registry: CollectorRegistry | None, path: str | None = None) -> None:
-        super().__init__(None, path)  # type: ignore[no-untyped-call]  # checks the directory; registered below
-        self._directory = path or os.environ.get("PROMETHEUS_MULTIPROC_DIR") or os.environ["prometheus_multiproc_dir"]
+        # Checks the directory, and copies the old lower-case variable to PROMETHEUS_MULTIPROC_DIR.
+        super().__init__(None, path)  # type: ignore[no-untyped-call]  # registered below, once it can collect
+        self._directory = path or os.environ["PROMETHEUS_MULTIPROC_DIR"]
         if registry is not None:
             registry.register(self)
 
