@@ -37,16 +37,19 @@ The order of a decision:
    not blamed for the shape, but a person's player or a test client sends just that): only its
    word decides, and an unknown name weighs what its affixes weigh; unless its version is a first
    release's (`Name/0.x`, `Name/1.0`, `Name/2`), as scripts and servers name themselves: then its
-   shape weighs, and the version with it (`first_release`). A bare name with no digit
-   (`Anthill`, `Scamadviser-Frontend`, `Name/production`) is weighed whole, shape included:
+   shape weighs, and the version with it (`first_release`); so it does when its name is written
+   in lower case (`collectd/5.5.1`), as tools, daemons and libraries write theirs and people's
+   software, a brand, rarely does (`lower_named`: the one place case is read). A bare name with
+   no digit (`Anthill`, `Scamadviser-Frontend`, `Name/production`) is weighed whole, shape included:
    people's software names its version, a script's default or a service's name often does not.
 4. People's media software (players, radio and podcast apps, smart speakers, the media stacks of
    operating systems) often sends a bare `Name/version`. The words of media software speak for a
    person (`rules/botguard.py`, `PERSON_WORDS`) whatever the model says, unless a rule of step 1
    or 2 names a bot or the string declares itself a robot (`SELF_DECLARED`; a contact URL alone
    does not beside a podcast app's word: the apps write one in their listeners' requests), and
-   so does a media stem in the name of a bare token (`MyRadio/1.0`: `MEDIA_STEMS`). So
-   does the name Starlette's test client sends (`testclient`), so that an app's tests keep passing.
+   so does a media stem in the name of a bare token (`MyRadio/1.0`: `MEDIA_STEMS`), and a
+   text-mode browser's name as a bare token's whole name (`w3m/0.5.3`: `TEXT_BROWSERS`). So does
+   the name Starlette's test client sends (`testclient`), so that an app's tests keep passing.
 
 The features (words, affixes, shape) are read in `_features.py`. The weights are data
 (`rules/detector_model.json`), built by `scripts/build_detector.py` from the labelled corpus
@@ -154,8 +157,8 @@ class Detector:
 
     __slots__ = (
         "_search_gated", "_certain", "_probes", "_known", "_unknown", "_shape", "_form", "_rules",
-        "_t_rule", "_t_words", "_margins", "_person", "_media_name", "_self_declared", "_contact_apps", "_word_category",
-        "_feed", "well_formed", "formats_raw",
+        "_t_rule", "_t_words", "_margins", "_person", "_person_name", "_self_declared", "_contact_apps",
+        "_word_category", "_feed", "well_formed", "formats_raw",
     )
 
     def __init__(
@@ -170,7 +173,7 @@ class Detector:
         browser_formats: str | None = None,
         phone_format: str | None = None,
         contact_apps: Iterable[str] = (),
-        media_stems: str = "(?!)",
+        person_names: str = "(?!)",
     ) -> None:
         """`engine` finds the first rule of the list; rules with an index below `certain` decide
         alone; `probes` decide alone too, tried only on a text where the engine saw its gate; a
@@ -179,14 +182,14 @@ class Detector:
         numbers (where its groups 1 and 2 leave off), in the same length class (`_cache.phone_key`).
         `self_declared` finds what overrules `person_words`; what it finds in its group "contact"
         (a contact URL) does not beside a word of `contact_apps` (apps that write one in a person's
-        own requests). A bare token whose name holds what `media_stems` finds (`RadioApp/1.0`) is
-        spoken for as a word of `person_words` is."""
+        own requests). A bare token whose name holds what `person_names` finds (a media stem:
+        `RadioApp/1.0`; a text-mode browser: `w3m/0.5.3`) is spoken for as a word of `person_words` is."""
         self._search_gated = engine.search_gated
         self._certain = certain
         self._probes = tuple((_probe_branches(rule.pattern), rule) for rule in probes)
         self._rules: dict[str, float] = dict(model["rules"])
         self._person = frozenset(word.encode("ascii") for word in person_words)
-        self._media_name = re.compile(media_stems).search
+        self._person_name = re.compile(person_names).search
         self._self_declared = re.compile(self_declared)
         self._contact_apps = frozenset(word.encode("ascii") for word in contact_apps)
         # Every word the model knows (a word of one letter weighs nothing and is never unknown).
@@ -215,8 +218,9 @@ class Detector:
         weights = self._rules
         return weights.get("r:" + rule.pattern, 0.0) + weights.get("g:" + rule.source, 0.0)
 
-    def _score(self, low: str, words: list[bytes]) -> float:
-        """The evidence of the words (each distinct word once: `distinct`) and of the shape (rules apart)."""
+    def _score(self, text: str, low: str, words: list[bytes]) -> float:
+        """The evidence of the words of `low` (`text` lower-cased; each distinct word once: `distinct`)
+        and of the shape (rules apart)."""
         # Each word once, where it first stands: half of all browser strings say a word twice
         # ("like Mac OS X … like Gecko"), so this costs about 0.6 µs and is not skipped.
         once = dict.fromkeys(words)
@@ -230,7 +234,7 @@ class Detector:
             unknown = [i for i, value in enumerate(values) if value is None]
             memo = self._unknown
             score = sum(memo[word] if value is None else value for word, value in zip(once, values))
-        return score + self._form.score(low, once, unknown)
+        return score + self._form.score(text, low, once, unknown)
 
     def __call__(self, text: str) -> Rule | None:
         if self.well_formed(text) is not None:
@@ -244,7 +248,7 @@ class Detector:
         if rule is not None and rule.index < self._certain:
             return rule
         words = words_of(low)
-        score = self._score(low, words)
+        score = self._score(text, low, words)
         if rule is not None:
             threshold = self._t_rule + self._margins.get(rule.source, 0.0)
             if score + self._rule_score(rule) >= threshold and not self._spoken_for(low, words):
@@ -255,7 +259,7 @@ class Detector:
                 return rule
             return None
         if score >= self._t_words and not self._spoken_for(low, words):
-            return self._verdict(low, words, score)
+            return self._verdict(text, words, score)
         return None
 
     def outweighed(self, text: str) -> tuple[Rule, str] | None:
@@ -287,10 +291,11 @@ class Detector:
         return None
 
     def _spoken_for(self, low: str, words: list[bytes]) -> bool:
-        """True when a word of people's media software is present (or a media stem in the name of a
-        bare token: `MyRadio/1.0`) and nothing declares a robot (a contact URL alone does not,
-        beside the word of an app that writes one for its listeners)."""
-        if self._person.isdisjoint(words) and not (is_bare_token(low) and self._media_name(low.partition("/")[0])):
+        """True when a word of people's media software is present (or, as the name of a bare token,
+        a media stem or a text-mode browser's: `MyRadio/1.0`, `w3m/0.5.3`) and nothing declares a
+        robot (a contact URL alone does not, beside the word of an app that writes one for its
+        listeners)."""
+        if self._person.isdisjoint(words) and not (is_bare_token(low) and self._person_name(low.partition("/")[0])):
             return False
         declared = {found.lastgroup for found in self._self_declared.finditer(low)}
         return not declared or (declared == {"contact"} and not self._contact_apps.isdisjoint(words))
@@ -307,7 +312,7 @@ class Detector:
         if (gated and self._probe(low) is not None) or (rule is not None and rule.index < self._certain):
             return rule, Weighed(True, False, 0.0, False)
         words = words_of(low)
-        score = self._score(low, words)
+        score = self._score(text, low, words)
         if rule is None:
             return None, Weighed(False, False, score, self._spoken_for(low, words))
         margin = self._margins.get(rule.source, 0.0)
@@ -320,8 +325,7 @@ class Detector:
         rule, weighed = self._weighed(text)
         if weighed.certain:
             return Evidence("certain")  # the verdict names the probe or the rule
-        low = text.lower()
-        found = self.contributions(low, words_of(low))
+        found = self.contributions(text, words_of(text.lower()))
         if rule is not None:
             found = {f"(rule of {rule.source})": self._rule_score(rule), **found}
         threshold = self._t_rule + weighed.margin if weighed.with_rule else self._t_words
@@ -332,10 +336,10 @@ class Detector:
         found = self._known.get(word)
         return self._unknown[word] if found is None else found
 
-    def contributions(self, low: str, words: list[bytes]) -> dict[str, float]:
-        """What each word and each feature of the shape adds to the score of `low` (rules apart),
-        by label: they sum to what the detector weighs. A bare `Name/version`'s shape adds nothing
-        (`is_shapeless`), so it is not listed."""
+    def contributions(self, text: str, words: list[bytes]) -> dict[str, float]:
+        """What each word (`words`: of `text` lower-cased) and each feature of the shape adds to the
+        score of `text` (rules apart), by label: they sum to what the detector weighs. A bare
+        `Name/version`'s shape adds nothing (`is_shapeless`), so it is not listed."""
         found: dict[str, float] = {}
         words = distinct(words)
         for word in words:
@@ -343,19 +347,19 @@ class Detector:
             if weight:
                 label = word.decode("ascii")
                 found[label] = found.get(label, 0.0) + weight
-        if is_shapeless(low):
+        if is_shapeless(text):
             return found
-        for feature in shape_features(low, words, self._known):
+        for feature in shape_features(text, words, self._known):
             weight = self._shape.get(feature, 0.0)
             if weight:
                 label = f"({SHAPE_LABELS.get(feature, feature[2:])})"
                 found[label] = found.get(label, 0.0) + weight
         return found
 
-    def _verdict(self, low: str, words: list[bytes], score: float) -> Rule:
+    def _verdict(self, text: str, words: list[bytes], score: float) -> Rule:
         """A Rule that says why the evidence alone decided: what weighed most, and a category."""
         words = distinct(words)
-        top = sorted(self.contributions(low, words).items(), key=lambda item: -abs(item[1]))[:4]
+        top = sorted(self.contributions(text, words).items(), key=lambda item: -abs(item[1]))[:4]
         why = ", ".join(f"{label} {weight:+.2f}" for label, weight in top)
         category = "other"
         for word in sorted(set(words), key=lambda w: -self._word_score(w)):

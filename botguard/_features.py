@@ -2,8 +2,11 @@
 shape of the whole string.
 
     words = words_of(low)                          # the runs of letters of the lower-cased text
-    text_features(low, rule, known)                # every feature, named, as the trainer sees them
-    _Shape(weights).score(low, words, unknown)     # the shape's weight, as `Detector` sums it
+    text_features(text, rule, known)               # every feature, named, as the trainer sees them
+    _Shape(weights).score(text, low, words, unknown)   # the shape's weight, as `Detector` sums it
+
+`text` is the User-Agent as sent (normalized), `low` the same lower-cased: the words are read in
+lower case, and the shape once in the case the sender wrote (`lower_named`).
 
 The trainer (`scripts/build_detector.py`) names features with `text_features`; `Detector` sums the
 same weights without building the names (`_Shape`, `_Unknown`). A test holds the two to one sum.
@@ -18,8 +21,8 @@ from typing import Final
 from ._rulesets import Rule
 
 __all__ = [
-    "SHAPE_LABELS", "distinct", "first_release", "is_bare_token", "is_shapeless", "shape_features", "text_features",
-    "word_features", "words_of",
+    "SHAPE_LABELS", "distinct", "first_release", "is_bare_token", "is_shapeless", "lower_named", "shape_features",
+    "text_features", "word_features", "words_of",
 ]
 
 # Bytes that are not ASCII letters become spaces: a word is a run of letters.
@@ -83,16 +86,35 @@ def _release_of(bare: str) -> str | None:
     return "x:v0" if found.group(1) else "x:vint" if found.group(2) else "x:v10"
 
 
-def is_shapeless(low: str) -> bool:
+def lower_named(text: str) -> bool:
+    """A bare token with a digit whose name (what stands before its first "/") is written in lower
+    case: `collectd/5.5.1`, `spray-can/1.3.3`, `rclone/v1.34`, `mattermost-5.19.0`. So command-line
+    tools, daemons, libraries and services name themselves; people's players and apps write their
+    name as a brand (`Spotify/8.9`, `iTunes/12.1`, `VLC/3.0.20`). In the corpus, bots send 343 of
+    these and people 7: w3m, a text-mode browser, twice (`TEXT_BROWSERS` speaks for it), two phone
+    models written alone (`nokia7660`) and three oddities. `text` is as sent, not lower-cased."""
+    return " " not in text and "(" not in text and _NAMES_A_VERSION(text) is not None and _name(text).islower()
+
+
+def _name(bare: str) -> str:
+    return bare.partition("/")[0]
+
+
+def is_shapeless(text: str) -> bool:
     """A bare token with a digit (`Name/version`, `Name2`): what a person's player or app sends as
     often as a script does, so the detector gives its shape no weight, either way, and its word
     decides. A bare name without one (`Anthill`, `Name/production`) is weighed whole: in the
     corpus, bots send 352 names alone and people 72, nearly all of those fragments of longer
     strings ("like", "en-US)") or a vendor's name alone in a parser's tests; and bots send 120
     `Name/word` without a digit, people 3. So is a bare token that names a first release
-    (`first_release`): its shape weighs, and its version with it."""
+    (`first_release`) or writes its name in lower case (`lower_named`): its shape weighs, and a
+    weight of their own with it. `text` is as sent, not lower-cased."""
     return (
-        " " not in low and "(" not in low and _NAMES_A_VERSION(low) is not None and _FIRST_RELEASE(low) is None
+        " " not in text
+        and "(" not in text
+        and _NAMES_A_VERSION(text) is not None
+        and _FIRST_RELEASE(text.lower()) is None
+        and not _name(text).islower()
     )
 
 
@@ -107,11 +129,13 @@ def _size(low: str) -> str:
     return "16" if size < 16 else "32" if size < 32 else "64" if size < 64 else "128" if size < 128 else "long"
 
 
-def shape_features(low: str, words: list[bytes], known: Container[bytes]) -> list[str]:
-    """The features of the whole string's shape, and one for each word (of two letters or more)
-    that is not in `known`, by its place: first, last or inside, in a browser-shaped string or not.
-    The trainer sees them on every string; `Detector` sums the same weights without building these
-    names, and not on a bare token that names a version (`is_shapeless`)."""
+def shape_features(text: str, words: list[bytes], known: Container[bytes]) -> list[str]:
+    """The features of the whole string's shape (`text`, as sent), and one for each word (of two
+    letters or more) that is not in `known`, by its place: first, last or inside, in a
+    browser-shaped string or not. The trainer sees them on every string; `Detector` sums the same
+    weights without building these names, and not on a bare token that names a version
+    (`is_shapeless`)."""
+    low = text.lower()
     browser = low.startswith("mozilla/")
     found = ["x:browser" if browser else "x:other", "x:len" + _size(low), f"x:tokens{min(low.count(' ') + 1, 6)}"]
     if "(" in low:
@@ -125,6 +149,8 @@ def shape_features(low: str, words: list[bytes], known: Container[bytes]) -> lis
     release = first_release(low)
     if release is not None:
         found.append(release)
+    if lower_named(text):
+        found.append("x:lower")
     if not browser and len(low) < 64 and _SPACED_VERSION(low):
         found.append("x:spaced")
     kind = "b" if browser else "o"
@@ -141,7 +167,7 @@ def shape_features(low: str, words: list[bytes], known: Container[bytes]) -> lis
 class _Shape:
     """The shape weights of a model, summed for one string as `shape_features` names them."""
 
-    __slots__ = ("_base", "_tokens", "_parens", "_url", "_at", "_noslash", "_spaced", "_release", "_unknown")
+    __slots__ = ("_base", "_tokens", "_parens", "_url", "_at", "_noslash", "_spaced", "_release", "_lower", "_unknown")
 
     def __init__(self, weights: Mapping[str, float]) -> None:
         def get(name: str) -> float:
@@ -157,16 +183,20 @@ class _Shape:
             get(f"x:{n}") for n in ("parens", "url", "at", "noslash", "spaced")
         )
         self._release = {name: get(name) for name in ("x:v0", "x:v10", "x:vint")}
+        self._lower = get("x:lower")
         self._unknown = {
             (kind, place): get(f"o:{kind}{place}") for kind in "bo" for place in ("first", "last", "inside")
         }
 
-    def score(self, low: str, words: Sized, unknown: list[int]) -> float:
-        """The shape's weight; `unknown` holds the places in `words` of the words the model does not know."""
+    def score(self, text: str, low: str, words: Sized, unknown: list[int]) -> float:
+        """The shape's weight of `text` (`low`, lower-cased); `unknown` holds the places in `words`
+        of the words the model does not know."""
         release = None
+        lower = False
         if " " not in low and "(" not in low and _NAMES_A_VERSION(low) is not None:
             release = _release_of(low)
-            if release is None:
+            lower = _name(text).islower()
+            if release is None and not lower:
                 return 0.0  # `is_shapeless`
         browser = low.startswith("mozilla/")
         score = self._base[browser][min(len(low), 128)] + self._tokens[min(low.count(" ") + 1, 6)]
@@ -180,6 +210,8 @@ class _Shape:
             score += self._noslash
         if release is not None:
             score += self._release[release]
+        if lower:
+            score += self._lower
         if not browser and len(low) < 64 and _SPACED_VERSION(low):
             score += self._spaced
         if unknown:  # each place weighs once, however many unknown words stand there
@@ -194,15 +226,15 @@ class _Shape:
         return score
 
 
-def text_features(low: str, rule: Rule | None, known: Container[bytes]) -> list[str]:
-    """Every feature of a lower-cased User-Agent whose first public-list match is `rule`, when the
+def text_features(text: str, rule: Rule | None, known: Container[bytes]) -> list[str]:
+    """Every feature of a User-Agent (as sent) whose first public-list match is `rule`, when the
     words in `known` are the ones the model has weights for."""
-    words = distinct(words_of(low))
+    words = distinct(words_of(text.lower()))
     found = [feature for word in words for feature in word_features(word.decode("ascii"))]
     if rule is not None:
         found.append("r:" + rule.pattern)
         found.append("g:" + rule.source)
-    found += shape_features(low, words, known)
+    found += shape_features(text, words, known)
     return found
 
 
@@ -218,6 +250,7 @@ SHAPE_LABELS: Final = {
     "x:v0": "a pre-release version alone",
     "x:v10": "version 1.0 alone",
     "x:vint": "a version of one number alone",
+    "x:lower": "a name in lower case alone with its version",
     "o:bfirst": "unknown first word",
     "o:blast": "unknown word at the end of a browser string",
     "o:binside": "unknown word inside a browser string",

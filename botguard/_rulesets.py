@@ -231,7 +231,7 @@ def default_detector(model: dict[str, Any] | None = None, rules: tuple[Rule, ...
         own.BROWSER_FORMATS,
         own.PHONE_FORMAT,
         own.PODCAST_APPS,
-        own.MEDIA_STEMS,
+        f"{own.MEDIA_STEMS}|^(?:{own.TEXT_BROWSERS})$",
     )
 
 

@@ -65,7 +65,7 @@ Prepared = list[tuple[str, Rule | None]]
 
 
 def prepare(user_agents: Sequence[str], rules: tuple[Rule, ...] | None = None) -> Prepared:
-    """Each User-Agent lower-cased, with the first public-list rule the detector weighs in it."""
+    """Each User-Agent normalized as the detector sees it, with the first public-list rule it weighs in it."""
     rules = default_rules() if rules is None else rules
     engine = list_engine(rules)
     certain = certain_rules()
@@ -75,21 +75,21 @@ def prepare(user_agents: Sequence[str], rules: tuple[Rule, ...] | None = None) -
         rule = engine(text)
         if rule is not None and rule.index < certain:
             rule = None  # a named rule decides alone; it is not weighed
-        found.append((text.lower(), rule))
+        found.append((text, rule))
     return found
 
 
 def known_words(prepared: Sequence[tuple[str, Rule | None]]) -> set[bytes]:
     """The words (two letters or more) in at least `MIN_COUNT` rows: the words the model will know."""
     seen: Counter[bytes] = Counter()
-    for low, _ in prepared:
-        seen.update({word for word in words_of(low) if len(word) >= 2})
+    for text, _ in prepared:
+        seen.update({word for word in words_of(text.lower()) if len(word) >= 2})
     return {word for word, count in seen.items() if count >= MIN_COUNT}
 
 
 def featurize(prepared: Sequence[tuple[str, Rule | None]], known: set[bytes]) -> Features:
     """The features of each prepared User-Agent, as the detector sees them."""
-    return [text_features(low, rule, known) for low, rule in prepared]
+    return [text_features(text, rule, known) for text, rule in prepared]
 
 
 def fit(features: Features, labels: Sequence[int], known: set[bytes]) -> dict[str, Any]:

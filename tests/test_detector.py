@@ -19,7 +19,9 @@ from hypothesis import strategies as st
 
 from botguard import Config, Verdict, classify, explain
 from botguard._detector import MODEL_FILE, Detector, load_model
-from botguard._features import _Unknown, distinct, is_shapeless, shape_features, text_features, word_features, words_of
+from botguard._features import (
+    _Unknown, distinct, is_shapeless, lower_named, shape_features, text_features, word_features, words_of,
+)
 from botguard._cache import PHONES_LIMIT, cache_info, cached_explanation, decision_timing, phone_key, verdict_cache
 from botguard._judge import NO_MATCH
 from botguard._patterns import decode_user_agent, normalize_user_agent
@@ -116,6 +118,9 @@ PODCAST_APPS_WITH_A_CONTACT_URL = (
         "BeyondPod", "Pocket Casts",
         # A first release is weighed with its shape, but a media stem in the name speaks for a person.
         "MyRadio/1.0", "AudioPlayer/0.3", "FMRadio/1.0",
+        # A name in lower case is weighed with its shape, but a player's or a text-mode browser's
+        # name speaks for a person.
+        "mpg123/1.31.2", "mpd/0.23.14", "w3m/0.5.3+git20230121", "lynx/2.9.0",
         # Ladybird, whose engine (LibWeb) Crawler-Detect lists as a bot's name.
         "Mozilla/5.0 (Linux; x86_64) LibWeb+LibJS/1.0 Ladybird/1.0",
         # Feature phones and TVs that isbot's shapes take for scripts.
@@ -148,13 +153,33 @@ def test_a_bare_name_without_a_version_is_weighed_whole(name: str) -> None:
     low = name.lower()
     words = words_of(low)
     known = {word.encode("ascii") for word in model["words"]}
-    shape = sum(model["shape"].get(feature, 0.0) for feature in shape_features(low, words, known))
+    shape = sum(model["shape"].get(feature, 0.0) for feature in shape_features(name, words, known))
     assert shape > 0  # the shape of a lone name speaks for a bot
     words_only = sum(detect._word_score(word) for word in distinct(words))
     assert detect.weigh(name).score == pytest.approx(words_only + shape)
-    assert detect.weigh(name + "/2.4.1").score == pytest.approx(
-        sum(detect._word_score(word) for word in distinct(words_of(low + "/2.4.1")))
-    )
+    brand = name[0].upper() + name[1:] + "/2.4.1"  # a name in lower case weighs its shape (below)
+    assert detect.weigh(brand).score == pytest.approx(words_only)
+
+
+@pytest.mark.parametrize("name", ["zqxwvy", "zqxwvy-daemon", "zqxwvy.example", "zqxwvy2"])
+def test_a_bare_name_in_lower_case_weighs_its_shape_whatever_its_version(name: str) -> None:
+    # Tools, daemons and libraries write their name in lower case; people's players, a brand.
+    detect, model = _shipped(), load_model()
+    known = {word.encode("ascii") for word in model["words"]}
+    assert model["shape"]["x:lower"] > 0
+    for version in ("2.4.1", "v1.34", "24.11.1", "5.19.0-rc1"):
+        text = f"{name}/{version}"
+        words_only = sum(detect._word_score(word) for word in distinct(words_of(text)))
+        assert lower_named(text) and not is_shapeless(text)
+        features = shape_features(text, words_of(text), known)
+        assert "x:lower" in features
+        shape = sum(model["shape"].get(found, 0.0) for found in features)
+        assert detect.weigh(text).score == pytest.approx(words_only + shape)
+        brand = name.capitalize() + "/" + version  # the same words
+        assert not lower_named(brand) and is_shapeless(brand)
+        assert detect.weigh(brand).score == pytest.approx(words_only)
+    assert not lower_named(f"{name}/2.4.1 (Linux)") and not lower_named(f"{name} 2.4.1")  # not bare tokens
+    assert not lower_named("zqxwvy") and lower_named("zqxwvy2")  # without a digit, weighed whole already
 
 
 @pytest.mark.parametrize("name", ["Zqxwvy", "Dendrite", "Construct"])
@@ -165,14 +190,14 @@ def test_a_bare_first_release_weighs_its_shape_and_its_version(name: str) -> Non
     known = {word.encode("ascii") for word in model["words"]}
     words_only = sum(detect._word_score(word) for word in distinct(words_of(name.lower())))
     for version, feature in (("0.8.7", "x:v0"), ("v0.10", "x:v0"), ("1.0", "x:v10"), ("6", "x:vint"), ("v2", "x:vint")):
-        low = f"{name}/{version}".lower()
-        features = shape_features(low, words_of(low), known)
-        assert feature in features and model["shape"][feature] > 0 and not is_shapeless(low)
+        text = f"{name}/{version}"
+        features = shape_features(text, words_of(text.lower()), known)
+        assert feature in features and model["shape"][feature] > 0 and not is_shapeless(text)
         shape = sum(model["shape"].get(found, 0.0) for found in features)
         assert detect.weigh(f"{name}/{version}").score == pytest.approx(words_only + shape)
         assert explain(f"{name}/{version}").verdict is Verdict.BOT
     for version in ("1.0.1", "1.01", "10.0", "2.4.1", "6.x"):
-        assert is_shapeless(f"{name}/{version}".lower())
+        assert is_shapeless(f"{name}/{version}")
         assert detect.weigh(f"{name}/{version}").score == pytest.approx(words_only)
 
 
@@ -183,6 +208,13 @@ def test_a_media_stem_speaks_for_a_person_only_in_a_bare_tokens_name() -> None:
     assert not detect.weigh("Zqxwvy 1.0 (zqxwvyradio)").spoken_for  # not a bare token
     assert not detect.weigh("https://zqxwvy.example/zqxwvyradio/1.0").spoken_for  # the stem is not in the name
     assert explain("RadioBot/1.0").verdict is Verdict.BOT  # a robot's word still decides
+
+
+def test_a_text_mode_browsers_name_speaks_for_a_person_only_as_a_bare_tokens_whole_name() -> None:
+    detect = _shipped()
+    assert detect.weigh("w3m/0.5.3").spoken_for and explain("w3m/0.5.3").verdict is Verdict.NONE
+    assert not detect.weigh("w3mzqxwvy/0.5.3").spoken_for  # a longer name is another's
+    assert not detect.weigh("zqxwvy/0.5.3 w3m").spoken_for  # not a bare token
 
 
 def test_a_self_declared_crawler_with_media_words_is_still_a_bot() -> None:
@@ -306,7 +338,8 @@ _PIECES = [
     "AppleWebKit/537.36 ", "(KHTML, like Gecko) ", "Chrome/120.0 ", "Safari/537.36", "bot", "Bot/1.0", "crawler",
     "spider", "curl/8.4.0", "python-requests/2.31", "VLC/3.0", "radio", "podcast", "+http://example.org", "'",
     " OR 1=1", "../", "$(", "sdk", "go1.21", "http", "client", "feed", "monitor", "x", "/", ";", " ", "1.0",
-    "Googlebot/2.1", "WhatsApp/2.23", "Dalvik/2.1.0", "(KHTML, like Gecko; compatible; Tool/1.0) ",
+    "Googlebot/2.1", "WhatsApp/2.23", "Dalvik/2.1.0", "(KHTML, like Gecko; compatible; Tool/1.0) ", "zqxwvy/2.4.1",
+    "w3m/0.5.3",
 ]
 
 
@@ -356,12 +389,13 @@ def test_the_fast_shape_sum_is_the_sum_of_the_named_features(user_agent: str) ->
     detect = _shipped()
     model = load_model()
     known = {word.encode("ascii") for word in model["words"]}
-    low = normalize_user_agent(user_agent).lower()
+    text = normalize_user_agent(user_agent)
+    low = text.lower()
     words = words_of(low)
-    named = sum(model["shape"].get(feature, 0.0) for feature in shape_features(low, words, known))
+    named = sum(model["shape"].get(feature, 0.0) for feature in shape_features(text, words, known))
     unknown = [i for i, word in enumerate(words) if len(word) >= 2 and word not in known]
-    expected = 0.0 if is_shapeless(low) else named  # a bare Name/version: its shape weighs nothing
-    assert detect._form.score(low, words, unknown) == pytest.approx(expected)
+    expected = 0.0 if is_shapeless(text) else named  # a bare Name/version: its shape weighs nothing
+    assert detect._form.score(text, low, words, unknown) == pytest.approx(expected)
 
 
 @given(st.lists(st.sampled_from(_PIECES), max_size=12).map("".join))
@@ -379,7 +413,7 @@ def test_the_detector_weighs_what_the_trainer_names(user_agent: str) -> None:
     low = text.lower()
     known = {word.encode("ascii") for word in model["words"]}
     rule = detect._search_gated(text)[0]
-    features = text_features(low, rule, known)
+    features = text_features(text, rule, known)
     expected = 0.0 if rule is None else detect._rule_score(rule)
     for word in distinct(words_of(low)):
         name = word.decode("ascii")
@@ -387,7 +421,7 @@ def test_the_detector_weighs_what_the_trainer_names(user_agent: str) -> None:
             expected += model["words"][name]
         else:
             expected += sum(model["affixes"].get(feature, 0.0) for feature in word_features(name)[1:])
-    if not is_shapeless(low):
+    if not is_shapeless(text):
         expected += sum(model["shape"].get(f, 0.0) for f in features if f[:2] in ("x:", "o:"))
     assert weighed.score == pytest.approx(expected)
 
@@ -402,9 +436,9 @@ def test_what_an_explanation_lists_is_what_was_weighed(user_agent: str) -> None:
     # A model verdict names the evidence that weighed most; every piece it can name counts in the
     # score, and nothing else does (a bare Name/version's shape, which weighs nothing, is not named).
     detect = _shipped()
-    low = normalize_user_agent(user_agent).lower()
-    words = words_of(low)
-    assert sum(detect.contributions(low, words).values()) == pytest.approx(detect._score(low, words))
+    text = normalize_user_agent(user_agent)
+    words = words_of(text.lower())
+    assert sum(detect.contributions(text, words).values()) == pytest.approx(detect._score(text, text.lower(), words))
 
 
 def test_a_token_said_again_and_again_weighs_what_it_weighs_once() -> None:

@@ -383,6 +383,10 @@ PERSON_WORDS: frozenset[str] = frozenset({
     "realmedia", "kodi", "xbmc", "plex", "plexamp", "infuse", "nplayer", "mxplayer", "potplayer", "kmplayer",
     "audacious", "rhythmbox", "clementine", "amarok", "strawberry", "banshee", "aimp", "musicbee", "xine",
     "totem", "bsplayer", "jellyfin", "emby", "mediamonkey", "nsplayer", "wmplayer", "wmfsdk",
+    # players of the free desktops, some of which write their name in lower case (`mpg123/1.31.2`),
+    # as a command-line tool does (`_features.lower_named`)
+    "mpg", "xmms", "cmus", "mpd", "deadbeef", "quodlibet", "lollypop", "celluloid", "haruna", "mopidy", "qmmp",
+    "exaile", "gmusicbrowser", "musikcube", "owntone", "spotifyd", "librespot", "tizonia", "castero",
     # operating systems' media stacks and player frameworks of apps
     "applecoremedia", "coremedia", "stagefright", "exoplayer", "exoplayerlib", "avfoundation", "mediaplayer",
     "gstreamer",
@@ -405,6 +409,11 @@ PERSON_WORDS: frozenset[str] = frozenset({
 # (`MyRadio/1.0`, `AudioPlayer/0.3`) is spoken for as a word of PERSON_WORDS is: a small radio or
 # podcast app that sends its name and a first version is a person's, not a script's.
 MEDIA_STEMS = r"radio|player|podcast|music|audio"
+
+# Text-mode browsers: people's browsers, some of which send their name and version alone
+# (`w3m/0.5.3`, `Dillo/3.0.5`). As the whole name of a bare token, one speaks for a person as a word of
+# PERSON_WORDS does; w3m's name is not a word (a run of letters), so the names are matched whole.
+TEXT_BROWSERS = r"w3m|lynx|elinks|links|dillo|netsurf"
 
 # A User-Agent that declares itself a robot keeps its verdict whatever media words it holds: by a
 # robot's word, by naming a server's work (a feed parser, fetcher or validator), or by a contact URL
