@@ -105,6 +105,7 @@ PODCAST_APPS_WITH_A_CONTACT_URL = (
         "VLC/3.0.18 LibVLC/3.0.18",
         "AppleCoreMedia/1.0.0.20G165 (iPhone; U; CPU OS 16_6 like Mac OS X; en_us)",
         "iTunes-AppleTV/4.1",
+        "mediaserverd (unknown version) CFNetwork/1237 Darwin/20.4.0",  # iOS's media daemon ("server": isbot)
         "stagefright/1.2 (Linux;Android 9)",
         "GStreamer souphttpsrc 1.22.0 libsoup/3.4.4",  # Linux desktops' players (Totem, Rhythmbox)
         "libmpv",

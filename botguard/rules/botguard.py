@@ -389,7 +389,7 @@ PERSON_WORDS: frozenset[str] = frozenset({
     "exaile", "gmusicbrowser", "musikcube", "owntone", "spotifyd", "librespot", "tizonia", "castero",
     # operating systems' media stacks and player frameworks of apps
     "applecoremedia", "coremedia", "stagefright", "exoplayer", "exoplayerlib", "avfoundation", "mediaplayer",
-    "gstreamer",
+    "gstreamer", "mediaserverd",
     # internet radio
     "tunein", "radio", "radiodroid", "replaio", "radioplayer", "streema", "iheartradio", "audials",
     "radiotime", "mytuner", "radionet", "radioline", "shoutcast", "nativeaudio",
