@@ -72,7 +72,9 @@ from dataclasses import replace
 from importlib import resources
 from typing import Any, Final, NamedTuple, Protocol
 
-from ._features import SHAPE_LABELS, _Shape, _Unknown, distinct, is_bare_token, is_shapeless, shape_features, words_of
+from ._features import (
+    SHAPE_LABELS, _name, _Shape, _Unknown, distinct, is_bare_token, is_shapeless, shape_features, words_of,
+)
 from ._list_engine import holds_any
 from ._rulesets import Rule, literal_forms, top_level_branches
 
@@ -295,7 +297,7 @@ class Detector:
         a media stem or a text-mode browser's: `MyRadio/1.0`, `w3m/0.5.3`) and nothing declares a
         robot (a contact URL alone does not, beside the word of an app that writes one for its
         listeners)."""
-        if self._person.isdisjoint(words) and not (is_bare_token(low) and self._person_name(low.partition("/")[0])):
+        if self._person.isdisjoint(words) and not (is_bare_token(low) and self._person_name(_name(low))):
             return False
         declared = {found.lastgroup for found in self._self_declared.finditer(low)}
         return not declared or (declared == {"contact"} and not self._contact_apps.isdisjoint(words))

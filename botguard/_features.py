@@ -93,10 +93,17 @@ def lower_named(text: str) -> bool:
     name as a brand (`Spotify/8.9`, `iTunes/12.1`, `VLC/3.0.20`). In the corpus, bots send 343 of
     these and people 7: w3m, a text-mode browser, twice (`TEXT_BROWSERS` speaks for it), two phone
     models written alone (`nokia7660`) and three oddities. `text` is as sent, not lower-cased."""
-    return " " not in text and "(" not in text and _NAMES_A_VERSION(text) is not None and _name(text).islower()
+    return _names_a_version(text) and _name(text).islower()
+
+
+def _names_a_version(text: str) -> bool:
+    """A bare token with a digit (`_Shape.score` spells this test inline: it runs on every string
+    that is not a major browser's)."""
+    return is_bare_token(text) and _NAMES_A_VERSION(text) is not None
 
 
 def _name(bare: str) -> str:
+    """The name of a bare token: what stands before its first "/"."""
     return bare.partition("/")[0]
 
 
@@ -109,13 +116,7 @@ def is_shapeless(text: str) -> bool:
     `Name/word` without a digit, people 3. So is a bare token that names a first release
     (`first_release`) or writes its name in lower case (`lower_named`): its shape weighs, and a
     weight of their own with it. `text` is as sent, not lower-cased."""
-    return (
-        " " not in text
-        and "(" not in text
-        and _NAMES_A_VERSION(text) is not None
-        and _FIRST_RELEASE(text.lower()) is None
-        and not _name(text).islower()
-    )
+    return _names_a_version(text) and _FIRST_RELEASE(text.lower()) is None and not _name(text).islower()
 
 
 # A name and a version set apart by a space, and nothing else but a parenthesis ("ClamAV 0.95.3",
