@@ -253,7 +253,7 @@ def _print_halves(halves: dict[tuple[str, int], list[Any]], shipped: dict[str, A
             continue
         cells = [source, "bots" if label else "people", str(len(found))]
         for m in MARGIN_GRID:
-            flagged = sum(w._replace(margin=m if w.margin else 0.0).blocks(*pair) for w in found)
+            flagged = sum(w._replace(margin=m if w.with_rule and w.margin else w.margin).blocks(*pair) for w in found)
             share = 100 * flagged / len(found)
             cells.append(f"{share:.1f}%" if label else f"{share:.2f}% ({flagged})")
         lines.append(cells)

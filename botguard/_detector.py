@@ -42,6 +42,9 @@ The order of a decision:
    software, a brand, rarely does (`lower_named`: the one place case is read). A bare name with
    no digit (`Anthill`, `Scamadviser-Frontend`, `Name/production`) is weighed whole, shape included:
    people's software names its version, a script's default or a service's name often does not.
+   For the same reason a string with no version and no comment (`is_versionless`: no digit, no
+   parenthesis, no semicolon) is held, without a rule, to the words' threshold less the model's
+   `name_margin`.
 4. People's media software (players, radio and podcast apps, smart speakers, the media stacks of
    operating systems) often sends a bare `Name/version`. The words of media software speak for a
    person (`rules/botguard.py`, `PERSON_WORDS`) whatever the model says, unless a rule of step 1
@@ -73,7 +76,8 @@ from importlib import resources
 from typing import Any, Final, NamedTuple, Protocol
 
 from ._features import (
-    SHAPE_LABELS, _name, _Shape, _Unknown, distinct, is_bare_token, is_shapeless, shape_features, words_of,
+    SHAPE_LABELS, _name, _Shape, _Unknown, distinct, is_bare_token, is_shapeless, is_versionless, shape_features,
+    words_of,
 )
 from ._list_engine import holds_any
 from ._rulesets import Rule, literal_forms, top_level_branches
@@ -94,6 +98,7 @@ def load_model(data: Mapping[str, Any] | None = None) -> dict[str, Any]:
             raise ValueError(f"detector model lacks {key!r}")
     model.setdefault("shape", {})  # a model without shape weights: the shape weighs nothing
     model.setdefault("rule_margins", {})  # every list's rule held to `threshold_rule` alone
+    model.setdefault("name_margin", 0.0)  # a string with no version held to `threshold_words` too
     return model
 
 
@@ -121,7 +126,9 @@ class ListEngine(Protocol):
 class Weighed(NamedTuple):
     """The evidence about one User-Agent: decided for certain (a probe or a named rule), or weighed
     with or without a public-list rule, to a score, unless people's media software speaks for it.
-    `margin` is what the rule's list asks above the rule threshold (the model's `rule_margins`)."""
+    `margin` is added to the threshold: with a rule, what its list asks above the rule threshold
+    (the model's `rule_margins`); without, less than nothing for a string with no version (the
+    model's `name_margin`, subtracted)."""
 
     certain: bool
     with_rule: bool
@@ -133,7 +140,7 @@ class Weighed(NamedTuple):
         """Whether a detector with these thresholds refuses it."""
         if self.certain:
             return True
-        return not self.spoken_for and self.score >= (t_rule + self.margin if self.with_rule else t_words)
+        return not self.spoken_for and self.score >= (t_rule if self.with_rule else t_words) + self.margin
 
 
 class Evidence(NamedTuple):
@@ -159,7 +166,7 @@ class Detector:
 
     __slots__ = (
         "_search_gated", "_certain", "_probes", "_known", "_unknown", "_shape", "_form", "_rules",
-        "_t_rule", "_t_words", "_margins", "_person", "_person_name", "_self_declared", "_contact_apps",
+        "_t_rule", "_t_words", "_t_name", "_margins", "_person", "_person_name", "_self_declared", "_contact_apps",
         "_word_category", "_feed", "well_formed", "formats_raw",
     )
 
@@ -204,6 +211,8 @@ class Detector:
         # A list whose patterns are weaker evidence: its rule must clear the threshold by a margin.
         self._margins = {source: float(margin) for source, margin in model["rule_margins"].items()}
         self._t_words = float(model["threshold_words"])
+        # A string with no version and no comment (`is_versionless`) needs less without a rule.
+        self._t_name = self._t_words - float(model["name_margin"])
         self._word_category = {word.encode("ascii"): category for word, category in word_categories.items()}
         self._feed = frozenset(word for word, category in self._word_category.items() if category == "feed")
         # A match when the whole text is a major browser's string (ASCII: `\d` is 0-9 only).
@@ -260,7 +269,9 @@ class Detector:
                     return replace(rule, category="feed")
                 return rule
             return None
-        if score >= self._t_words and not self._spoken_for(low, words):
+        if (score >= self._t_words or (score >= self._t_name and is_versionless(text))) and not self._spoken_for(
+            low, words
+        ):
             return self._verdict(text, words, score)
         return None
 
@@ -316,7 +327,8 @@ class Detector:
         words = words_of(low)
         score = self._score(text, low, words)
         if rule is None:
-            return None, Weighed(False, False, score, self._spoken_for(low, words))
+            margin = self._t_name - self._t_words if is_versionless(text) else 0.0
+            return None, Weighed(False, False, score, self._spoken_for(low, words), margin)
         margin = self._margins.get(rule.source, 0.0)
         return rule, Weighed(False, True, score + self._rule_score(rule), self._spoken_for(low, words), margin)
 
@@ -330,7 +342,7 @@ class Detector:
         found = self.contributions(text, words_of(text.lower()))
         if rule is not None:
             found = {f"(rule of {rule.source})": self._rule_score(rule), **found}
-        threshold = self._t_rule + weighed.margin if weighed.with_rule else self._t_words
+        threshold = (self._t_rule if weighed.with_rule else self._t_words) + weighed.margin
         features = tuple(sorted(found.items(), key=lambda item: -abs(item[1])))
         return Evidence("weighed", weighed.score, threshold, rule, weighed.spoken_for, features)
 
@@ -369,6 +381,7 @@ class Detector:
             if found is not None:
                 category = found
                 break
+        threshold = self._t_name if score < self._t_words else self._t_words
         return Rule(
-            pattern=f"score {score:.2f} >= {self._t_words:.2f}: {why}", index=-1, source="model", category=category
+            pattern=f"score {score:.2f} >= {threshold:.2f}: {why}", index=-1, source="model", category=category
         )

@@ -20,7 +20,8 @@ extra); the package does not.
 
 The two thresholds are constants on the model's log-odds, not fitted: with a rule, the sum must
 reach `THRESHOLD_RULE` (the rule's own weight counts, so a rule decides unless the words speak
-against it), plus its list's margin in `RULE_MARGINS`; words alone must reach `THRESHOLD_WORDS`.
+against it), plus its list's margin in `RULE_MARGINS`; words alone must reach `THRESHOLD_WORDS`,
+less `NAME_MARGIN` for a string with no version and no comment.
 A threshold fitted to the training rows would be worthless: the model separates the rows it was
 fitted on almost perfectly, so the people's scores there say nothing about people it has not
 seen. The constants were chosen once, looking at the leave-one-collection-out results of a few
@@ -57,6 +58,9 @@ THRESHOLD_WORDS = 3.5
 # What a list's rule must reach above THRESHOLD_RULE. Crawler-Detect writes its patterns to run
 # after its exclusions have deleted a browser's own tokens; botguard runs them on the whole string.
 RULE_MARGINS = {"crawlerdetect": 0.75}
+# What a string with no version and no comment (`is_versionless`: `ManageWP`, `Amazon CloudFront`)
+# is spared of THRESHOLD_WORDS without a rule: people's software names its version.
+NAME_MARGIN = 0.75
 
 Features = list[list[str]]
 
@@ -134,10 +138,12 @@ def fit(features: Features, labels: Sequence[int], known: set[bytes]) -> dict[st
     return {
         "about": "botguard's default detector, built by scripts/build_detector.py: the score of each known word "
         "(its own weight and its affixes'), the weights of affixes (for words never seen), of rules and of the "
-        "string's shape (unknown words by place included), the two thresholds, and the margin by which a list's rules "
-        "must clear the rule threshold (rule_margins)",
+        "string's shape (unknown words by place included), the two thresholds, the margin by which a list's rules "
+        "must clear the rule threshold (rule_margins), and what a string with no version and no comment is spared "
+        "of the words' threshold (name_margin)",
         "threshold_rule": THRESHOLD_RULE,
         "rule_margins": RULE_MARGINS,
+        "name_margin": NAME_MARGIN,
         "threshold_words": THRESHOLD_WORDS,
         # Every known word, its score even when it is 0: a word missing here counts as unknown.
         "words": {
@@ -168,7 +174,8 @@ def differences(built_text: str, shipped_text: str) -> list[str]:
     if built_text == shipped_text:
         return []
     built, shipped = json.loads(built_text), json.loads(shipped_text)
-    found = [key for key in ("about", "threshold_rule", "threshold_words", "rule_margins") if built[key] != shipped[key]]
+    keys = ("about", "threshold_rule", "threshold_words", "rule_margins", "name_margin")
+    found = [key for key in keys if built.get(key) != shipped.get(key)]
     if set(built["words"]) != set(shipped["words"]):
         found.append("the known words")
     unit = 10.0**-DIGITS * 1.001

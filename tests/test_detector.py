@@ -20,7 +20,8 @@ from hypothesis import strategies as st
 from botguard import Config, Verdict, classify, explain
 from botguard._detector import MODEL_FILE, Detector, load_model
 from botguard._features import (
-    _Unknown, distinct, is_shapeless, lower_named, shape_features, text_features, word_features, words_of,
+    _Unknown, distinct, is_shapeless, is_versionless, lower_named, shape_features, text_features, word_features,
+    words_of,
 )
 from botguard._cache import PHONES_LIMIT, cache_info, cached_explanation, decision_timing, phone_key, verdict_cache
 from botguard._judge import NO_MATCH
@@ -160,6 +161,34 @@ def test_a_bare_name_without_a_version_is_weighed_whole(name: str) -> None:
     assert detect.weigh(name).score == pytest.approx(words_only + shape)
     brand = name[0].upper() + name[1:] + "/2.4.1"  # a name in lower case weighs its shape (below)
     assert detect.weigh(brand).score == pytest.approx(words_only)
+
+
+@pytest.mark.parametrize(
+    ("text", "versionless"),
+    [
+        ("Zqxwvy", True), ("Zqxwvy Zqxwvy", True), ("Zqxwvy/production", True), ("Zqxwvy-Frontend", True),
+        ("Zqxwvy/2.4.1", False), ("Zqxwvy (Zqxwvy)", False), ("Zqxwvy; Zqxwvy", False), ("Zqxwvy 2", False),
+    ],
+)
+def test_a_string_with_no_version_and_no_comment_needs_less_without_a_rule(text: str, versionless: bool) -> None:
+    # People's software names its version: a name or a few words alone are held to the words'
+    # threshold less the model's name margin. Here a word alone weighs 3.0, between the two.
+    model = {
+        "words": {"zqxwvy": 3.0}, "affixes": {}, "rules": {}, "threshold_rule": 1.0, "threshold_words": 3.5,
+        "name_margin": 0.75,
+    }
+    detect = default_detector(model)
+    assert is_versionless(text) is versionless
+    weighed = detect.weigh(text)
+    assert (weighed.score, weighed.margin) == (3.0, -0.75 if versionless else 0.0)
+    assert weighed.blocks(1.0, 3.5) is versionless
+    found = detect(text)
+    assert (found is not None) is versionless
+    if found is not None:
+        assert found.pattern == "score 3.00 >= 2.75: zqxwvy +3.00"
+    assert detect.evidence(text).threshold == (2.75 if versionless else 3.5)
+    # Without the margin (a model built before it), the words' threshold holds for every string.
+    assert default_detector({**model, "name_margin": 0.0})(text) is None
 
 
 @pytest.mark.parametrize("name", ["zqxwvy", "zqxwvy-daemon", "zqxwvy.example", "zqxwvy2"])
@@ -340,7 +369,7 @@ _PIECES = [
     "spider", "curl/8.4.0", "python-requests/2.31", "VLC/3.0", "radio", "podcast", "+http://example.org", "'",
     " OR 1=1", "../", "$(", "sdk", "go1.21", "http", "client", "feed", "monitor", "x", "/", ";", " ", "1.0",
     "Googlebot/2.1", "WhatsApp/2.23", "Dalvik/2.1.0", "(KHTML, like Gecko; compatible; Tool/1.0) ", "zqxwvy/2.4.1",
-    "w3m/0.5.3",
+    "w3m/0.5.3", "Zqxwvy",
 ]
 
 
