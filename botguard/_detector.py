@@ -51,7 +51,8 @@ The order of a decision:
    or 2 names a bot or the string declares itself a robot (`SELF_DECLARED`; a contact URL alone
    does not beside a podcast app's word: the apps write one in their listeners' requests), and
    so does a media stem in the name of a bare token (`MyRadio/1.0`: `MEDIA_STEMS`), and a
-   text-mode browser's name as a bare token's whole name (`w3m/0.5.3`: `TEXT_BROWSERS`). So does
+   text-mode browser's name as the whole name the string opens with (`w3m/0.5.3`,
+   `Lynx/2.8.9rel.1 libwww-FM/2.14 …`: `TEXT_BROWSERS`). So does
    the name Starlette's test client sends (`testclient`), so that an app's tests keep passing.
 
 The features (words, affixes, shape) are read in `_features.py`. The weights are data
@@ -76,8 +77,8 @@ from importlib import resources
 from typing import Any, Final, NamedTuple, Protocol
 
 from ._features import (
-    SHAPE_LABELS, _name, _Shape, _Unknown, distinct, is_bare_token, is_shapeless, is_versionless, shape_features,
-    words_of,
+    SHAPE_LABELS, _name, _Shape, _Unknown, distinct, is_bare_token, is_shapeless, is_versionless, leading_name,
+    shape_features, words_of,
 )
 from ._list_engine import holds_any
 from ._rulesets import Rule, literal_forms, top_level_branches
@@ -166,7 +167,8 @@ class Detector:
 
     __slots__ = (
         "_search_gated", "_certain", "_probes", "_known", "_unknown", "_shape", "_form", "_rules",
-        "_t_rule", "_t_words", "_t_name", "_margins", "_person", "_person_name", "_self_declared", "_contact_apps",
+        "_t_rule", "_t_words", "_t_name", "_margins", "_person", "_person_name", "_browser_name", "_self_declared",
+        "_contact_apps",
         "_word_category", "_feed", "well_formed", "formats_raw",
     )
 
@@ -183,6 +185,7 @@ class Detector:
         phone_format: str | None = None,
         contact_apps: Iterable[str] = (),
         person_names: str = "(?!)",
+        browser_names: str = "(?!)",
     ) -> None:
         """`engine` finds the first rule of the list; rules with an index below `certain` decide
         alone; `probes` decide alone too, tried only on a text where the engine saw its gate; a
@@ -192,13 +195,16 @@ class Detector:
         `self_declared` finds what overrules `person_words`; what it finds in its group "contact"
         (a contact URL) does not beside a word of `contact_apps` (apps that write one in a person's
         own requests). A bare token whose name holds what `person_names` finds (a media stem:
-        `RadioApp/1.0`; a text-mode browser: `w3m/0.5.3`) is spoken for as a word of `person_words` is."""
+        `RadioApp/1.0`), and a string whose leading name `browser_names` matches whole (a text-mode
+        browser: `w3m/0.5.3`, `Lynx/2.8.9rel.1 libwww-FM/2.14`), are spoken for as a word of
+        `person_words` is."""
         self._search_gated = engine.search_gated
         self._certain = certain
         self._probes = tuple((_probe_branches(rule.pattern), rule) for rule in probes)
         self._rules: dict[str, float] = dict(model["rules"])
         self._person = frozenset(word.encode("ascii") for word in person_words)
         self._person_name = re.compile(person_names).search
+        self._browser_name = re.compile(f"(?:{browser_names})").fullmatch
         self._self_declared = re.compile(self_declared)
         self._contact_apps = frozenset(word.encode("ascii") for word in contact_apps)
         # Every word the model knows (a word of one letter weighs nothing and is never unknown).
@@ -304,11 +310,15 @@ class Detector:
         return None
 
     def _spoken_for(self, low: str, words: list[bytes]) -> bool:
-        """True when a word of people's media software is present (or, as the name of a bare token,
-        a media stem or a text-mode browser's: `MyRadio/1.0`, `w3m/0.5.3`) and nothing declares a
-        robot (a contact URL alone does not, beside the word of an app that writes one for its
-        listeners)."""
-        if self._person.isdisjoint(words) and not (is_bare_token(low) and self._person_name(_name(low))):
+        """True when a word of people's media software is present (or a media stem in the name of a
+        bare token, `MyRadio/1.0`, or a text-mode browser's name leading the string, `w3m/0.5.3`)
+        and nothing declares a robot (a contact URL alone does not, beside the word of an app that
+        writes one for its listeners)."""
+        if (
+            self._person.isdisjoint(words)
+            and not (is_bare_token(low) and self._person_name(_name(low)))
+            and self._browser_name(leading_name(low)) is None
+        ):
             return False
         declared = {found.lastgroup for found in self._self_declared.finditer(low)}
         return not declared or (declared == {"contact"} and not self._contact_apps.isdisjoint(words))

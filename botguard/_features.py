@@ -21,8 +21,8 @@ from typing import Final
 from ._rulesets import Rule
 
 __all__ = [
-    "SHAPE_LABELS", "distinct", "first_release", "is_bare_token", "is_shapeless", "is_versionless", "lower_named",
-    "shape_features", "text_features", "word_features", "words_of",
+    "SHAPE_LABELS", "distinct", "first_release", "is_bare_token", "is_shapeless", "is_versionless", "leading_name",
+    "lower_named", "shape_features", "text_features", "word_features", "words_of",
 ]
 
 # Bytes that are not ASCII letters become spaces: a word is a run of letters.
@@ -105,6 +105,17 @@ def _names_a_version(text: str) -> bool:
 def _name(bare: str) -> str:
     """The name of a bare token: what stands before its first "/"."""
     return bare.partition("/")[0]
+
+
+_LEADING: Final = re.compile(r"[^/ (;]*")
+
+
+def leading_name(text: str) -> str:
+    """The name a User-Agent opens with: what stands before its first "/", space, "(" or ";"
+    (`Lynx` in `Lynx/2.8.9rel.1 libwww-FM/2.14`, `Links` in `Links (2.29; Linux …)`)."""
+    found = _LEADING.match(text)
+    assert found is not None  # the pattern matches the empty string
+    return found.group()
 
 
 def is_shapeless(text: str) -> bool:

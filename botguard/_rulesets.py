@@ -231,7 +231,8 @@ def default_detector(model: dict[str, Any] | None = None, rules: tuple[Rule, ...
         own.BROWSER_FORMATS,
         own.PHONE_FORMAT,
         own.PODCAST_APPS,
-        f"{own.MEDIA_STEMS}|^(?:{own.TEXT_BROWSERS})$",
+        own.MEDIA_STEMS,
+        own.TEXT_BROWSERS,
     )
 
 

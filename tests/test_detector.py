@@ -240,11 +240,28 @@ def test_a_media_stem_speaks_for_a_person_only_in_a_bare_tokens_name() -> None:
     assert explain("RadioBot/1.0").verdict is Verdict.BOT  # a robot's word still decides
 
 
-def test_a_text_mode_browsers_name_speaks_for_a_person_only_as_a_bare_tokens_whole_name() -> None:
+@pytest.mark.parametrize(
+    "user_agent",
+    [
+        "w3m/0.5.3",
+        "Lynx/2.8.9rel.1 libwww-FM/2.14 SSL-MM/1.4.1 GNUTLS/3.6.5",  # libwww is a library's name
+        "Links (2.29; Linux 6.1.0-13-amd64 x86_64; GNU C 12.2; text)",
+        "ELinks/0.13.2 (textmode; Linux 6.1.0 x86_64; 120x40-2)",
+        "NetSurf/3.0 (RISC OS)",
+        "Dillo/3.0.5",
+    ],
+)
+def test_a_text_mode_browsers_name_leading_the_string_speaks_for_a_person(user_agent: str) -> None:
+    assert _shipped().weigh(user_agent).spoken_for and explain(user_agent).verdict is Verdict.NONE
+
+
+def test_a_text_mode_browsers_name_speaks_only_whole_and_first() -> None:
     detect = _shipped()
-    assert detect.weigh("w3m/0.5.3").spoken_for and explain("w3m/0.5.3").verdict is Verdict.NONE
     assert not detect.weigh("w3mzqxwvy/0.5.3").spoken_for  # a longer name is another's
-    assert not detect.weigh("zqxwvy/0.5.3 w3m").spoken_for  # not a bare token
+    assert not detect.weigh("zqxwvy/0.5.3 w3m").spoken_for  # not the name the string opens with
+    assert not detect.weigh("Mozilla/5.0 (Lynx; zqxwvy)").spoken_for
+    # A text browser's name does not speak against a robot's own word.
+    assert not detect.weigh("Lynx/2.8.9 (LinkCheckBot; +https://example.org/bot)").spoken_for
 
 
 def test_a_self_declared_crawler_with_media_words_is_still_a_bot() -> None:

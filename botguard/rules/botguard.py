@@ -410,9 +410,10 @@ PERSON_WORDS: frozenset[str] = frozenset({
 # podcast app that sends its name and a first version is a person's, not a script's.
 MEDIA_STEMS = r"radio|player|podcast|music|audio"
 
-# Text-mode browsers: people's browsers, some of which send their name and version alone
-# (`w3m/0.5.3`, `Dillo/3.0.5`). As the whole name of a bare token, one speaks for a person as a word of
-# PERSON_WORDS does; w3m's name is not a word (a run of letters), so the names are matched whole.
+# Text-mode browsers: people's browsers, which open their User-Agent with their name (`w3m/0.5.3`,
+# `Dillo/3.0.5`, `Lynx/2.8.9rel.1 libwww-FM/2.14 …`, `Links (2.29; Linux …)`). As the whole name a
+# string opens with, one speaks for a person as a word of PERSON_WORDS does; w3m's name is not a
+# word (a run of letters), so the names are matched whole. No labelled bot opens with one.
 TEXT_BROWSERS = r"w3m|lynx|elinks|links|dillo|netsurf"
 
 # A User-Agent that declares itself a robot keeps its verdict whatever media words it holds: by a
