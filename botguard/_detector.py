@@ -128,8 +128,8 @@ class Weighed(NamedTuple):
     """The evidence about one User-Agent: decided for certain (a probe or a named rule), or weighed
     with or without a public-list rule, to a score, unless people's media software speaks for it.
     `margin` is added to the threshold: with a rule, what its list asks above the rule threshold
-    (the model's `rule_margins`); without, less than nothing for a string with no version (the
-    model's `name_margin`, subtracted)."""
+    (the model's `rule_margins`); without one, the model's `name_margin` negated for a string with
+    no version and no comment (`is_versionless`), else nothing."""
 
     certain: bool
     with_rule: bool
@@ -167,9 +167,8 @@ class Detector:
 
     __slots__ = (
         "_search_gated", "_certain", "_probes", "_known", "_unknown", "_shape", "_form", "_rules",
-        "_t_rule", "_t_words", "_t_name", "_margins", "_person", "_person_name", "_browser_name", "_self_declared",
-        "_contact_apps",
-        "_word_category", "_feed", "well_formed", "formats_raw",
+        "_t_rule", "_t_words", "_t_name", "_margins", "_person", "_person_name", "_browser_name",
+        "_self_declared", "_contact_apps", "_word_category", "_feed", "well_formed", "formats_raw",
     )
 
     def __init__(
