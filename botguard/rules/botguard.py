@@ -366,7 +366,7 @@ ISBOT_CATEGORIES: dict[str, str] = {
 # their work ("Pocket Casts Feed Parser").
 PODCAST_APPS: tuple[str, ...] = (
     "podcast", "podcasts", "podcatcher", "podcastaddict", "pocketcasts", "antennapod", "gpodder", "castbox",
-    "podbean", "podkicker", "overcast", "downcast", "stitcher", "beyondpod",
+    "podbean", "podkicker", "overcast", "downcast", "stitcher", "beyondpod", "icatcher",
 )
 
 # Words of people's media software: desktop and mobile players, the media stacks of operating
