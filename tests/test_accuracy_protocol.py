@@ -125,3 +125,16 @@ def test_a_learning_curve_fold_trains_on_the_same_part_of_its_rows_each_time() -
     for every, part in zip(full, half):
         assert part < every
         assert 0.4 < len(part) / len(every) < 0.6
+
+
+def test_todays_hand_written_strings_are_apart_from_the_corpus_the_model_learns() -> None:
+    # `benchmarks/today/` checks the detector on today's formats: none of its strings may be in
+    # the shipped corpus (the model's training data), in either label, nor in both of its files.
+    today_bots, today_humans = load_corpus(ROOT / "benchmarks" / "today")
+    assert len(today_bots) >= 90 and len(today_humans) >= 250
+    bots, humans = load_corpus(DEFAULT_DATA)
+    corpus = {ua for _, ua in bots} | {ua for _, ua in humans}
+    today = [ua for _, ua in today_bots] + [ua for _, ua in today_humans]
+    assert not corpus & set(today)
+    assert len(set(today)) == len(today)
+    assert all(source[0].startswith("today/") for source, _ in today_bots + today_humans)
