@@ -97,49 +97,10 @@ PODCAST_APPS_WITH_A_CONTACT_URL = (
 )
 
 
-@pytest.mark.parametrize(
-    "user_agent",
-    [
-        CHROME,
-        *PODCAST_APPS_WITH_A_CONTACT_URL,
-        # People's media software: players, OS media stacks, radio and podcast apps, speakers.
-        "VLC/3.0.18 LibVLC/3.0.18",
-        "AppleCoreMedia/1.0.0.20G165 (iPhone; U; CPU OS 16_6 like Mac OS X; en_us)",
-        "iTunes-AppleTV/4.1",
-        "mediaserverd (unknown version) CFNetwork/1237 Darwin/20.4.0",  # iOS's media daemon ("server": isbot)
-        "stagefright/1.2 (Linux;Android 9)",
-        "GStreamer souphttpsrc 1.22.0 libsoup/3.4.4",  # Linux desktops' players (Totem, Rhythmbox)
-        "libmpv",
-        "Podcasts/1700.1 CFNetwork/1408.0.4 Darwin/22.5.0",
-        "TuneIn Radio/30.1 (Android 13; SM-G991B; Java)",
-        "Sonos/79.1-52220 (ZPS23)",
-        "GoogleChirp/1.0",  # a Google Home or Nest speaker, which one public list calls a monitor ("Chirp")
-        # Players and podcast apps whose names the model has never seen: a bare token is judged by
-        # its word, and an unknown word is no reason to refuse.
-        "Juice/2.2", "Miro/6.0", "Instacast/4.2", "foobar2000/1.6.16", "Winamp/5.8", "NSPlayer/12.00.19041.1",
-        "BeyondPod", "Pocket Casts",
-        # A first release is weighed with its shape, but a media stem in the name speaks for a person.
-        "MyRadio/1.0", "AudioPlayer/0.3", "FMRadio/1.0",
-        # A name in lower case is weighed with its shape, but a player's or a text-mode browser's
-        # name speaks for a person.
-        "mpg123/1.31.2", "mpd/0.23.14", "w3m/0.5.3+git20230121", "lynx/2.9.0",
-        # Ladybird, whose engine (LibWeb) Crawler-Detect lists as a bot's name.
-        "Mozilla/5.0 (Linux; x86_64) LibWeb+LibJS/1.0 Ladybird/1.0",
-        # Feature phones and TVs that isbot's shapes take for scripts.
-        "SAMSUNG-GT-S8530/1.0;",
-        "Mozilla/5.0(SmartHub;SMART-TV;U;Linux/SmartTV;Maple2012)AppleWebKit/534.7(KHTML,likeGecko)SmartTV",
-        # A shell command's name as a locale ("id": Indonesian), behind a gate character ("+").
-        "Mozilla/5.0 (BlackBerry; U; BlackBerry 9220; id) AppleWebKit/534.11+ (KHTML, like Gecko) "
-        "Version/7.1.0.337 Mobile Safari/534.11+",
-    ],
-)
-def test_people_pass(user_agent: str) -> None:
-    assert explain(user_agent).verdict is Verdict.NONE, explain(user_agent)
-
-
 # Strings of today's software that no labelled collection holds, written as the software sends
 # them: in-app browsers, browsers of TVs, consoles, cars, headsets and e-readers, desktop apps
-# built on a browser engine, and podcast and radio apps. The detector was not tuned to them.
+# built on a browser engine, and podcast and radio apps (more in `benchmarks/today/`). They were
+# written after the detector; one of them, iCatcher!, led to a change (`PODCAST_APPS`).
 TODAYS_PEOPLE = (
     "Mozilla/5.0 (iPhone; CPU iPhone OS 18_6 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) "
     "Mobile/15E148 [FBAN/FBIOS;FBAV/500.0.0.40.100;FBBV/700000000;FBDV/iPhone16,2;FBMD/iPhone;FBSN/iOS;"
@@ -189,8 +150,44 @@ TODAYS_PEOPLE = (
 )
 
 
-@pytest.mark.parametrize("user_agent", TODAYS_PEOPLE)
-def test_todays_people_beyond_the_corpus_pass(user_agent: str) -> None:
+@pytest.mark.parametrize(
+    "user_agent",
+    [
+        CHROME,
+        *PODCAST_APPS_WITH_A_CONTACT_URL,
+        # People's media software: players, OS media stacks, radio and podcast apps, speakers.
+        "VLC/3.0.18 LibVLC/3.0.18",
+        "AppleCoreMedia/1.0.0.20G165 (iPhone; U; CPU OS 16_6 like Mac OS X; en_us)",
+        "iTunes-AppleTV/4.1",
+        "mediaserverd (unknown version) CFNetwork/1237 Darwin/20.4.0",  # iOS's media daemon ("server": isbot)
+        "stagefright/1.2 (Linux;Android 9)",
+        "GStreamer souphttpsrc 1.22.0 libsoup/3.4.4",  # Linux desktops' players (Totem, Rhythmbox)
+        "libmpv",
+        "Podcasts/1700.1 CFNetwork/1408.0.4 Darwin/22.5.0",
+        "TuneIn Radio/30.1 (Android 13; SM-G991B; Java)",
+        "Sonos/79.1-52220 (ZPS23)",
+        "GoogleChirp/1.0",  # a Google Home or Nest speaker, which one public list calls a monitor ("Chirp")
+        # Players and podcast apps whose names the model has never seen: a bare token is judged by
+        # its word, and an unknown word is no reason to refuse.
+        "Juice/2.2", "Miro/6.0", "Instacast/4.2", "foobar2000/1.6.16", "Winamp/5.8", "NSPlayer/12.00.19041.1",
+        "BeyondPod", "Pocket Casts",
+        # A first release is weighed with its shape, but a media stem in the name speaks for a person.
+        "MyRadio/1.0", "AudioPlayer/0.3", "FMRadio/1.0",
+        # A name in lower case is weighed with its shape, but a player's or a text-mode browser's
+        # name speaks for a person.
+        "mpg123/1.31.2", "mpd/0.23.14", "w3m/0.5.3+git20230121", "lynx/2.9.0",
+        # Ladybird, whose engine (LibWeb) Crawler-Detect lists as a bot's name.
+        "Mozilla/5.0 (Linux; x86_64) LibWeb+LibJS/1.0 Ladybird/1.0",
+        # Feature phones and TVs that isbot's shapes take for scripts.
+        "SAMSUNG-GT-S8530/1.0;",
+        "Mozilla/5.0(SmartHub;SMART-TV;U;Linux/SmartTV;Maple2012)AppleWebKit/534.7(KHTML,likeGecko)SmartTV",
+        # A shell command's name as a locale ("id": Indonesian), behind a gate character ("+").
+        "Mozilla/5.0 (BlackBerry; U; BlackBerry 9220; id) AppleWebKit/534.11+ (KHTML, like Gecko) "
+        "Version/7.1.0.337 Mobile Safari/534.11+",
+        *TODAYS_PEOPLE,
+    ],
+)
+def test_people_pass(user_agent: str) -> None:
     assert explain(user_agent).verdict is Verdict.NONE, explain(user_agent)
 
 
