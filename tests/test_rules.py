@@ -384,6 +384,17 @@ def test_client_names_do_not_reach_into_peoples_strings(user_agent: str) -> None
     assert classify(user_agent) is Verdict.NONE
 
 
+def test_okhttp_is_named_for_certain_only_as_the_whole_default_string() -> None:
+    # OkHttp's default, and a script's name before it, are still bots; an Android app that names
+    # itself and its device before OkHttp's token is weighed like any other string.
+    bare = explain("okhttp/4.12.0")
+    assert bare.rule is not None and bare.rule.source == "botguard" and bare.rule.pattern.startswith("^okhttp/")
+    assert classify("MyCrawler/1.0 okhttp/4.9.0") is Verdict.BOT
+    app = "Zotuje/22.15.6 (Linux; U; Android 14; SM-A546B Build/UP1A.231005.007) okhttp/4.12.0"
+    found = explain(app)
+    assert found.verdict is Verdict.NONE and found.outweighed is not None, found
+
+
 def test_admitting_search_admits_search_engines_only() -> None:
     search = Config(allow_categories=("search",))
     assert classify("Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)", search) is Verdict.NONE

@@ -91,7 +91,7 @@ NAMED: tuple[tuple[str, str], ...] = (
     (r"^wget/|^wget$|\bwget/\d", "library"),
     (r"python-requests|python-httpx|python-urllib|\baiohttp/|\bhttpx/|\burllib3?/|^python/", "library"),
     (r"go-http-client|^go \d|\bgo-resty/|\bfasthttp\b", "library"),
-    (r"\bokhttp/|apache-httpclient|^java/|\bjava/\d|jakarta commons-httpclient|\bhttpurlconnection\b", "library"),
+    (r"^okhttp/|apache-httpclient|^java/|\bjava/\d|jakarta commons-httpclient|\bhttpurlconnection\b", "library"),
     (r"\baxios/|node-fetch|\bundici\b|\bnode\.js/|^node/|\bgot/\d|\bsuperagent/|\bneedle/", "library"),
     (r"libwww-perl|\blwp::|\bmechanize\b|guzzlehttp|^php/|\bruby/\d|\bfaraday\b|rest-client/", "library"),
     (r"^httpie/|^postmanruntime/|^insomnia/|\bpowershell/|\bwinhttp\b|^dart:io|\breqwest/|\bhyper/", "library"),
