@@ -333,6 +333,11 @@ def test_a_self_declared_crawler_with_media_words_is_still_a_bot() -> None:
         "PocketCasts/1.0 (Pocket Casts Feed Parser; +http://pocketcasts.com/)",
         # A feed fetcher that only isbot's "http" (its contact URL) names, in "other" before.
         "Zqxwvy Feed Fetcher (+https://example.org/podcast)",
+        # Feed readers whose names hold no feed word, named by a catch-all rule.
+        "Reeder/5050 CFNetwork/3826.500.131 Darwin/24.6.0",
+        "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) NetNewsWire/6.1.4",
+        "Liferea/1.15.7 (Linux; en_US.UTF-8; https://lzone.de/liferea/)",
+        "newsboat/2.36.0 (Linux x86_64)",
     ],
 )
 def test_feed_and_podcast_fetchers_are_in_feed_and_a_feed_site_admits_them(ua: str) -> None:
