@@ -437,13 +437,8 @@ WORD_CATEGORIES: dict[str, str] = {
     ),
     **dict.fromkeys(("preview", "thumbnail", "screenshot", "embed", "unfurl", "snippet", "linkpreview"), "preview"),
     **dict.fromkeys(("rss", "feed", "feeds", "reader", "atom", "aggregator", "syndication"), "feed"),
-    # Feed readers whose names hold none of those words: a catch-all rule that names one (isbot's
-    # `^reed`, Crawler-Detect's `Liferea`) puts it in "feed", which a feed site admits.
-    **dict.fromkeys(
-        ("netnewswire", "reeder", "readkit", "liferea", "newsboat", "newsbeuter", "akregator", "rssowl", "quiterss",
-         "feedly", "inoreader", "newsblur", "miniflux", "freshrss", "feedbin", "theoldreader", "feedspot"),
-        "feed",
-    ),
+    # Feed readers' names that hold none of those words, for a catch-all's match (isbot's `^reed`)
+    **dict.fromkeys(("netnewswire", "reeder", "readkit", "liferea", "newsboat", "newsbeuter", "akregator"), "feed"),
     # Podcast apps, among PERSON_WORDS: one that declares itself a robot (its fetcher, with a
     # contact URL) is a feed fetcher, and the detector gives a rule's catch-all "other" this name
     **dict.fromkeys(PODCAST_APPS, "feed"),
