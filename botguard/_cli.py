@@ -27,7 +27,6 @@ from typing import Any, TextIO
 from ._cache import explain
 from ._config import Config, Explanation
 from ._errors import ConfigError
-from ._features import is_versionless
 from ._loader import settings_table
 from ._observe import safe_text, shortened
 from ._patterns import normalize_user_agent
@@ -127,7 +126,7 @@ def _evidence_line(config: Config, ua: str) -> str:
     assert evidence.score is not None and evidence.threshold is not None
     compared = ">=" if evidence.score >= evidence.threshold else "<"
     against = f"with a rule of {evidence.rule.source}" if evidence.rule is not None else "without a rule"
-    if evidence.rule is None and is_versionless(normalize_user_agent(ua)):
+    if evidence.versionless:
         against += ", with no version"
     spoken = ", but people's media software speaks for it" if evidence.spoken_for else ""
     shown = ", ".join(f"{label} {weight:+.2f}" for label, weight in evidence.features[:WHY_FEATURES])

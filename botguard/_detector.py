@@ -152,7 +152,8 @@ class Evidence(NamedTuple):
     `score` against the `threshold` it had to reach, the public list's `rule` that was weighed
     (None: the words alone), whether people's media software `spoken_for` it, and what weighed,
     largest first (`features`: the rule's own weight under its list's name, then words and shape,
-    as `contributions` labels them); they sum to `score`."""
+    as `contributions` labels them); they sum to `score`. `versionless`: the threshold is the
+    words' less the model's `name_margin`, for a string with no version and no comment."""
 
     step: str
     score: float | None = None
@@ -160,6 +161,7 @@ class Evidence(NamedTuple):
     rule: Rule | None = None
     spoken_for: bool = False
     features: tuple[tuple[str, float], ...] = ()
+    versionless: bool = False
 
 
 class Detector:
@@ -353,7 +355,8 @@ class Detector:
             found = {f"(rule of {rule.source})": self._rule_score(rule), **found}
         threshold = (self._t_rule if weighed.with_rule else self._t_words) + weighed.margin
         features = tuple(sorted(found.items(), key=lambda item: -abs(item[1])))
-        return Evidence("weighed", weighed.score, threshold, rule, weighed.spoken_for, features)
+        versionless = not weighed.with_rule and weighed.margin != 0.0
+        return Evidence("weighed", weighed.score, threshold, rule, weighed.spoken_for, features, versionless)
 
     def _word_score(self, word: bytes) -> float:
         found = self._known.get(word)

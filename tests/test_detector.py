@@ -240,9 +240,11 @@ def test_a_string_with_no_version_and_no_comment_needs_less_without_a_rule(text:
     assert (found is not None) is versionless
     if found is not None:
         assert found.pattern == "score 3.00 >= 2.75: zqxwvy +3.00"
-    assert detect.evidence(text).threshold == (2.75 if versionless else 3.5)
+    evidence = detect.evidence(text)
+    assert (evidence.threshold, evidence.versionless) == (2.75 if versionless else 3.5, versionless)
     # Without the margin (a model built before it), the words' threshold holds for every string.
     assert default_detector({**model, "name_margin": 0.0})(text) is None
+    assert not default_detector({**model, "name_margin": 0.0}).evidence(text).versionless
 
 
 @pytest.mark.parametrize("name", ["zqxwvy", "zqxwvy-daemon", "zqxwvy.example", "zqxwvy2"])
