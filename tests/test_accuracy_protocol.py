@@ -4,6 +4,7 @@ that a leave-one-collection-out fold never trains on a string it measures."""
 from __future__ import annotations
 
 import gzip
+import json
 import importlib.util
 import random
 import sys
@@ -138,3 +139,36 @@ def test_todays_hand_written_strings_are_apart_from_the_corpus_the_model_learns(
     assert not corpus & set(today)
     assert len(set(today)) == len(today)
     assert all(source[0].startswith("today/") for source, _ in today_bots + today_humans)
+
+
+def test_podcast_examples_become_the_corpus_shape_and_a_table_of_settings(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # `benchmarks/opawg.py` turns OPAWG's example files into labelled files `accuracy.py` reads:
+    # apps, devices and browsers as people, bots as bots, a string once per label with every file
+    # that lists it, the libraries left out; then the share each setting refuses, by file.
+    from benchmarks import opawg
+
+    def entries(*examples: list[str]) -> str:
+        return json.dumps({"entries": [{"name": f"n{i}", "examples": e} for i, e in enumerate(examples)]})
+
+    src, out = tmp_path / "build", tmp_path / "out"
+    src.mkdir()
+    overcast = "Overcast/3.0 (+http://overcast.fm/; iOS podcast app)"
+    (src / "apps.examples.json").write_text(entries([overcast], ["Pocket Casts", " "]))
+    (src / "devices.examples.json").write_text(entries(["Pocket Casts", "Echo/1.0\t(APNG)"]))
+    (src / "browsers.examples.json").write_text(entries([]))
+    (src / "bots.examples.json").write_text(entries(["Mozilla/5.0 (compatible; GPTBot/1.2; +https://openai.com/gptbot)"]))
+    (src / "libraries.examples.json").write_text(entries(["okhttp/4.12.0"]))
+    assert opawg.main([str(src), str(out)]) == 0
+    bots, humans = load_corpus(out)
+    assert bots == [(["opawg/bots"], "Mozilla/5.0 (compatible; GPTBot/1.2; +https://openai.com/gptbot)")]
+    assert humans == [
+        (["opawg/apps"], overcast),
+        (["opawg/apps", "opawg/devices"], "Pocket Casts"),
+        (["opawg/devices"], "Echo/1.0 (APNG)"),
+    ]
+    table = capsys.readouterr().out.splitlines()
+    assert table[0] == "| setting | apps (2) | devices (2) | browsers (0) | bots (1) |"
+    assert table[2].startswith("| `default` |") and table[2].endswith("| 100.0% (1) |")
+    assert table[-1].startswith('| `builtin="kong"` |')
