@@ -77,7 +77,11 @@ def main(argv: list[str]) -> int:
     if len(argv) != 2:
         print(__doc__.split("\n\n")[1], file=sys.stderr)
         return 2
-    found = examples(Path(argv[0]))
+    try:
+        found = examples(Path(argv[0]))
+    except (OSError, ValueError, KeyError, TypeError) as error:
+        print(f"{argv[0]}: not the build/ folder of opawg/user-agents-v2 ({error!r})", file=sys.stderr)
+        return 1
     write(found, Path(argv[1]))
     names = list(FILES)
     print("| setting | " + " | ".join(f"{n} ({len(found[n])})" for n in names) + " |")

@@ -172,3 +172,7 @@ def test_podcast_examples_become_the_corpus_shape_and_a_table_of_settings(
     assert table[0] == "| setting | apps (2) | devices (2) | browsers (0) | bots (1) |"
     assert table[2].startswith("| `default` |") and table[2].endswith("| 100.0% (1) |")
     assert table[-1].startswith('| `builtin="kong"` |')
+    (src / "bots.examples.json").write_text("{")
+    assert opawg.main([str(src), str(out)]) == 1
+    assert opawg.main([str(tmp_path / "nowhere"), str(out)]) == 1
+    assert "not the build/ folder" in capsys.readouterr().err
