@@ -30,7 +30,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from botguard import Config, Verdict, classify  # noqa: E402
+from botguard import Config, classify  # noqa: E402
 
 # OPAWG's file -> the corpus's label; each string's source is "opawg/<file>".
 FILES = {"apps": "humans", "devices": "humans", "browsers": "humans", "bots": "bots"}
@@ -49,7 +49,7 @@ def examples(src: Path) -> dict[str, list[str]]:
     found: dict[str, list[str]] = {}
     for name in FILES:
         entries = json.loads((src / f"{name}.examples.json").read_text("utf-8"))["entries"]
-        strings = (" ".join(ua.split("\t")).replace("\r", " ").replace("\n", " ") for e in entries for ua in e["examples"])
+        strings = (ua.replace("\t", " ").replace("\r", " ").replace("\n", " ") for e in entries for ua in e["examples"])
         found[name] = list(dict.fromkeys(ua for ua in strings if ua.strip()))
     return found
 
@@ -70,7 +70,7 @@ def write(found: dict[str, list[str]], out: Path) -> None:
 
 def refused(strings: list[str], config: Config) -> int:
     """How many of `strings` `config` refuses."""
-    return sum(classify(ua, config) not in (Verdict.NONE, Verdict.ALLOW) for ua in strings)
+    return sum(classify(ua, config).blocked for ua in strings)
 
 
 def main(argv: list[str]) -> int:
@@ -87,8 +87,11 @@ def main(argv: list[str]) -> int:
     print("| setting | " + " | ".join(f"{n} ({len(found[n])})" for n in names) + " |")
     print("|---|" + "---:|" * len(names))
     for label, config in SETTINGS.items():
-        shares = (f"{100 * k / max(len(found[n]), 1):.1f}% ({k})" for n in names for k in [refused(found[n], config)])
-        print(f"| `{label}` | " + " | ".join(shares) + " |")
+        cells = []
+        for name in names:
+            count = refused(found[name], config)
+            cells.append(f"{100 * count / max(len(found[name]), 1):.1f}% ({count})")
+        print(f"| `{label}` | " + " | ".join(cells) + " |")
     return 0
 
 
